@@ -1,0 +1,9 @@
+// Every kernel the engine calls, one file per kernel under kernels/. Pointers are byte offsets
+// into the one imported memory; parallel kernels take (begin, end) as their last two arguments,
+// a range of their outermost independent loop, so the executor can split them across threads.
+
+export function heapBase(): usize {
+  return __heap_base;
+}
+
+export { copyBytes, fillF32 } from './kernels/memory';
