@@ -7,3 +7,4 @@ export function heapBase(): usize {
 }
 
 export { copyBytes, fillF32 } from './kernels/memory';
+export { relu } from './kernels/relu';

@@ -74,11 +74,24 @@ export function runtimeInputs(graph: Graph): ValueInfo[] {
 // Attribute accessors: each returns the default when the attribute is absent and throws a
 // clear error when it is present with another kind.
 
-function attrOfKind<K extends Attr['kind']>(node: Node, name: string, kind: K): Extract<Attr, { kind: K }>['value'] | undefined {
+interface AttrValues {
+  float: number;
+  int: number;
+  string: string;
+  tensor: Tensor;
+  graph: Graph;
+  floats: number[];
+  ints: number[];
+  strings: string[];
+  tensors: Tensor[];
+  graphs: Graph[];
+}
+
+function attrOfKind<K extends Attr['kind']>(node: Node, name: string, kind: K): AttrValues[K] | undefined {
   const a = node.attrs[name];
   if (a === undefined) return undefined;
   if (a.kind !== kind) throw new TypeError(`${node.op} node '${node.name}': attribute '${name}' is ${a.kind}, expected ${kind}`);
-  return a.value as Extract<Attr, { kind: K }>['value'];
+  return a.value as AttrValues[K];
 }
 
 export function attrInt(node: Node, name: string, fallback: number): number {

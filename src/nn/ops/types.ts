@@ -1,0 +1,67 @@
+// The contract between the engine and one operator. An op file provides:
+//   inferTypes  output dtypes and static shapes from the input types (and constant inputs),
+//   reference   a plain TypeScript implementation: readable, used for constant folding, for
+//               ops that run on the host, and as the ground truth the WASM kernels are tested on,
+//   plan        (optional) how the op runs on the WASM kernels: a list of calls into the module
+//               with symbolic pointer arguments the executor resolves after memory planning.
+import type { Node } from '../graph.js';
+import type { DType, Tensor } from '../tensor.js';
+
+export interface ValueType {
+  dtype: DType;
+  shape: number[];
+}
+
+export interface OpContext {
+  node: Node;
+  /** The model's default-domain opset version. */
+  opset: number;
+  /** One entry per node input; undefined for an omitted optional input. */
+  inputs: (ValueType | undefined)[];
+  /** The value of each input that is known before the run (initializers, folded values). */
+  constants: (Tensor | undefined)[];
+}
+
+export interface ReferenceContext {
+  node: Node;
+  opset: number;
+  inputs: (Tensor | undefined)[];
+}
+
+/**
+ * A call argument: a number is passed as is; the others are byte pointers the executor fills in
+ * once memory is planned: a node input or output buffer, a packed constant of this plan, or this
+ * thread's scratch area.
+ */
+export type Arg = number | { input: number } | { output: number } | { packed: number } | 'scratch';
+
+export interface WasmCall {
+  /** Export name in assembly/index.ts. */
+  fn: string;
+  args: Arg[];
+  /**
+   * When set, the kernel takes (begin, end) after `args`: a range over its outermost independent
+   * loop of this extent, which the executor may split across threads.
+   */
+  parallel?: number;
+  /** Multiply-adds of this call, for profiles and benchmarks (0 for data movement). */
+  macs?: number;
+}
+
+export interface KernelPlan {
+  calls: WasmCall[];
+  /** Constants prepared once at load (e.g. weights packed for the micro-kernel). */
+  packed?: (Float32Array | Int32Array)[];
+  /** Bytes of per-thread scratch the calls use. */
+  scratchBytes?: number;
+}
+
+export interface OpDef {
+  readonly type: string;
+  inferTypes(ctx: OpContext): ValueType[];
+  reference(ctx: ReferenceContext): Tensor[];
+  /** Absent, or returning undefined: the op runs `reference` on the host. */
+  plan?(ctx: OpContext & { outputs: ValueType[] }): KernelPlan | undefined;
+  /** Output 0 is input 0's bytes under another shape (Reshape, Flatten, ...): no copy, no kernel. */
+  readonly aliasesInput?: boolean;
+}

@@ -1,0 +1,312 @@
+// The executor. Creating a session runs the passes, asks every op for its kernel plan, lays out
+// one WebAssembly memory (module data, packed constants, activations, scratch) sized before the
+// run, and resolves every kernel call to plain numbers. A run then only copies the inputs in,
+// calls the kernels in order, and copies the outputs out.
+import { InputError, ShapeError } from './errors.js';
+import { onnxOpset, type Model, type Node } from './graph.js';
+import { ALIGNMENT, alignUp, planMemory, type BufferRequest } from './memory-plan.js';
+import { opFor } from './ops/registry.js';
+import type { Arg, KernelPlan, OpDef, ValueType, WasmCall } from './ops/types.js';
+import { inferAndFold } from './passes/infer-and-fold.js';
+import { optimize } from './passes/optimize.js';
+import { removeIdentities } from './passes/remove-identity.js';
+import { removeDeadNodes, type TypedGraph } from './passes/typed-graph.js';
+import { instantiateKernels, resolveBuild, type KernelBuild, type KernelFunction, type KernelInstance } from './runtime/kernels.js';
+import { fromNumbers, isFloatType, shapeString, sizeOf, toFloat32, toNumbers, type DType, type Tensor } from './tensor.js';
+
+export interface SessionOptions {
+  /** Concrete shapes for inputs whose declared shape has symbolic or unknown dimensions. */
+  inputShapes?: Record<string, readonly number[]>;
+  /** 'simd' (strict, the default: bit-for-bit the build the golden tests prove), 'relaxed' or 'auto'. */
+  build?: KernelBuild | 'auto';
+  /** Graph optimizations (BatchNorm folding, activation fusion); on by default. */
+  optimize?: boolean;
+}
+
+/** Run-time values are float32, or int32 for integer and boolean values. */
+export type RuntimeData = Float32Array | Int32Array;
+
+export interface OutputTensor {
+  name: string;
+  dtype: 'float32' | 'int32';
+  shape: number[];
+  data: RuntimeData;
+}
+
+export interface TensorInfo {
+  name: string;
+  dtype: DType;
+  shape: number[];
+}
+
+export interface StepTiming {
+  node: string;
+  op: string;
+  ms: number;
+  macs: number;
+}
+
+interface ResolvedCall {
+  f: KernelFunction;
+  args: number[];
+  call: WasmCall;
+}
+
+/** Where a run-time value lives: its byte offset in the memory. */
+interface Placed {
+  offset: number;
+  type: ValueType;
+}
+
+type Step =
+  | { kind: 'wasm'; node: Node; calls: ResolvedCall[]; macs: number }
+  | { kind: 'host'; node: Node; op: OpDef; inputs: (Placed | Tensor | undefined)[]; outputs: (Placed | undefined)[] };
+
+const ELEMENT_BYTES = 4;
+
+function runtimeDType(dtype: DType): 'float32' | 'int32' {
+  return isFloatType(dtype) ? 'float32' : 'int32';
+}
+
+function byteSize(type: ValueType): number {
+  return sizeOf(type.shape) * ELEMENT_BYTES;
+}
+
+export class Session {
+  /** Use Session.create. */
+  constructor(
+    readonly inputs: TensorInfo[],
+    readonly outputs: TensorInfo[],
+    /** Bytes of the activation arena: the peak of simultaneously live intermediate values. */
+    readonly peakBytes: number,
+    /** Bytes of weights and other constants held in memory (after packing). */
+    readonly constantBytes: number,
+    readonly build: KernelBuild,
+    private readonly kernels: KernelInstance,
+    private readonly steps: Step[],
+    private readonly placedInputs: Map<string, Placed>,
+    private readonly resultSources: Map<string, Placed | Tensor>,
+  ) {}
+
+  /** Total bytes of the WebAssembly memory. */
+  get memoryBytes(): number {
+    return this.kernels.memory.buffer.byteLength;
+  }
+
+  /** The optimized graph's nodes, in run order (what `run` executes). */
+  get nodes(): readonly Node[] {
+    return this.steps.map((s) => s.node);
+  }
+
+  static async create(model: Model, options: SessionOptions = {}): Promise<Session> {
+    const opset = onnxOpset(model);
+    const graph = inferAndFold(removeIdentities(model.graph), opset, options.inputShapes);
+    if (options.optimize !== false) optimize(graph);
+    removeDeadNodes(graph);
+    const build = resolveBuild(options.build ?? 'simd');
+    return layOut(graph, build);
+  }
+
+  /** Runs the model. Inputs are float32 (or int32 for integer inputs) in row-major order. */
+  run(feeds: Record<string, RuntimeData | readonly number[]>, timings?: StepTiming[]): Record<string, OutputTensor> {
+    const buffer = this.kernels.memory.buffer;
+    for (const [name, placed] of this.placedInputs) {
+      const given = feeds[name];
+      if (given === undefined) throw new InputError(`input '${name}' (shape ${shapeString(placed.type.shape)}) was not given`);
+      const expected = sizeOf(placed.type.shape);
+      if (given.length !== expected) {
+        throw new InputError(`input '${name}': expected shape ${shapeString(placed.type.shape)} (${expected} values), given ${given.length} values`);
+      }
+      viewOf(buffer, placed).set(given);
+    }
+    for (const name of Object.keys(feeds)) {
+      if (!this.placedInputs.has(name)) throw new InputError(`'${name}' is not an input of this model; inputs: ${[...this.placedInputs.keys()].join(', ')}`);
+    }
+    for (const step of this.steps) {
+      const start = timings ? performance.now() : 0;
+      if (step.kind === 'wasm') {
+        for (const c of step.calls) c.f(...c.args);
+      } else {
+        runHostStep(step, buffer);
+      }
+      if (timings) timings.push({ node: step.node.name, op: step.node.op, ms: performance.now() - start, macs: step.kind === 'wasm' ? step.macs : 0 });
+    }
+    const results: Record<string, OutputTensor> = {};
+    for (const info of this.outputs) {
+      const source = this.resultSources.get(info.name)!;
+      const data = 'offset' in source ? viewOf(buffer, source).slice() : toRuntimeData(source);
+      results[info.name] = { name: info.name, dtype: runtimeDType(info.dtype), shape: [...info.shape], data };
+    }
+    return results;
+  }
+}
+
+function viewOf(buffer: ArrayBufferLike, placed: Placed): RuntimeData {
+  const n = sizeOf(placed.type.shape);
+  return runtimeDType(placed.type.dtype) === 'float32' ? new Float32Array(buffer, placed.offset, n) : new Int32Array(buffer, placed.offset, n);
+}
+
+function toRuntimeData(t: Tensor): RuntimeData {
+  return runtimeDType(t.dtype) === 'float32' ? toFloat32(t).slice() : Int32Array.from(toNumbers(t), clampInt32);
+}
+
+function clampInt32(v: number): number {
+  return Math.max(-2147483648, Math.min(2147483647, Math.trunc(v)));
+}
+
+function runHostStep(step: Extract<Step, { kind: 'host' }>, buffer: ArrayBufferLike): void {
+  const inputs = step.inputs.map((source) => {
+    if (source === undefined || !('offset' in source)) return source;
+    const view = viewOf(buffer, source);
+    return source.type.dtype === 'float32' ? { dtype: 'float32' as const, shape: source.type.shape, data: view.slice() } : fromNumbers(source.type.dtype, source.type.shape, view);
+  });
+  const values = step.op.reference({ node: step.node, opset: 0, inputs });
+  step.outputs.forEach((target, i) => {
+    if (target === undefined) return;
+    const v = values[i]!;
+    if (sizeOf(v.shape) !== sizeOf(target.type.shape)) {
+      throw new ShapeError(`node '${step.node.name}' produced shape ${shapeString(v.shape)}, planned ${shapeString(target.type.shape)}`);
+    }
+    viewOf(buffer, target).set(toRuntimeData(v));
+  });
+}
+
+/** Plans memory and kernels for an optimized graph, then instantiates the kernels over it. */
+async function layOut(graph: TypedGraph, build: KernelBuild): Promise<Session> {
+  // 1. Kernel plans. Ops without a plan run their reference on the host.
+  const plans = graph.nodes.map((node) => {
+    const op = opFor(node);
+    const inputs = node.inputs.map((n) => (n === '' ? undefined : graph.types.get(n)));
+    const constants = node.inputs.map((n) => (n === '' ? undefined : graph.constants.get(n)));
+    const outputs = node.outputs.map((n) => graph.types.get(n)!);
+    const plan = op.aliasesInput ? undefined : op.plan?.({ node, opset: graph.opset, inputs, constants, outputs });
+    return { node, op, plan };
+  });
+
+  // 2. Buffers of run-time values. An alias shares its source's buffer.
+  const bufferOf = new Map<string, number>();
+  const requests: BufferRequest[] = [];
+  const touch = (name: string, step: number): void => {
+    const r = requests[bufferOf.get(name)!]!;
+    r.first = Math.min(r.first, step);
+    r.last = Math.max(r.last, step);
+  };
+  for (const input of graph.inputs) {
+    bufferOf.set(input.name, requests.length);
+    requests.push({ bytes: byteSize(input.type), first: -1, last: -1 });
+  }
+  plans.forEach(({ node, op }, step) => {
+    for (const name of node.inputs) if (name !== '' && bufferOf.has(name)) touch(name, step);
+    node.outputs.forEach((name, i) => {
+      if (name === '') return;
+      const source = node.inputs[0]!;
+      if (op.aliasesInput && i === 0 && bufferOf.has(source)) {
+        bufferOf.set(name, bufferOf.get(source)!);
+        touch(name, step);
+        return;
+      }
+      bufferOf.set(name, requests.length);
+      requests.push({ bytes: byteSize(graph.types.get(name)!), first: step, last: step });
+    });
+  });
+  for (const name of graph.outputs) if (bufferOf.has(name)) touch(name, Infinity);
+
+  // 3. Constants the kernels read from memory: inputs passed by pointer, and packed weights.
+  const constantOffsets = new Map<string, number>();
+  const constantData: { offset: number; data: Float32Array | Int32Array }[] = [];
+  let constantBytes = 0;
+  const placeConstant = (data: Float32Array | Int32Array): number => {
+    const offset = constantBytes;
+    constantData.push({ offset, data });
+    constantBytes = alignUp(constantBytes + data.byteLength);
+    return offset;
+  };
+  const packedOffsets = plans.map(({ node, plan }) => {
+    if (plan === undefined) return [];
+    for (const call of plan.calls) {
+      for (const arg of call.args) {
+        if (typeof arg !== 'object' || !('input' in arg)) continue;
+        const name = node.inputs[arg.input]!;
+        const t = graph.constants.get(name);
+        if (t !== undefined && !constantOffsets.has(name)) constantOffsets.set(name, placeConstant(toRuntimeData(t)));
+      }
+    }
+    return (plan.packed ?? []).map(placeConstant);
+  });
+
+  // 4. One memory: [module data | constants | activations | scratch].
+  const base = alignUp(0);
+  const scratchBytes = alignUp(Math.max(0, ...plans.map(({ plan }) => plan?.scratchBytes ?? 0)));
+  const memoryPlan = planMemory(requests);
+  // The module's static data ends at heapBase, known only after instantiation; 1 MiB covers it
+  // and is checked below.
+  const moduleReserve = 1 << 20;
+  const constantsStart = alignUp(moduleReserve, ALIGNMENT);
+  const arenaStart = alignUp(constantsStart + constantBytes);
+  const scratchStart = alignUp(arenaStart + memoryPlan.bytes);
+  const total = scratchStart + scratchBytes + base;
+  const kernels = await instantiateKernels(build, total);
+  if (kernels.heapBase > moduleReserve) throw new Error(`kernel module data (${kernels.heapBase} bytes) exceeds the reserved ${moduleReserve}`);
+
+  const memory = kernels.memory.buffer;
+  for (const { offset, data } of constantData) {
+    const target = data instanceof Float32Array ? new Float32Array(memory, constantsStart + offset, data.length) : new Int32Array(memory, constantsStart + offset, data.length);
+    target.set(data);
+  }
+  const place = (name: string): Placed | undefined => {
+    const buffer = bufferOf.get(name);
+    if (buffer === undefined) return undefined;
+    return { offset: arenaStart + memoryPlan.offsets[buffer]!, type: graph.types.get(name)! };
+  };
+
+  // 5. Steps with every pointer resolved.
+  const steps: Step[] = [];
+  plans.forEach(({ node, op, plan }, i) => {
+    if (op.aliasesInput) return;
+    if (plan === undefined) {
+      steps.push({
+        kind: 'host',
+        node,
+        op,
+        inputs: node.inputs.map((n) => (n === '' ? undefined : (graph.constants.get(n) ?? place(n)))),
+        outputs: node.outputs.map((n) => (n === '' ? undefined : place(n))),
+      });
+      return;
+    }
+    const resolve = (arg: Arg): number => {
+      if (typeof arg === 'number') return arg;
+      if (arg === 'scratch') return scratchStart;
+      if ('packed' in arg) return constantsStart + packedOffsets[i]![arg.packed]!;
+      const name = 'input' in arg ? node.inputs[arg.input]! : node.outputs[arg.output]!;
+      const constant = constantOffsets.get(name);
+      if (constant !== undefined) return constantsStart + constant;
+      return place(name)!.offset;
+    };
+    const calls = plan.calls.map((call) => {
+      const args = call.args.map(resolve);
+      if (call.parallel !== undefined) args.push(0, call.parallel);
+      return { f: kernels.fn(call.fn), args, call };
+    });
+    steps.push({ kind: 'wasm', node, calls, macs: plan.calls.reduce((s, c) => s + (c.macs ?? 0), 0) });
+  });
+
+  const info = (name: string): TensorInfo => {
+    const t = graph.types.get(name)!;
+    return { name, dtype: t.dtype, shape: [...t.shape] };
+  };
+  const placedInputs = new Map(graph.inputs.map((input) => [input.name, place(input.name)!]));
+  const resultSources = new Map(graph.outputs.map((name) => [name, graph.constants.get(name) ?? place(name)!]));
+  return new Session(
+    graph.inputs.map((i) => info(i.name)),
+    graph.outputs.map(info),
+    memoryPlan.bytes,
+    constantBytes,
+    build,
+    kernels,
+    steps,
+    placedInputs,
+    resultSources,
+  );
+}
+
+export type { KernelPlan };
