@@ -1,10 +1,15 @@
-// Every kernel the engine calls, one file per kernel under kernels/. Pointers are byte offsets
-// into the one imported memory; parallel kernels take (begin, end) as their last two arguments,
-// a range of their outermost independent loop, so the executor can split them across threads.
+// Every kernel the engine calls, one file per kernel under kernels/<family>/, listed in that
+// family's index. Pointers are byte offsets into the one imported memory; parallel kernels take
+// (begin, end) as their last two arguments, a range of their outermost independent loop, so the
+// executor can split them across threads.
 
 export function heapBase(): usize {
   return __heap_base;
 }
 
 export { copyBytes, fillF32 } from './kernels/memory';
-export { relu } from './kernels/relu';
+export * from './kernels/conv/index';
+export * from './kernels/elementwise/index';
+export * from './kernels/select/index';
+export * from './kernels/spatial/index';
+export * from './kernels/tensor/index';

@@ -7,11 +7,12 @@ import type { OpDef } from './types.js';
 import { convOps } from './conv/index.js';
 import { elementwiseOps } from './elementwise/index.js';
 import { identityOps } from './identity.js';
+import { selectOps } from './select/index.js';
 import { spatialOps } from './spatial/index.js';
 import { tensorOps } from './tensor/index.js';
 
 const registry = new Map<string, OpDef>();
-for (const op of [...identityOps, ...convOps, ...elementwiseOps, ...spatialOps, ...tensorOps]) {
+for (const op of [...identityOps, ...convOps, ...elementwiseOps, ...spatialOps, ...selectOps, ...tensorOps]) {
   if (registry.has(op.type)) throw new Error(`op ${op.type} registered twice`);
   registry.set(op.type, op);
 }

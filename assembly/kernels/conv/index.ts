@@ -1,0 +1,1 @@
+// Kernels of the conv family; one file per kernel.

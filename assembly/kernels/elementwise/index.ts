@@ -1,0 +1,2 @@
+// Kernels of the elementwise family; one file per kernel.
+export { relu } from './relu';

@@ -1,0 +1,1 @@
+// Kernels of the select family (arg-max, top-k, gathers); one file per kernel.

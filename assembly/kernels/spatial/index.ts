@@ -1,0 +1,1 @@
+// Kernels of the spatial family; one file per kernel.

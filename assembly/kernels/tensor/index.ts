@@ -1,0 +1,1 @@
+// Kernels of the tensor family; one file per kernel.
