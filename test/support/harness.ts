@@ -5,26 +5,14 @@ import type { Attr, Model, ValueInfo } from '../../src/nn/graph.js';
 import { emptyGraph, emptyModel } from '../../src/nn/graph.js';
 import { runReference } from '../../src/nn/reference.js';
 import { Session, type SessionOptions } from '../../src/nn/session.js';
+import { seededRandom, uniform } from '../../src/nn/random.js';
 import { float32, toFloat32, type DType, type Tensor } from '../../src/nn/tensor.js';
 
-/** Mulberry32: a small seeded generator, so every random test is reproducible. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom };
 
 /** Uniform values in [lo, hi). */
 export function randomTensor(shape: readonly number[], rng: () => number, lo = -1, hi = 1): Tensor {
-  const n = shape.reduce((a, b) => a * b, 1);
-  const data = new Float32Array(n);
-  for (let i = 0; i < n; i++) data[i] = lo + (hi - lo) * rng();
-  return float32(shape, data);
+  return float32(shape, uniform(shape.reduce((a, b) => a * b, 1), rng, lo, hi));
 }
 
 export interface NodeSpec {

@@ -1,0 +1,57 @@
+// `wasmpose run <model> --input <name>=<file> ... --out <dir>`: runs any supported model on
+// inputs from .npy (float32) or ONNX TensorProto .pb files and writes each output as .npy.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readNpy, writeNpy } from '../../nn/formats/npy.js';
+import { loadModelFile } from '../../nn/formats/load-file.js';
+import { readTensorProto } from '../../nn/formats/onnx/tensor-proto.js';
+import { InputError } from '../../nn/errors.js';
+import { Session } from '../../nn/session.js';
+import { fromNumbers, isFloatType, toFloat32, toNumbers, type Tensor } from '../../nn/tensor.js';
+import { parseArgs, UsageError } from '../args.js';
+
+export const runUsage = 'wasmpose run <model> --input <name>=<file.npy|file.pb> [--input ...] --out <dir>';
+
+/** An output name made safe as a file name: characters outside [A-Za-z0-9._-] become '_'. */
+export function outputFileName(name: string): string {
+  return `${name.replace(/[^A-Za-z0-9._-]/g, '_')}.npy`;
+}
+
+function readInputFile(path: string): Tensor {
+  const bytes = readFileSync(path);
+  if (path.endsWith('.npy')) return readNpy(bytes);
+  if (path.endsWith('.pb')) return readTensorProto(bytes).tensor;
+  throw new InputError(`input file '${path}': expected a .npy or .pb file`);
+}
+
+export async function runCommand(argv: readonly string[]): Promise<number> {
+  const args = parseArgs(argv, { input: { kind: 'list' }, out: { kind: 'string' } });
+  const [modelPath] = args.positionals;
+  const outDir = args.strings.get('out');
+  if (modelPath === undefined || outDir === undefined) throw new UsageError(`usage: ${runUsage}`);
+  const feeds: Record<string, Tensor> = {};
+  for (const spec of args.lists.get('input') ?? []) {
+    const eq = spec.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--input expects <name>=<file>, got '${spec}'`);
+    feeds[spec.slice(0, eq)] = readInputFile(spec.slice(eq + 1));
+  }
+  const model = loadModelFile(modelPath);
+  const inputShapes = Object.fromEntries(Object.entries(feeds).map(([name, t]) => [name, [...t.shape]]));
+  const session = await Session.create(model, { inputShapes });
+  const runtimeFeeds = Object.fromEntries(
+    session.inputs.map((info) => {
+      const t = feeds[info.name];
+      if (t === undefined) throw new InputError(`input '${info.name}' was not given (use --input ${info.name}=<file>)`);
+      return [info.name, isFloatType(info.dtype) ? toFloat32(t) : Int32Array.from(toNumbers(t))];
+    }),
+  );
+  const outputs = session.run(runtimeFeeds);
+  mkdirSync(outDir, { recursive: true });
+  for (const out of Object.values(outputs)) {
+    const t = out.dtype === 'float32' ? { dtype: 'float32' as const, shape: out.shape, data: out.data as Float32Array } : fromNumbers('int64', out.shape, out.data);
+    const file = join(outDir, outputFileName(out.name));
+    writeFileSync(file, writeNpy(t));
+    console.log(`${out.name} [${out.shape.join(', ')}] -> ${file}`);
+  }
+  return 0;
+}

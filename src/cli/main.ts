@@ -1,0 +1,47 @@
+// The wasmpose command line. Each command is a module under commands/.
+import { WasmposeError } from '../nn/errors.js';
+import { benchCommand, benchUsage } from './commands/bench.js';
+import { runCommand, runUsage } from './commands/run.js';
+
+interface Command {
+  usage: string;
+  summary: string;
+  run(argv: readonly string[]): Promise<number>;
+}
+
+const COMMANDS: Record<string, Command> = {
+  run: { usage: runUsage, summary: 'run a model on .npy/.pb inputs, write every output as .npy', run: runCommand },
+  bench: { usage: benchUsage, summary: 'time a model on seeded inputs (JSON with --json, per-node with --profile)', run: benchCommand },
+};
+
+export function helpText(): string {
+  const lines = ['wasmpose: human pose estimation in TypeScript and WebAssembly SIMD', '', 'commands:'];
+  for (const [name, c] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(9)} ${c.summary}`, `            ${c.usage}`);
+  return lines.join('\n');
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    console.log(helpText());
+    return 0;
+  }
+  const command = COMMANDS[name];
+  if (command === undefined) {
+    console.error(`unknown command '${name}'\n\n${helpText()}`);
+    return 2;
+  }
+  if (rest.includes('--help')) {
+    console.log(command.usage);
+    return 0;
+  }
+  try {
+    return await command.run(rest);
+  } catch (e) {
+    if (e instanceof WasmposeError) {
+      console.error(`wasmpose ${name}: ${e.message}`);
+      return e.name === 'UsageError' ? 2 : 1;
+    }
+    throw e;
+  }
+}

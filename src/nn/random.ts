@@ -1,0 +1,19 @@
+// Seeded randomness (Mulberry32), so benchmark inputs and seeded weights are reproducible.
+
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** n values uniform in [lo, hi). */
+export function uniform(n: number, rng: () => number, lo = -1, hi = 1): Float32Array {
+  const data = new Float32Array(n);
+  for (let i = 0; i < n; i++) data[i] = lo + (hi - lo) * rng();
+  return data;
+}
