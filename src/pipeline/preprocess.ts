@@ -1,0 +1,249 @@
+// From a decoded photo to the network's input tensor, as the model cards and their demos do it,
+// plus the exact transform between network-input pixels and original-image pixels that decoders
+// need to put keypoints back on the photo.
+//
+// Coordinates everywhere follow OpenCV's pixel-centre convention (src/image/resize.ts): pixel
+// (i, j) is centred at (i, j). The transforms are exact for the resampling actually performed.
+import { InputError } from '../nn/errors.js';
+import { tensor, type Tensor } from '../nn/tensor.js';
+import type { BoundingBox } from '../decode/pose.js';
+import { assertRgbImage, type Rgb, type RgbImage } from '../image/image.js';
+import { resizeBilinear, warpAffine, type Affine2x3 } from '../image/resize.js';
+
+/** What a network takes: size, channel order and normalisation value = (pixel - mean[c]) / scale[c]. */
+export interface InputSpec {
+  width: number;
+  height: number;
+  /** Order of the tensor's three channels. */
+  colorOrder: 'RGB' | 'BGR';
+  /** Per tensor channel, in `colorOrder`. */
+  mean: [number, number, number];
+  /** Per tensor channel, in `colorOrder`. */
+  scale: [number, number, number];
+}
+
+/** The map between network-input pixel coordinates and original-image pixel coordinates. */
+export interface InputTransform {
+  /** Network input -> original image (2x3, row-major). */
+  readonly inputToImage: Affine2x3;
+  /** Original image -> network input. */
+  readonly imageToInput: Affine2x3;
+  toImage(x: number, y: number): [number, number];
+  toInput(x: number, y: number): [number, number];
+}
+
+export interface PreparedInput {
+  /** float32, shape [1, 3, height, width] (NCHW). */
+  tensor: Tensor;
+  transform: InputTransform;
+}
+
+export interface LetterboxedInput extends PreparedInput {
+  /** The resized photo occupies input columns [0, contentWidth) and rows [0, contentHeight); the rest is padding. */
+  contentWidth: number;
+  contentHeight: number;
+}
+
+export interface CroppedInput extends PreparedInput {
+  /** HRNet-style crop parameters: the box centre and the crop size in pixels (box x 1.25, network aspect). */
+  center: [number, number];
+  cropSize: [number, number];
+}
+
+export interface LetterboxOptions {
+  /**
+   * 'fixed' (default): the tensor is exactly spec.width x spec.height, for networks with a fixed
+   * input such as human-pose-estimation-0001 (456x256). The photo is resized to the network
+   * height and padded on the right to the width; if it would then be wider than the network, it
+   * is instead resized to the network width and padded at the bottom.
+   * 'stride': the height is spec.height rounded up to the stride and the width follows the
+   * photo's aspect ratio, rounded up to the stride (networks with a free width, as Osokin's demo
+   * and the OMZ demo reshape them); spec.width is not used.
+   */
+  widthMode?: 'fixed' | 'stride';
+  /**
+   * Pad colour as RGB pixel values. Default: the spec's mean, i.e. padding is 0 after
+   * normalisation, as in the OMZ C++ demo (HPEOpenPose pads with meanPixel 128) and in Osokin's
+   * demo.py / val.py (pad_value (0,0,0) applied after normalising). The OMZ Python model wrapper
+   * pads with pixel 0 instead: pass [0, 0, 0] to match that.
+   */
+  padValue?: Rgb;
+}
+
+function checkSpec(spec: InputSpec): void {
+  if (!Number.isInteger(spec.width) || !Number.isInteger(spec.height) || spec.width <= 0 || spec.height <= 0) {
+    throw new InputError(`input spec size ${spec.width}x${spec.height} must be positive integers`);
+  }
+  if (spec.colorOrder !== 'RGB' && spec.colorOrder !== 'BGR') {
+    throw new InputError(`input spec colorOrder must be 'RGB' or 'BGR', got ${String(spec.colorOrder)}`);
+  }
+  if (spec.mean.length !== 3 || !spec.mean.every(Number.isFinite)) {
+    throw new InputError(`input spec mean must be three finite numbers, got [${spec.mean.join(', ')}]`);
+  }
+  if (spec.scale.length !== 3 || !spec.scale.every((s) => Number.isFinite(s) && s !== 0)) {
+    throw new InputError(`input spec scale must be three finite non-zero numbers, got [${spec.scale.join(', ')}]`);
+  }
+}
+
+/** Image channel (0 R, 1 G, 2 B) that feeds each tensor channel. */
+function sourceChannels(spec: InputSpec): [number, number, number] {
+  return spec.colorOrder === 'RGB' ? [0, 1, 2] : [2, 1, 0];
+}
+
+/**
+ * Writes `image` normalised into the top-left of a 1x3xHxW tensor; the area outside the image
+ * gets `padValue` (RGB pixel values) normalised the same way.
+ */
+function normalizeToTensor(image: RgbImage, spec: InputSpec, tensorWidth: number, tensorHeight: number, padValue: Rgb): Tensor {
+  const plane = tensorWidth * tensorHeight;
+  const out = new Float32Array(3 * plane);
+  const channels = sourceChannels(spec);
+  for (let c = 0; c < 3; c++) {
+    const source = channels[c]!;
+    const mean = spec.mean[c];
+    const inverseScale = 1 / spec.scale[c];
+    const pad = (padValue[source]! - mean) * inverseScale;
+    const base = c * plane;
+    for (let y = 0; y < tensorHeight; y++) {
+      const row = base + y * tensorWidth;
+      if (y >= image.height) {
+        out.fill(pad, row, row + tensorWidth);
+        continue;
+      }
+      const width = Math.min(image.width, tensorWidth);
+      let p = y * image.width * 3 + source;
+      for (let x = 0; x < width; x++, p += 3) out[row + x] = (image.data[p]! - mean) * inverseScale;
+      if (width < tensorWidth) out.fill(pad, row + width, row + tensorWidth);
+    }
+  }
+  return tensor('float32', [1, 3, tensorHeight, tensorWidth], out);
+}
+
+/** An image that already has the network's size, normalised to a 1x3xHxW tensor. */
+export function imageToTensor(image: RgbImage, spec: InputSpec): Tensor {
+  checkSpec(spec);
+  assertRgbImage(image);
+  if (image.width !== spec.width || image.height !== spec.height) {
+    throw new InputError(`image is ${image.width}x${image.height} but the network takes ${spec.width}x${spec.height}`);
+  }
+  return normalizeToTensor(image, spec, spec.width, spec.height, [0, 0, 0]);
+}
+
+function applyMatrix(m: Affine2x3, x: number, y: number): [number, number] {
+  return [m[0] * x + m[1] * y + m[2], m[3] * x + m[4] * y + m[5]];
+}
+
+// TODO(affine.ts): switch to invertAffine/applyAffine from src/decode/affine.ts once it lands.
+function invertMatrix(m: Affine2x3): Affine2x3 {
+  const [a, b, c, d, e, f] = m;
+  const det = a * e - b * d;
+  if (!Number.isFinite(det) || det === 0) throw new InputError(`affine matrix [${m.join(', ')}] is not invertible`);
+  const ia = e / det, ib = -b / det, id = -d / det, ie = a / det;
+  return [ia, ib, -(ia * c + ib * f), id, ie, -(id * c + ie * f)];
+}
+
+function transformFrom(inputToImage: Affine2x3, imageToInput: Affine2x3): InputTransform {
+  return {
+    inputToImage,
+    imageToInput,
+    toImage: (x, y) => applyMatrix(inputToImage, x, y),
+    toInput: (x, y) => applyMatrix(imageToInput, x, y),
+  };
+}
+
+/**
+ * OpenPose-family preprocessing: resize keeping the aspect ratio so the photo's height becomes
+ * the network height, pad right (and bottom) per `options.widthMode`, normalise.
+ *
+ * Resampling is bilinear (cv2 INTER_LINEAR); the reference demos use INTER_CUBIC, which differs
+ * by a few grey levels on edges. Padding goes right/bottom as in the OMZ demos (Osokin's pad_width
+ * splits it left/right; the transform makes the placement irrelevant to the final coordinates).
+ *
+ * The transform is exact for the resize performed: with sx = contentWidth / imageWidth,
+ * input x = (image x + 0.5) * sx - 0.5 (likewise y). Note the reference decoders simply divide by
+ * the scale (image x = input x / s), which is off by 0.5 * (1/s - 1) pixels.
+ */
+export function letterboxForStride(image: RgbImage, spec: InputSpec, stride = 8, options: LetterboxOptions = {}): LetterboxedInput {
+  checkSpec(spec);
+  assertRgbImage(image);
+  if (!Number.isInteger(stride) || stride <= 0) throw new InputError(`stride must be a positive integer, got ${stride}`);
+  const widthMode = options.widthMode ?? 'fixed';
+  const roundUp = (v: number): number => Math.ceil(v / stride) * stride;
+
+  let contentHeight = spec.height;
+  let contentWidth = Math.max(1, Math.round((image.width * spec.height) / image.height));
+  let tensorWidth: number, tensorHeight: number;
+  if (widthMode === 'fixed') {
+    tensorWidth = spec.width;
+    tensorHeight = spec.height;
+    if (contentWidth > spec.width) {
+      contentWidth = spec.width;
+      contentHeight = Math.max(1, Math.min(spec.height, Math.round((image.height * spec.width) / image.width)));
+    }
+  } else if (widthMode === 'stride') {
+    tensorHeight = roundUp(spec.height);
+    tensorWidth = roundUp(contentWidth);
+  } else {
+    throw new InputError(`letterbox widthMode must be 'fixed' or 'stride', got ${String(widthMode)}`);
+  }
+
+  const resized = resizeBilinear(image, contentWidth, contentHeight);
+  const padValue: Rgb = options.padValue ?? meanAsRgb(spec);
+  if (padValue.length !== 3 || !padValue.every(Number.isFinite)) {
+    throw new InputError(`letterbox padValue must be three finite numbers, got [${padValue.join(', ')}]`);
+  }
+  const result = normalizeToTensor(resized, spec, tensorWidth, tensorHeight, padValue);
+
+  // Pixel-centre aligned scaling, per axis, exactly as resizeBilinear samples.
+  const sx = contentWidth / image.width;
+  const sy = contentHeight / image.height;
+  const imageToInput: Affine2x3 = [sx, 0, 0.5 * sx - 0.5, 0, sy, 0.5 * sy - 0.5];
+  const inputToImage: Affine2x3 = [1 / sx, 0, 0.5 / sx - 0.5, 0, 1 / sy, 0.5 / sy - 0.5];
+  return { tensor: result, transform: transformFrom(inputToImage, imageToInput), contentWidth, contentHeight };
+}
+
+/** The spec's mean as RGB pixel values (so that padding with it normalises to 0). */
+function meanAsRgb(spec: InputSpec): Rgb {
+  const [m0, m1, m2] = spec.mean;
+  return spec.colorOrder === 'RGB' ? [m0, m1, m2] : [m2, m1, m0];
+}
+
+/**
+ * Top-down preprocessing (HRNet / SimpleBaseline / single-human-pose-estimation-0001): an affine
+ * crop around one person's box, as HRNet's _xywh2cs + get_affine_transform (rotation 0) do:
+ * centre = (x + w/2, y + h/2); the box is widened or heightened to the network's aspect ratio,
+ * then enlarged by `padding` (1.25); the crop maps the centre to (W/2, H/2) with one uniform scale.
+ * Sampling is bilinear with a black border (cv2.warpAffine's default), then normalised.
+ */
+export function cropForPerson(
+  image: RgbImage,
+  box: Pick<BoundingBox, 'xMin' | 'yMin' | 'width' | 'height'>,
+  spec: InputSpec,
+  padding = 1.25,
+): CroppedInput {
+  checkSpec(spec);
+  assertRgbImage(image);
+  const { xMin, yMin, width, height } = box;
+  if (![xMin, yMin, width, height, padding].every(Number.isFinite) || width <= 0 || height <= 0 || padding <= 0) {
+    throw new InputError(`person box must be finite with positive size, got x ${xMin} y ${yMin} w ${width} h ${height} (padding ${padding})`);
+  }
+  const center: [number, number] = [xMin + width * 0.5, yMin + height * 0.5];
+  const aspect = spec.width / spec.height;
+  let cropW = width;
+  let cropH = height;
+  if (cropW > aspect * cropH) cropH = cropW / aspect;
+  else cropW = cropH * aspect;
+  cropW *= padding;
+  cropH *= padding;
+
+  const s = spec.width / cropW; // image pixels -> input pixels; equals spec.height / cropH
+  const imageToInput: Affine2x3 = [s, 0, spec.width * 0.5 - s * center[0], 0, s, spec.height * 0.5 - s * center[1]];
+  const inputToImage = invertMatrix(imageToInput);
+  const crop = warpAffine(image, inputToImage, spec.width, spec.height, 0);
+  return {
+    tensor: normalizeToTensor(crop, spec, spec.width, spec.height, [0, 0, 0]),
+    transform: transformFrom(inputToImage, imageToInput),
+    center,
+    cropSize: [cropW, cropH],
+  };
+}
