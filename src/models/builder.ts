@@ -1,0 +1,203 @@
+// A small builder that writes a network as ONNX nodes, layer by layer, the way a paper's figure
+// reads. Every layer's output value is named after the layer; its parameters are initializers
+// named `<layer>.weight`, `<layer>.bias` (or names the definition gives, so a checkpoint binds by
+// its own tensor names). Parameters are seeded: He-scaled uniform weights, small biases and
+// near-identity batch-norm statistics, so activations stay in a sane range through deep stacks.
+import { emptyGraph, emptyModel, type Attr, type Model, type Node } from '../nn/graph.js';
+import { seededRandom } from '../nn/random.js';
+import { float32, type Tensor } from '../nn/tensor.js';
+
+export interface ConvSpec {
+  name: string;
+  out: number;
+  kernel: number | [number, number];
+  stride?: number;
+  /** Symmetric padding, or [top, left, bottom, right]. */
+  pad?: number | [number, number, number, number];
+  dilation?: number;
+  groups?: number;
+  bias?: boolean;
+  weightName?: string;
+  biasName?: string;
+}
+
+export interface BatchNormNames {
+  scale: string;
+  bias: string;
+  mean: string;
+  variance: string;
+}
+
+export interface PoolSpec {
+  name: string;
+  kernel: number;
+  stride: number;
+  pad?: number;
+  ceil?: boolean;
+}
+
+const ints = (value: number[]): Attr => ({ kind: 'ints', value });
+const int = (value: number): Attr => ({ kind: 'int', value });
+const float = (value: number): Attr => ({ kind: 'float', value });
+
+export class NetworkBuilder {
+  private readonly graph = emptyGraph();
+  private readonly channels = new Map<string, number>();
+  private readonly rng: () => number;
+
+  constructor(name: string, seed = 1) {
+    this.graph.name = name;
+    this.rng = seededRandom(seed);
+  }
+
+  /** A float32 NCHW input. */
+  input(name: string, shape: [number, number, number, number]): string {
+    this.graph.inputs.push({ name, dtype: 'float32', shape });
+    this.channels.set(name, shape[1]);
+    return name;
+  }
+
+  channelsOf(value: string): number {
+    const c = this.channels.get(value);
+    if (c === undefined) throw new Error(`unknown value '${value}'`);
+    return c;
+  }
+
+  conv(x: string, spec: ConvSpec): string {
+    const cin = this.channelsOf(x);
+    const groups = spec.groups ?? 1;
+    const [kh, kw] = typeof spec.kernel === 'number' ? [spec.kernel, spec.kernel] : spec.kernel;
+    const pad = spec.pad ?? 0;
+    const pads = typeof pad === 'number' ? [pad, pad, pad, pad] : [pad[0], pad[1], pad[2], pad[3]];
+    const fanIn = (cin / groups) * kh * kw;
+    const weight = this.param(spec.weightName ?? `${spec.name}.weight`, [spec.out, cin / groups, kh, kw], Math.sqrt(6 / fanIn));
+    const inputs = [x, weight];
+    if (spec.bias ?? true) inputs.push(this.param(spec.biasName ?? `${spec.name}.bias`, [spec.out], 0.1));
+    const d = spec.dilation ?? 1;
+    const s = spec.stride ?? 1;
+    return this.node('Conv', spec.name, inputs, spec.out, {
+      kernel_shape: ints([kh, kw]),
+      strides: ints([s, s]),
+      pads: ints(pads),
+      dilations: ints([d, d]),
+      group: int(groups),
+    });
+  }
+
+  convTranspose(x: string, spec: ConvSpec & { outputPadding?: number }): string {
+    const cin = this.channelsOf(x);
+    const groups = spec.groups ?? 1;
+    const [kh, kw] = typeof spec.kernel === 'number' ? [spec.kernel, spec.kernel] : spec.kernel;
+    const pad = typeof spec.pad === 'number' || spec.pad === undefined ? [spec.pad ?? 0, spec.pad ?? 0, spec.pad ?? 0, spec.pad ?? 0] : spec.pad;
+    const weight = this.param(spec.weightName ?? `${spec.name}.weight`, [cin, spec.out / groups, kh, kw], Math.sqrt(6 / (cin * kh * kw)));
+    const inputs = [x, weight];
+    if (spec.bias ?? true) inputs.push(this.param(spec.biasName ?? `${spec.name}.bias`, [spec.out], 0.1));
+    const s = spec.stride ?? 1;
+    const attrs: Record<string, Attr> = { kernel_shape: ints([kh, kw]), strides: ints([s, s]), pads: ints(pad), group: int(groups) };
+    if (spec.outputPadding) attrs['output_padding'] = ints([spec.outputPadding, spec.outputPadding]);
+    return this.node('ConvTranspose', spec.name, inputs, spec.out, attrs);
+  }
+
+  /** Inference-mode batch normalization with seeded statistics. */
+  batchNorm(x: string, name: string, options: { epsilon?: number; names?: BatchNormNames } = {}): string {
+    const c = this.channelsOf(x);
+    const names = options.names ?? { scale: `${name}.weight`, bias: `${name}.bias`, mean: `${name}.running_mean`, variance: `${name}.running_var` };
+    const inputs = [
+      x,
+      this.param(names.scale, [c], 0.2, 1),
+      this.param(names.bias, [c], 0.1),
+      this.param(names.mean, [c], 0.1),
+      this.param(names.variance, [c], 0.2, 1),
+    ];
+    return this.node('BatchNormalization', name, inputs, c, { epsilon: float(options.epsilon ?? 1e-5) });
+  }
+
+  relu(x: string, name: string): string {
+    return this.node('Relu', name, [x], this.channelsOf(x));
+  }
+
+  elu(x: string, name: string, alpha = 1): string {
+    return this.node('Elu', name, [x], this.channelsOf(x), { alpha: float(alpha) });
+  }
+
+  prelu(x: string, name: string, slopeName = `${name}.weight`): string {
+    const c = this.channelsOf(x);
+    return this.node('PRelu', name, [x, this.param(slopeName, [c, 1, 1], 0.1, 0.25)], c);
+  }
+
+  sigmoid(x: string, name: string): string {
+    return this.node('Sigmoid', name, [x], this.channelsOf(x));
+  }
+
+  add(a: string, b: string, name: string): string {
+    return this.node('Add', name, [a, b], this.channelsOf(a));
+  }
+
+  mul(a: string, b: string, name: string): string {
+    return this.node('Mul', name, [a, b], this.channelsOf(a));
+  }
+
+  concat(values: string[], name: string): string {
+    const c = values.reduce((sum, v) => sum + this.channelsOf(v), 0);
+    return this.node('Concat', name, values, c, { axis: int(1) });
+  }
+
+  maxPool(x: string, spec: PoolSpec): string {
+    return this.pool('MaxPool', x, spec);
+  }
+
+  averagePool(x: string, spec: PoolSpec): string {
+    return this.pool('AveragePool', x, spec);
+  }
+
+  globalAveragePool(x: string, name: string): string {
+    return this.node('GlobalAveragePool', name, [x], this.channelsOf(x));
+  }
+
+  /** Nearest or bilinear upsampling by an integer factor (ONNX Resize with scales). */
+  upsample(x: string, name: string, factor: number, mode: 'nearest' | 'linear' = 'nearest'): string {
+    const scales = this.constant(`${name}.scales`, float32([4], [1, 1, factor, factor]));
+    return this.node('Resize', name, [x, '', scales], this.channelsOf(x), { mode: { kind: 'string', value: mode } });
+  }
+
+  /** Marks a value as a graph output. */
+  output(value: string): void {
+    this.graph.outputs.push({ name: value, dtype: 'float32' });
+  }
+
+  build(opset = 13): Model {
+    return emptyModel(this.graph, opset);
+  }
+
+  private pool(op: string, x: string, spec: PoolSpec): string {
+    const p = spec.pad ?? 0;
+    return this.node(op, spec.name, [x], this.channelsOf(x), {
+      kernel_shape: ints([spec.kernel, spec.kernel]),
+      strides: ints([spec.stride, spec.stride]),
+      pads: ints([p, p, p, p]),
+      ceil_mode: int(spec.ceil ? 1 : 0),
+    });
+  }
+
+  private node(op: string, name: string, inputs: string[], outChannels: number, attrs: Record<string, Attr> = {}): string {
+    if (this.channels.has(name)) throw new Error(`layer name '${name}' used twice`);
+    const node: Node = { name, op, domain: '', inputs, outputs: [name], attrs };
+    this.graph.nodes.push(node);
+    this.channels.set(name, outChannels);
+    return name;
+  }
+
+  private constant(name: string, value: Tensor): string {
+    this.graph.initializers.set(name, value);
+    return name;
+  }
+
+  /** A seeded parameter: uniform in center ± range. */
+  private param(name: string, shape: number[], range: number, center = 0): string {
+    if (this.graph.initializers.has(name)) throw new Error(`parameter '${name}' defined twice`);
+    const n = shape.reduce((a, b) => a * b, 1);
+    const data = new Float32Array(n);
+    for (let i = 0; i < n; i++) data[i] = center + range * (2 * this.rng() - 1);
+    return this.constant(name, float32(shape, data));
+  }
+}
