@@ -11,7 +11,9 @@ import { inferAndFold } from './passes/infer-and-fold.js';
 import { optimize } from './passes/optimize.js';
 import { removeIdentities } from './passes/remove-identity.js';
 import { removeDeadNodes, type TypedGraph } from './passes/typed-graph.js';
-import { instantiateKernels, resolveBuild, type KernelBuild, type KernelFunction, type KernelInstance } from './runtime/kernels.js';
+import { instantiateKernels, kernelModule, resolveBuild, sharedMemorySupported, type KernelBuild, type KernelFunction, type KernelInstance } from './runtime/kernels.js';
+import { ThreadPool, type SpawnWorker } from './threads/pool.js';
+import type { WorkerInit } from './threads/worker-source.js';
 import { fromNumbers, isFloatType, shapeString, sizeOf, toFloat32, toNumbers, type DType, type Tensor } from './tensor.js';
 
 export interface SessionOptions {
@@ -21,6 +23,14 @@ export interface SessionOptions {
   build?: KernelBuild | 'auto';
   /** Graph optimizations (BatchNorm folding, activation fusion); on by default. */
   optimize?: boolean;
+  /**
+   * Threads sharing the work of each heavy kernel (default 1). Needs shared WebAssembly memory;
+   * where there is none (a browser page that is not cross-origin isolated) the session says so
+   * once and runs on one thread.
+   */
+  threads?: number;
+  /** How to start a worker; defaults to worker_threads in Node and Web Workers in browsers. */
+  spawnWorker?: SpawnWorker;
 }
 
 /** Run-time values are float32, or int32 for integer and boolean values. */
@@ -48,8 +58,11 @@ export interface StepTiming {
 
 interface ResolvedCall {
   f: KernelFunction;
+  /** Arguments for thread 0, without the (begin, end) of a parallel call. */
   args: number[];
   call: WasmCall;
+  /** Index in the thread pool's call list, for parallel calls. */
+  poolIndex: number;
 }
 
 /** Where a run-time value lives: its byte offset in the memory. */
@@ -82,7 +95,10 @@ export class Session {
     /** Bytes of weights and other constants held in memory (after packing). */
     readonly constantBytes: number,
     readonly build: KernelBuild,
+    /** Threads the session runs on (1 when shared memory was unavailable). */
+    readonly threads: number,
     private readonly kernels: KernelInstance,
+    private readonly pool: ThreadPool | undefined,
     private readonly steps: Step[],
     private readonly placedInputs: Map<string, Placed>,
     private readonly resultSources: Map<string, Placed | Tensor>,
@@ -104,7 +120,12 @@ export class Session {
     if (options.optimize !== false) optimize(graph);
     removeDeadNodes(graph);
     const build = resolveBuild(options.build ?? 'simd');
-    return layOut(graph, build);
+    return layOut(graph, build, usableThreads(options.threads ?? 1), options.spawnWorker);
+  }
+
+  /** Stops the worker threads, if any. The session must not be run afterwards. */
+  dispose(): void {
+    this.pool?.stop();
   }
 
   /** Runs the model. Inputs are float32 (or int32 for integer inputs) in row-major order. */
@@ -125,7 +146,7 @@ export class Session {
     for (const step of this.steps) {
       const start = timings ? performance.now() : 0;
       if (step.kind === 'wasm') {
-        for (const c of step.calls) c.f(...c.args);
+        for (const c of step.calls) this.runCall(c);
       } else {
         runHostStep(step, buffer);
       }
@@ -139,6 +160,32 @@ export class Session {
     }
     return results;
   }
+
+  private runCall(c: ResolvedCall): void {
+    const extent = c.call.parallel;
+    if (extent === undefined) c.f(...c.args);
+    else if (this.pool === undefined) c.f(...c.args, 0, extent);
+    else this.pool.run(c.poolIndex, extent, (begin, end) => c.f(...c.args, begin, end));
+  }
+}
+
+let warnedNoSharedMemory = false;
+
+function usableThreads(requested: number): number {
+  if (!Number.isInteger(requested) || requested < 1) throw new InputError(`threads must be a positive integer, got ${requested}`);
+  if (requested === 1 || sharedMemorySupported()) return requested;
+  if (!warnedNoSharedMemory) {
+    warnedNoSharedMemory = true;
+    console.warn('wasmpose: shared WebAssembly memory is unavailable here (a browser page needs cross-origin isolation), so sessions run on one thread');
+  }
+  return 1;
+}
+
+async function defaultSpawner(): Promise<SpawnWorker> {
+  if (typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string') {
+    return (await import('./threads/spawn-node.js')).spawnNodeWorker;
+  }
+  return (await import('./threads/spawn-browser.js')).spawnBrowserWorker;
 }
 
 function viewOf(buffer: ArrayBufferLike, placed: Placed): RuntimeData {
@@ -172,7 +219,7 @@ function runHostStep(step: Extract<Step, { kind: 'host' }>, buffer: ArrayBufferL
 }
 
 /** Plans memory and kernels for an optimized graph, then instantiates the kernels over it. */
-async function layOut(graph: TypedGraph, build: KernelBuild): Promise<Session> {
+async function layOut(graph: TypedGraph, build: KernelBuild, threads: number, spawnWorker: SpawnWorker | undefined): Promise<Session> {
   // 1. Kernel plans. Ops without a plan run their reference on the host.
   const plans = graph.nodes.map((node) => {
     const op = opFor(node);
@@ -244,8 +291,8 @@ async function layOut(graph: TypedGraph, build: KernelBuild): Promise<Session> {
   const constantsStart = alignUp(moduleReserve, ALIGNMENT);
   const arenaStart = alignUp(constantsStart + constantBytes);
   const scratchStart = alignUp(arenaStart + memoryPlan.bytes);
-  const total = scratchStart + scratchBytes + base;
-  const kernels = await instantiateKernels(build, total);
+  const total = scratchStart + scratchBytes * threads + base;
+  const kernels = await instantiateKernels(build, total, threads > 1);
   if (kernels.heapBase > moduleReserve) throw new Error(`kernel module data (${kernels.heapBase} bytes) exceeds the reserved ${moduleReserve}`);
 
   const memory = kernels.memory.buffer;
@@ -259,8 +306,9 @@ async function layOut(graph: TypedGraph, build: KernelBuild): Promise<Session> {
     return { offset: arenaStart + memoryPlan.offsets[buffer]!, type: graph.types.get(name)! };
   };
 
-  // 5. Steps with every pointer resolved.
+  // 5. Steps with every pointer resolved; parallel calls also listed for the worker threads.
   const steps: Step[] = [];
+  const poolCalls: ((thread: number) => WorkerInit['calls'][number])[] = [];
   plans.forEach(({ node, op, plan }, i) => {
     if (op.aliasesInput) return;
     if (plan === undefined) {
@@ -273,9 +321,9 @@ async function layOut(graph: TypedGraph, build: KernelBuild): Promise<Session> {
       });
       return;
     }
-    const resolve = (arg: Arg): number => {
+    const resolve = (arg: Arg, thread = 0): number => {
       if (typeof arg === 'number') return arg;
-      if (arg === 'scratch') return scratchStart;
+      if (arg === 'scratch') return scratchStart + thread * scratchBytes;
       if ('packed' in arg) return constantsStart + packedOffsets[i]![arg.packed]!;
       const name = 'input' in arg ? node.inputs[arg.input]! : node.outputs[arg.output]!;
       const constant = constantOffsets.get(name);
@@ -283,9 +331,9 @@ async function layOut(graph: TypedGraph, build: KernelBuild): Promise<Session> {
       return place(name)!.offset;
     };
     const calls = plan.calls.map((call) => {
-      const args = call.args.map(resolve);
-      if (call.parallel !== undefined) args.push(0, call.parallel);
-      return { f: kernels.fn(call.fn), args, call };
+      const poolIndex = poolCalls.length;
+      if (call.parallel !== undefined) poolCalls.push((thread) => ({ fn: call.fn, args: call.args.map((a) => resolve(a, thread)), extent: call.parallel! }));
+      return { f: kernels.fn(call.fn), args: call.args.map((a) => resolve(a)), call, poolIndex };
     });
     steps.push({ kind: 'wasm', node, calls, macs: plan.calls.reduce((s, c) => s + (c.macs ?? 0), 0) });
   });
@@ -294,6 +342,11 @@ async function layOut(graph: TypedGraph, build: KernelBuild): Promise<Session> {
     const t = graph.types.get(name)!;
     return { name, dtype: t.dtype, shape: [...t.shape] };
   };
+  let pool: ThreadPool | undefined;
+  if (threads > 1) {
+    const module = await kernelModule(build, true);
+    pool = await ThreadPool.start(threads, spawnWorker ?? (await defaultSpawner()), { module, memory: kernels.memory }, (thread) => poolCalls.map((c) => c(thread)));
+  }
   const placedInputs = new Map(graph.inputs.map((input) => [input.name, place(input.name)!]));
   const resultSources = new Map(graph.outputs.map((name) => [name, graph.constants.get(name) ?? place(name)!]));
   return new Session(
@@ -302,7 +355,9 @@ async function layOut(graph: TypedGraph, build: KernelBuild): Promise<Session> {
     memoryPlan.bytes,
     constantBytes,
     build,
+    threads,
     kernels,
+    pool,
     steps,
     placedInputs,
     resultSources,

@@ -72,10 +72,9 @@ export async function benchCommand(argv: readonly string[]): Promise<number> {
   const [modelPath] = args.positionals;
   if (modelPath === undefined) throw new UsageError(`usage: ${benchUsage}`);
   const threads = intFlag(args, 'threads', 1, 1);
-  if (threads !== 1) throw new UsageError('--threads: only 1 thread is implemented so far');
   const runs = intFlag(args, 'runs', 10, 1);
   const warmup = intFlag(args, 'warmup', 2, 0);
-  const session = await Session.create(loadModelFile(modelPath), { inputShapes: parseInputShapes(args) });
+  const session = await Session.create(loadModelFile(modelPath), { inputShapes: parseInputShapes(args), threads });
   const feeds = seededFeeds(session);
   for (let i = 0; i < warmup; i++) session.run(feeds);
   const times: number[] = [];
@@ -86,7 +85,8 @@ export async function benchCommand(argv: readonly string[]): Promise<number> {
     session.run(feeds, profile ? timings : undefined);
     times.push(performance.now() - start);
   }
-  const result: BenchResult = { median_ms: median(times), min_ms: Math.min(...times), runs, threads, peak_bytes: session.peakBytes };
+  session.dispose();
+  const result: BenchResult = { median_ms: median(times), min_ms: Math.min(...times), runs, threads: session.threads, peak_bytes: session.peakBytes };
   const nodes = profile ? summarize(timings, runs) : undefined;
   if (args.booleans.has('json')) {
     console.log(JSON.stringify(nodes ? { ...result, profile: nodes } : result));

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { Session } from '../src/nn/session.js';
+import { shareOf } from '../src/nn/threads/worker-source.js';
+import { randomTensor, seededRandom, singleNodeModel } from './support/harness.js';
+import { toFloat32 } from '../src/nn/tensor.js';
+
+describe('threads', () => {
+  it('splits a range into contiguous shares that cover it exactly', () => {
+    for (const [extent, threads] of [[0, 2], [1, 2], [7, 2], [57, 3], [1000, 4]] as const) {
+      let next = 0;
+      for (let t = 0; t < threads; t++) {
+        const [b, e] = shareOf(extent, t, threads);
+        expect(b).toBe(next);
+        expect(e - b).toBeGreaterThanOrEqual(Math.floor(extent / threads));
+        next = e;
+      }
+      expect(next).toBe(extent);
+    }
+  });
+
+  it('gives the same outputs on two threads as on one', async () => {
+    const shape = [1, 13, 57, 7];
+    const model = singleNodeModel({ op: 'Relu', inputs: [{ name: 'x', dtype: 'float32', shape }], outputs: ['y'] });
+    const x = toFloat32(randomTensor(shape, seededRandom(3)));
+    const one = await Session.create(model);
+    const two = await Session.create(model, { threads: 2 });
+    try {
+      expect(two.threads).toBe(2);
+      for (let run = 0; run < 3; run++) expect(Array.from(two.run({ x }).y!.data)).toEqual(Array.from(one.run({ x }).y!.data));
+    } finally {
+      two.dispose();
+    }
+  });
+});
