@@ -1,0 +1,597 @@
+// OpenVINO IR (v10, v11) reader: the .xml topology (layers, ports, edges) and the .bin weights,
+// mapped onto the engine's ONNX graph. Each IR layer becomes one or a few ONNX nodes; shapes
+// that IR carries as run-time inputs but ONNX wants as attributes (Transpose order, ReduceMean
+// axes) are read from their Const layers at load. The ops Open Model Zoo's pose and vision
+// models use are supported; any other layer is refused by name and type.
+//
+// FakeQuantize (the INT8 variants) is run faithfully by decomposing OpenVINO's definition into
+// ONNX ops:  y = round((clip(x, in_lo, in_hi) - in_lo) / (in_hi - in_lo) * (levels - 1))
+//                / (levels - 1) * (out_hi - out_lo) + out_lo
+// On weights it folds at load into the dequantized values; on activations it runs as those ops.
+import { ModelFormatError, UnsupportedOpError } from '../../errors.js';
+import { emptyGraph, emptyModel, type Attr, type Model, type Node } from '../../graph.js';
+import { allocData, fromNumbers, sizeOf, toNumbers, type DType, type Tensor } from '../../tensor.js';
+import { child, childrenNamed, parseXml, type XmlElement } from './xml.js';
+
+const ELEMENT_TYPES: Record<string, { dtype: DType; bytes: number }> = {
+  f32: { dtype: 'float32', bytes: 4 },
+  f16: { dtype: 'float16', bytes: 2 },
+  f64: { dtype: 'float64', bytes: 8 },
+  i64: { dtype: 'int64', bytes: 8 },
+  i32: { dtype: 'int32', bytes: 4 },
+  i8: { dtype: 'int8', bytes: 1 },
+  u8: { dtype: 'uint8', bytes: 1 },
+  boolean: { dtype: 'bool', bytes: 1 },
+};
+
+/** ONNX TensorProto data types for Cast's `to`. */
+const ONNX_TYPE: Partial<Record<DType, number>> = { float32: 1, uint8: 2, int8: 3, int32: 6, int64: 7, bool: 9, float16: 10, float64: 11 };
+
+export interface Layer {
+  id: string;
+  name: string;
+  type: string;
+  version: string;
+  data: Record<string, string>;
+  inputs: { id: string; dims: number[] }[];
+  outputs: { id: string; dims: number[]; names: string[]; precision: string }[];
+}
+
+export interface OpenVinoOptions {
+  /**
+   * Without weights (an .xml alone) float Consts become zeros of their shape and integer Consts
+   * (shapes, axes, orders) are recovered from the port dims IR records around their reader (see
+   * recoverIntegerConstants); the graph then serves inspection, not inference.
+   */
+  weights?: Uint8Array;
+}
+
+/** An IR file parsed to layers and edges, before mapping. */
+export interface ParsedIr {
+  name: string;
+  layers: Layer[];
+  edges: { fromLayer: string; fromPort: string; toLayer: string; toPort: string }[];
+}
+
+export function parseIr(xmlText: string): ParsedIr {
+  const root = parseXml(xmlText);
+  if (root.name !== 'net') throw new ModelFormatError(`not an OpenVINO IR: the root element is <${root.name}>, expected <net>`);
+  const irVersion = Number(root.attrs['version']);
+  if (irVersion !== 10 && irVersion !== 11) throw new ModelFormatError(`OpenVINO IR version ${root.attrs['version']} is not supported (10 and 11 are)`);
+  const layersElement = child(root, 'layers');
+  const edgesElement = child(root, 'edges');
+  if (!layersElement || !edgesElement) throw new ModelFormatError('OpenVINO IR without <layers> or <edges>');
+  return {
+    name: root.attrs['name'] ?? 'openvino',
+    layers: childrenNamed(layersElement, 'layer').map(parseLayer),
+    edges: childrenNamed(edgesElement, 'edge').map((e) => ({
+      fromLayer: e.attrs['from-layer'] ?? '', fromPort: e.attrs['from-port'] ?? '', toLayer: e.attrs['to-layer'] ?? '', toPort: e.attrs['to-port'] ?? '',
+    })),
+  };
+}
+
+/**
+ * Values of integer Consts recovered from the dims IR records on the ports of the layer that
+ * reads them: a Reshape's target is its output dims, a Transpose's order maps input dims onto
+ * output dims (the first such order), Squeeze/Unsqueeze/Reduce axes are where the dims differ.
+ * Only for an .xml without its .bin: real weights are never guessed.
+ */
+export function recoverIntegerConstants(ir: ParsedIr): Map<string, number[]> {
+  const byId = new Map(ir.layers.map((l) => [l.id, l]));
+  const recovered = new Map<string, number[]>();
+  for (const e of ir.edges) {
+    const source = byId.get(e.fromLayer);
+    const reader = byId.get(e.toLayer);
+    if (!source || !reader || source.type !== 'Const' || !['i64', 'i32'].includes(source.data['element_type'] ?? '')) continue;
+    const portIndex = reader.inputs.findIndex((p) => p.id === e.toPort);
+    const inDims = reader.inputs[0]?.dims ?? [];
+    const outDims = reader.outputs[0]?.dims ?? [];
+    const differing = (a: number[], b: number[]) => a.map((d, i) => (d !== b[i] ? i : -1)).filter((i) => i >= 0);
+    let values: number[] | undefined;
+    if (portIndex === 1 && reader.type === 'Reshape') values = outDims;
+    else if (portIndex === 1 && reader.type === 'Transpose') values = firstPermutation(inDims, outDims);
+    else if (portIndex === 1 && reader.type === 'Squeeze') values = inDims.map((d, i) => (d === 1 && outDims.length < inDims.length ? i : -1)).filter((i) => i >= 0).slice(0, inDims.length - outDims.length);
+    else if (portIndex === 1 && reader.type === 'Unsqueeze') values = outDims.map((d, i) => (d === 1 ? i : -1)).filter((i) => i >= 0).slice(0, outDims.length - inDims.length);
+    else if (portIndex === 1 && reader.type.startsWith('Reduce')) values = outDims.length === inDims.length ? differing(inDims, outDims) : [];
+    if (values !== undefined) recovered.set(source.id, values);
+  }
+  return recovered;
+}
+
+function firstPermutation(from: number[], to: number[]): number[] | undefined {
+  const perm: number[] = [];
+  const taken = new Set<number>();
+  const search = (i: number): boolean => {
+    if (i === to.length) return true;
+    for (let j = 0; j < from.length; j++) {
+      if (taken.has(j) || from[j] !== to[i]) continue;
+      taken.add(j);
+      perm.push(j);
+      if (search(i + 1)) return true;
+      taken.delete(j);
+      perm.pop();
+    }
+    return false;
+  };
+  return from.length === to.length && search(0) ? perm : undefined;
+}
+
+function parseLayer(e: XmlElement): Layer {
+  const ports = (section: XmlElement | undefined) =>
+    (section ? childrenNamed(section, 'port') : []).map((p) => ({
+      id: p.attrs['id'] ?? '',
+      dims: childrenNamed(p, 'dim').map((d) => Number(d.text)),
+      names: (p.attrs['names'] ?? '').split(',').map((n) => n.trim().replace(/\\,/g, ',')).filter((n) => n !== ''),
+      precision: p.attrs['precision'] ?? '',
+    }));
+  return {
+    id: e.attrs['id'] ?? '',
+    name: e.attrs['name'] ?? '',
+    type: e.attrs['type'] ?? '',
+    version: e.attrs['version'] ?? 'opset1',
+    data: child(e, 'data')?.attrs ?? {},
+    inputs: ports(child(e, 'input')).map(({ id, dims }) => ({ id, dims })),
+    outputs: ports(child(e, 'output')),
+  };
+}
+
+const intList = (text: string | undefined): number[] =>
+  text === undefined || text.trim() === '' ? [] : text.split(',').map((v) => {
+    const n = Number(v.trim());
+    if (!Number.isFinite(n)) throw new ModelFormatError(`expected a list of numbers, got '${text}'`);
+    return n;
+  });
+
+export function readOpenVino(xmlText: string, options: OpenVinoOptions = {}): Model {
+  const ir = parseIr(xmlText);
+  const layers = ir.layers;
+  const byId = new Map(layers.map((l) => [l.id, l]));
+  if (byId.size !== layers.length) throw new ModelFormatError('OpenVINO IR: two layers share an id');
+  const recovered = options.weights === undefined ? recoverIntegerConstants(ir) : new Map<string, number[]>();
+
+  // Value names: a port's first tensor name, else the layer name (suffixed for extra ports).
+  const valueOf = new Map<string, string>();
+  const used = new Set<string>();
+  for (const l of layers) {
+    l.outputs.forEach((p, i) => {
+      let name = p.names[0] ?? (l.outputs.length === 1 ? l.name : `${l.name}.${i}`);
+      while (used.has(name)) name = `${name}_`;
+      used.add(name);
+      valueOf.set(`${l.id}:${p.id}`, name);
+    });
+  }
+  // Edges: each input port has exactly one producer.
+  const sourceOf = new Map<string, string>();
+  for (const e of ir.edges) {
+    const from = `${e.fromLayer}:${e.fromPort}`;
+    const value = valueOf.get(from);
+    if (value === undefined) throw new ModelFormatError(`OpenVINO IR edge from unknown port ${from}`);
+    sourceOf.set(`${e.toLayer}:${e.toPort}`, value);
+  }
+
+  const graph = emptyGraph(ir.name);
+  const constants = new Map<string, Tensor>();
+  const order = topologicalOrder(layers, byId, ir.edges);
+  const emit = new Emitter(graph);
+
+  for (const l of order) {
+    const inputs = l.inputs.map((p) => {
+      const v = sourceOf.get(`${l.id}:${p.id}`);
+      if (v === undefined) throw new ModelFormatError(`layer '${l.name}' (${l.type}) input port ${p.id} is not connected`);
+      return v;
+    });
+    const outputs = l.outputs.map((p) => valueOf.get(`${l.id}:${p.id}`)!);
+    const constantOf = (i: number): number[] => {
+      const t = constants.get(inputs[i]!);
+      if (t === undefined) throw new UnsupportedOpError(`layer '${l.name}' (${l.type}): input ${i} must be a constant`);
+      return toNumbers(t);
+    };
+    mapLayer(l, inputs, outputs, { graph, constants, emit, constantOf, weights: options.weights, recovered: recovered.get(l.id) });
+  }
+  return emptyModel(graph, 13);
+}
+
+interface MapContext {
+  graph: ReturnType<typeof emptyGraph>;
+  constants: Map<string, Tensor>;
+  emit: Emitter;
+  constantOf: (input: number) => number[];
+  weights: Uint8Array | undefined;
+  /** This Const's values recovered from port dims, when there are no weights. */
+  recovered: number[] | undefined;
+}
+
+/** Appends ONNX nodes with unique names. */
+class Emitter {
+  private count = 0;
+  constructor(private readonly graph: ReturnType<typeof emptyGraph>) {}
+
+  node(op: string, name: string, inputs: string[], outputs: string[], attrs: Record<string, Attr> = {}): void {
+    const node: Node = { name, op, domain: '', inputs, outputs, attrs };
+    this.graph.nodes.push(node);
+  }
+
+  /** A fresh value name derived from a layer's. */
+  temp(base: string): string {
+    return `${base}/wasmpose_${this.count++}`;
+  }
+
+  constant(base: string, t: Tensor): string {
+    const name = this.temp(base);
+    this.graph.initializers.set(name, t);
+    return name;
+  }
+}
+
+const ints = (value: number[]): Attr => ({ kind: 'ints', value });
+const int = (value: number): Attr => ({ kind: 'int', value });
+const float = (value: number): Attr => ({ kind: 'float', value });
+const str = (value: string): Attr => ({ kind: 'string', value });
+
+function padsOf(l: Layer): number[] {
+  const begin = intList(l.data['pads_begin']);
+  const end = intList(l.data['pads_end']);
+  return [...begin, ...end];
+}
+
+function autoPad(l: Layer): Record<string, Attr> {
+  const mode = (l.data['auto_pad'] ?? 'explicit').toLowerCase();
+  if (mode === 'same_upper') return { auto_pad: str('SAME_UPPER') };
+  if (mode === 'same_lower') return { auto_pad: str('SAME_LOWER') };
+  if (mode === 'valid') return { auto_pad: str('VALID') };
+  return { pads: ints(padsOf(l)) };
+}
+
+function readConst(l: Layer, weights: Uint8Array | undefined): Tensor {
+  const type = ELEMENT_TYPES[l.data['element_type'] ?? ''];
+  if (type === undefined) throw new UnsupportedOpError(`Const '${l.name}': element type '${l.data['element_type']}' is not supported`);
+  const shape = intList(l.data['shape']);
+  const n = sizeOf(shape);
+  const data = allocData(type.dtype, n);
+  if (weights === undefined) return { dtype: type.dtype, shape, data };
+  const offset = Number(l.data['offset']);
+  const size = Number(l.data['size']);
+  if (!Number.isInteger(offset) || !Number.isInteger(size) || offset < 0 || size < 0) throw new ModelFormatError(`Const '${l.name}': invalid offset/size`);
+  if (size !== n * type.bytes) throw new ModelFormatError(`Const '${l.name}': ${size} bytes for shape [${shape.join(', ')}] of ${l.data['element_type']} (needs ${n * type.bytes})`);
+  if (offset + size > weights.length) throw new ModelFormatError(`Const '${l.name}': bytes [${offset}, ${offset + size}) lie past the end of the weights file (${weights.length} bytes)`);
+  new Uint8Array(data.buffer).set(weights.subarray(offset, offset + size));
+  return { dtype: type.dtype, shape, data };
+}
+
+function mapLayer(l: Layer, inputs: string[], outputs: string[], ctx: MapContext): void {
+  const { graph, emit } = ctx;
+  const out = outputs[0]!;
+  const name = l.name;
+  const unary = (op: string, attrs: Record<string, Attr> = {}) => emit.node(op, name, [inputs[0]!], [out], attrs);
+  const binary = (op: string) => {
+    const broadcast = l.data['auto_broadcast'] ?? 'numpy';
+    if (broadcast !== 'numpy' && broadcast !== 'none') throw new UnsupportedOpError(`layer '${name}' (${l.type}): auto_broadcast '${broadcast}' is not supported`);
+    emit.node(op, name, [inputs[0]!, inputs[1]!], [out]);
+  };
+  switch (l.type) {
+    case 'Parameter': {
+      const type = ELEMENT_TYPES[l.data['element_type'] ?? 'f32'];
+      if (type === undefined) throw new UnsupportedOpError(`Parameter '${name}': element type '${l.data['element_type']}' is not supported`);
+      graph.inputs.push({ name: out, dtype: type.dtype, shape: l.outputs[0]!.dims });
+      return;
+    }
+    case 'Const': {
+      const t = ctx.recovered !== undefined ? fromNumbers(ELEMENT_TYPES[l.data['element_type']!]!.dtype, [ctx.recovered.length], ctx.recovered) : readConst(l, ctx.weights);
+      ctx.constants.set(out, t);
+      graph.initializers.set(out, t);
+      return;
+    }
+    case 'Result':
+      graph.outputs.push({ name: inputs[0]!, dtype: 'float32' });
+      return;
+    case 'Convolution':
+      emit.node('Conv', name, [inputs[0]!, inputs[1]!], [out], { strides: ints(intList(l.data['strides'])), dilations: ints(intList(l.data['dilations'])), ...autoPad(l) });
+      return;
+    case 'GroupConvolution': {
+      // IR weights are [G, O/G, I/G, kh, kw]; ONNX wants [O, I/G, kh, kw] and group = G.
+      const wShape = l.inputs[1]!.dims;
+      const groups = wShape[0]!;
+      const shape = emit.constant(name, fromNumbers('int64', [wShape.length - 1], [wShape[0]! * wShape[1]!, ...wShape.slice(2)]));
+      const weights = emit.temp(name);
+      emit.node('Reshape', `${name}/weights`, [inputs[1]!, shape], [weights]);
+      emit.node('Conv', name, [inputs[0]!, weights], [out], { strides: ints(intList(l.data['strides'])), dilations: ints(intList(l.data['dilations'])), group: int(groups), ...autoPad(l) });
+      return;
+    }
+    case 'ConvolutionBackpropData': {
+      const attrs: Record<string, Attr> = { strides: ints(intList(l.data['strides'])), dilations: ints(intList(l.data['dilations'])), ...autoPad(l) };
+      const outputPadding = intList(l.data['output_padding']);
+      if (outputPadding.length > 0) attrs['output_padding'] = ints(outputPadding);
+      if (inputs.length > 2) attrs['output_shape'] = ints(ctx.constantOf(2));
+      emit.node('ConvTranspose', name, [inputs[0]!, inputs[1]!], [out], attrs);
+      return;
+    }
+    case 'Add': return binary('Add');
+    case 'Subtract': return binary('Sub');
+    case 'Multiply': return binary('Mul');
+    case 'Divide': return binary('Div');
+    case 'Maximum': return binary('Max');
+    case 'Minimum': return binary('Min');
+    case 'ReLU': case 'Relu': return unary('Relu');
+    case 'Sigmoid': return unary('Sigmoid');
+    case 'Tanh': return unary('Tanh');
+    case 'Exp': return unary('Exp');
+    case 'Sqrt': return unary('Sqrt');
+    case 'HSwish': return unary('HardSwish');
+    case 'HSigmoid': return unary('HardSigmoid', { alpha: float(1 / 6), beta: float(0.5) });
+    case 'Elu': return unary('Elu', { alpha: float(Number(l.data['alpha'] ?? 1)) });
+    case 'Clamp': {
+      const lo = emit.constant(name, fromNumbers('float32', [], [Number(l.data['min'])]));
+      const hi = emit.constant(name, fromNumbers('float32', [], [Number(l.data['max'])]));
+      emit.node('Clip', name, [inputs[0]!, lo, hi], [out]);
+      return;
+    }
+    case 'PReLU': {
+      // IR's 1D slope applies along the channel axis; ONNX broadcasts from the right, so it
+      // becomes [C, 1, ..., 1].
+      const slopeDims = l.inputs[1]!.dims;
+      const rank = l.inputs[0]!.dims.length;
+      let slope = inputs[1]!;
+      if (slopeDims.length === 1 && slopeDims[0]! > 1 && rank > 2) {
+        const shape = emit.constant(name, fromNumbers('int64', [rank - 1], [slopeDims[0]!, ...new Array<number>(rank - 2).fill(1)]));
+        slope = emit.temp(name);
+        emit.node('Reshape', `${name}/slope`, [inputs[1]!, shape], [slope]);
+      }
+      emit.node('PRelu', name, [inputs[0]!, slope], [out]);
+      return;
+    }
+    case 'Swish': {
+      // x * sigmoid(beta * x), beta = 1 when absent.
+      let arg = inputs[0]!;
+      if (inputs.length > 1) {
+        arg = emit.temp(name);
+        emit.node('Mul', `${name}/beta`, [inputs[0]!, inputs[1]!], [arg]);
+      }
+      const gate = emit.temp(name);
+      emit.node('Sigmoid', `${name}/sigmoid`, [arg], [gate]);
+      emit.node('Mul', name, [inputs[0]!, gate], [out]);
+      return;
+    }
+    case 'SoftMax': case 'Softmax':
+      return unary('Softmax', { axis: int(Number(l.data['axis'] ?? 1)) });
+    case 'Concat':
+      emit.node('Concat', name, inputs, [out], { axis: int(Number(l.data['axis'] ?? 0)) });
+      return;
+    case 'Split': {
+      const axis = ctx.constantOf(1)[0]!;
+      const parts = Number(l.data['num_splits']);
+      const dim = l.inputs[0]!.dims[axis < 0 ? axis + l.inputs[0]!.dims.length : axis]!;
+      const sizes = emit.constant(name, fromNumbers('int64', [parts], new Array<number>(parts).fill(dim / parts)));
+      emit.node('Split', name, [inputs[0]!, sizes], outputs, { axis: int(axis) });
+      return;
+    }
+    case 'VariadicSplit': {
+      const axis = ctx.constantOf(1)[0]!;
+      const lengths = ctx.constantOf(2);
+      const dim = l.inputs[0]!.dims[axis < 0 ? axis + l.inputs[0]!.dims.length : axis]!;
+      const known = lengths.filter((v) => v !== -1).reduce((a, b) => a + b, 0);
+      const sizes = emit.constant(name, fromNumbers('int64', [lengths.length], lengths.map((v) => (v === -1 ? dim - known : v))));
+      emit.node('Split', name, [inputs[0]!, sizes], outputs, { axis: int(axis) });
+      return;
+    }
+    case 'MaxPool': case 'AvgPool': {
+      const attrs: Record<string, Attr> = {
+        kernel_shape: ints(intList(l.data['kernel'])),
+        strides: ints(intList(l.data['strides'])),
+        ceil_mode: int((l.data['rounding_type'] ?? 'floor').toLowerCase() === 'ceil' ? 1 : 0),
+        ...autoPad(l),
+      };
+      if (l.type === 'AvgPool') attrs['count_include_pad'] = int(l.data['exclude-pad'] === 'true' ? 0 : 1);
+      else if (l.data['dilations'] !== undefined) attrs['dilations'] = ints(intList(l.data['dilations']));
+      if (l.type === 'MaxPool' && outputs.length > 1 && l.outputs.length > 1) {
+        // MaxPool-8's indices output: only supported when nothing reads it.
+        emit.node('MaxPool', name, [inputs[0]!], [out], attrs);
+        return;
+      }
+      emit.node(l.type === 'MaxPool' ? 'MaxPool' : 'AveragePool', name, [inputs[0]!], [out], attrs);
+      return;
+    }
+    case 'Interpolate':
+      return mapInterpolate(l, inputs, out, ctx);
+    case 'Reshape': {
+      // special_zero=true is ONNX's "0 copies the input dim"; with false a 0 would mean an empty
+      // dimension, which pose networks never ask for.
+      const shape = ctx.constants.get(inputs[1]!);
+      if (l.data['special_zero'] !== 'true' && shape !== undefined && toNumbers(shape).includes(0)) {
+        throw new UnsupportedOpError(`layer '${name}' (Reshape): a literal 0 dimension (special_zero=false) is not supported`);
+      }
+      emit.node('Reshape', name, [inputs[0]!, inputs[1]!], [out]);
+      return;
+    }
+    case 'Transpose':
+      return unary('Transpose', { perm: ints(ctx.constantOf(1)) });
+    case 'Squeeze':
+      emit.node('Squeeze', name, inputs.length > 1 ? [inputs[0]!, inputs[1]!] : [inputs[0]!], [out]);
+      return;
+    case 'Unsqueeze':
+      emit.node('Unsqueeze', name, [inputs[0]!, inputs[1]!], [out]);
+      return;
+    case 'StridedSlice':
+      return mapStridedSlice(l, inputs, out, ctx);
+    case 'Pad': {
+      const mode = (l.data['pad_mode'] ?? 'constant').toLowerCase();
+      if (mode === 'symmetric') throw new UnsupportedOpError(`layer '${name}' (Pad): pad_mode 'symmetric' is not supported`);
+      const pads = emit.constant(name, fromNumbers('int64', [l.inputs[0]!.dims.length * 2], [...ctx.constantOf(1), ...ctx.constantOf(2)]));
+      const padInputs = [inputs[0]!, pads];
+      if (inputs.length > 3) padInputs.push(inputs[3]!);
+      emit.node('Pad', name, padInputs, [out], { mode: str(mode) });
+      return;
+    }
+    case 'ReduceMean': case 'ReduceSum': case 'ReduceMax':
+      return unary(l.type, { axes: ints(ctx.constantOf(1)), keepdims: int(l.data['keep_dims'] === 'true' ? 1 : 0) });
+    case 'MatMul': {
+      const operand = (i: number, flag: string): string => {
+        if (l.data[flag] !== 'true') return inputs[i]!;
+        const rank = l.inputs[i]!.dims.length;
+        const perm = [...Array(rank).keys()];
+        [perm[rank - 1], perm[rank - 2]] = [perm[rank - 2]!, perm[rank - 1]!];
+        const t = emit.temp(name);
+        emit.node('Transpose', `${name}/${flag}`, [inputs[i]!], [t], { perm: ints(perm) });
+        return t;
+      };
+      emit.node('MatMul', name, [operand(0, 'transpose_a'), operand(1, 'transpose_b')], [out]);
+      return;
+    }
+    case 'ShapeOf':
+      return unary('Shape');
+    case 'Gather': {
+      if (Number(l.data['batch_dims'] ?? 0) !== 0) throw new UnsupportedOpError(`layer '${name}' (Gather): batch_dims other than 0 is not supported`);
+      emit.node('Gather', name, [inputs[0]!, inputs[1]!], [out], { axis: int(ctx.constantOf(2)[0]!) });
+      return;
+    }
+    case 'Convert': {
+      const type = ELEMENT_TYPES[l.data['destination_type'] ?? ''];
+      const to = type && ONNX_TYPE[type.dtype];
+      if (to === undefined) throw new UnsupportedOpError(`layer '${name}' (Convert): destination type '${l.data['destination_type']}' is not supported`);
+      return unary('Cast', { to: int(to) });
+    }
+    case 'FakeQuantize':
+      return mapFakeQuantize(l, inputs, out, ctx);
+    default:
+      throw new UnsupportedOpError(`OpenVINO layer '${name}' of type ${l.type} (${l.version}) is not supported`);
+  }
+}
+
+function mapFakeQuantize(l: Layer, inputs: string[], out: string, { emit }: MapContext): void {
+  const levels = Number(l.data['levels']);
+  if (!Number.isInteger(levels) || levels < 2) throw new ModelFormatError(`FakeQuantize '${l.name}': levels must be an integer >= 2`);
+  const [x, inLo, inHi, outLo, outHi] = inputs as [string, string, string, string, string];
+  const n = l.name;
+  const step = emit.constant(n, fromNumbers('float32', [], [levels - 1]));
+  const t = (op: string, a: string[], suffix: string): string => {
+    const v = emit.temp(n);
+    emit.node(op, `${n}/${suffix}`, a, [v]);
+    return v;
+  };
+  const clipped = t('Min', [t('Max', [x, inLo], 'max'), inHi], 'min');
+  const unit = t('Div', [t('Sub', [clipped, inLo], 'shift'), t('Sub', [inHi, inLo], 'range')], 'normalize');
+  const q = t('Div', [t('Round', [t('Mul', [unit, step], 'scale')], 'round'), step], 'levels');
+  const scaled = t('Mul', [q, t('Sub', [outHi, outLo], 'out_range')], 'rescale');
+  emit.node('Add', n, [scaled, outLo], [out]);
+}
+
+function mapInterpolate(l: Layer, inputs: string[], out: string, { emit, constantOf }: MapContext): void {
+  const inDims = l.inputs[0]!.dims;
+  const outDims = l.outputs[0]!.dims;
+  const rank = inDims.length;
+  const version = l.version;
+  let mode = (l.data['mode'] ?? 'nearest').toLowerCase();
+  if (mode === 'linear_onnx') mode = 'linear';
+  if (mode !== 'nearest' && mode !== 'linear' && mode !== 'cubic') throw new UnsupportedOpError(`layer '${l.name}' (Interpolate): mode '${mode}' is not supported`);
+  if (intList(l.data['pads_begin']).some((p) => p !== 0) || intList(l.data['pads_end']).some((p) => p !== 0)) {
+    throw new UnsupportedOpError(`layer '${l.name}' (Interpolate): padding is not supported`);
+  }
+  if (l.data['antialias'] === 'true') throw new UnsupportedOpError(`layer '${l.name}' (Interpolate): antialias is not supported`);
+  const attrs: Record<string, Attr> = { mode: str(mode) };
+  let useScales = false;
+  let axes: number[];
+  let values: number[];
+  if (version === 'opset1') {
+    attrs['coordinate_transformation_mode'] = str(l.data['align_corners'] === 'true' ? 'align_corners' : 'half_pixel');
+    attrs['nearest_mode'] = str('floor');
+    axes = intList(l.data['axes']);
+    values = constantOf(1);
+  } else {
+    attrs['coordinate_transformation_mode'] = str(l.data['coordinate_transformation_mode'] ?? 'half_pixel');
+    attrs['nearest_mode'] = str(l.data['nearest_mode'] ?? 'round_prefer_floor');
+    if (mode === 'cubic') attrs['cubic_coeff_a'] = float(Number(l.data['cube_coeff'] ?? -0.75));
+    useScales = (l.data['shape_calculation_mode'] ?? 'sizes') === 'scales';
+    if (version === 'opset4') {
+      values = constantOf(useScales ? 2 : 1);
+      axes = inputs.length > 3 ? constantOf(3) : [...Array(rank).keys()];
+    } else {
+      values = constantOf(1);
+      axes = inputs.length > 2 ? constantOf(2) : [...Array(rank).keys()];
+    }
+  }
+  axes = axes.map((a) => (a < 0 ? a + rank : a));
+  // ONNX Resize (opset 13) takes a value for every axis: 1 (or the input dim) where IR names none.
+  if (useScales) {
+    const scales = new Array<number>(rank).fill(1);
+    axes.forEach((a, i) => (scales[a] = values[i]!));
+    emit.node('Resize', l.name, [inputs[0]!, '', emit.constant(l.name, fromNumbers('float32', [rank], scales))], [out], attrs);
+  } else {
+    const sizes = [...inDims];
+    axes.forEach((a, i) => (sizes[a] = values[i]!));
+    if (outDims.length === rank && sizes.some((s, i) => s !== outDims[i])) {
+      throw new ModelFormatError(`layer '${l.name}' (Interpolate): target sizes [${sizes.join(', ')}] differ from the declared output [${outDims.join(', ')}]`);
+    }
+    emit.node('Resize', l.name, [inputs[0]!, '', '', emit.constant(l.name, fromNumbers('int64', [rank], sizes))], [out], attrs);
+  }
+}
+
+function mapStridedSlice(l: Layer, inputs: string[], out: string, { emit, constantOf }: MapContext): void {
+  const bits = (key: string): number[] => intList(l.data[key]);
+  if (bits('ellipsis_mask').some((b) => b === 1)) throw new UnsupportedOpError(`layer '${l.name}' (StridedSlice): ellipsis_mask is not supported`);
+  const begin = constantOf(1);
+  const end = constantOf(2);
+  const strides = inputs.length > 3 ? constantOf(3) : new Array<number>(begin.length).fill(1);
+  const beginMask = bits('begin_mask');
+  const endMask = bits('end_mask');
+  const newAxis = bits('new_axis_mask');
+  const shrink = bits('shrink_axis_mask');
+  const BIG = 2 ** 62;
+  // Walk the slice specification: new axes consume no input dimension.
+  const starts: number[] = [], ends: number[] = [], axes: number[] = [], steps: number[] = [];
+  const squeezeAxes: number[] = [];
+  const unsqueezeAxes: number[] = [];
+  let inputAxis = 0;
+  for (let i = 0; i < begin.length; i++) {
+    if (newAxis[i] === 1) {
+      unsqueezeAxes.push(i);
+      continue;
+    }
+    const step = strides[i]!;
+    let s = beginMask[i] === 1 ? (step > 0 ? 0 : -1) : begin[i]!;
+    let e = endMask[i] === 1 ? (step > 0 ? BIG : -BIG) : end[i]!;
+    if (shrink[i] === 1) {
+      e = s === -1 ? BIG : s + 1;
+      squeezeAxes.push(inputAxis);
+    }
+    if (beginMask[i] === 1 && step < 0) s = BIG;
+    starts.push(s); ends.push(e); axes.push(inputAxis); steps.push(step);
+    inputAxis++;
+  }
+  const c = (vals: number[]) => emit.constant(l.name, fromNumbers('int64', [vals.length], vals));
+  let v = emit.temp(l.name);
+  emit.node('Slice', `${l.name}/slice`, [inputs[0]!, c(starts), c(ends), c(axes), c(steps)], [v]);
+  if (squeezeAxes.length > 0) {
+    const w = emit.temp(l.name);
+    emit.node('Squeeze', `${l.name}/shrink`, [v, c(squeezeAxes)], [w]);
+    v = w;
+  }
+  if (unsqueezeAxes.length > 0) {
+    const w = emit.temp(l.name);
+    emit.node('Unsqueeze', `${l.name}/new_axis`, [v, c(unsqueezeAxes)], [w]);
+    v = w;
+  }
+  emit.node('Identity', l.name, [v], [out]);
+}
+
+/** Layers in dependency order (IR files list them in any order). */
+function topologicalOrder(layers: Layer[], byId: Map<string, Layer>, edges: ParsedIr['edges']): Layer[] {
+  const incoming = new Map<string, Set<string>>(layers.map((l) => [l.id, new Set()]));
+  const outgoing = new Map<string, Set<string>>(layers.map((l) => [l.id, new Set()]));
+  for (const { fromLayer, toLayer } of edges) {
+    if (!byId.has(fromLayer) || !byId.has(toLayer)) throw new ModelFormatError(`OpenVINO IR edge between unknown layers ${fromLayer} -> ${toLayer}`);
+    incoming.get(toLayer)!.add(fromLayer);
+    outgoing.get(fromLayer)!.add(toLayer);
+  }
+  const ready = layers.filter((l) => incoming.get(l.id)!.size === 0);
+  const order: Layer[] = [];
+  while (ready.length > 0) {
+    const l = ready.shift()!;
+    order.push(l);
+    for (const next of outgoing.get(l.id)!) {
+      const deps = incoming.get(next)!;
+      deps.delete(l.id);
+      if (deps.size === 0) ready.push(byId.get(next)!);
+    }
+  }
+  if (order.length !== layers.length) throw new ModelFormatError('OpenVINO IR has a cycle');
+  return order;
+}
