@@ -305,6 +305,12 @@ function mapLayer(l: Layer, inputs: string[], outputs: string[], ctx: MapContext
       emit.node('ConvTranspose', name, [inputs[0]!, inputs[1]!], [out], attrs);
       return;
     }
+    case 'BatchNormInference': {
+      // opset5 orders the inputs data, gamma, beta, mean, variance; opset1 put data third.
+      const order = l.version === 'opset1' ? [2, 0, 1, 3, 4] : [0, 1, 2, 3, 4];
+      emit.node('BatchNormalization', name, order.map((i) => inputs[i]!), [out], { epsilon: float(Number(l.data['epsilon'] ?? 1e-5)) });
+      return;
+    }
     case 'Add': return binary('Add');
     case 'Subtract': return binary('Sub');
     case 'Multiply': return binary('Mul');
