@@ -73,7 +73,7 @@ interface Placed {
 
 type Step =
   | { kind: 'wasm'; node: Node; calls: ResolvedCall[]; macs: number }
-  | { kind: 'host'; node: Node; op: OpDef; inputs: (Placed | Tensor | undefined)[]; outputs: (Placed | undefined)[] };
+  | { kind: 'host'; node: Node; op: OpDef; opset: number; inputs: (Placed | Tensor | undefined)[]; outputs: (Placed | undefined)[] };
 
 const ELEMENT_BYTES = 4;
 
@@ -207,7 +207,7 @@ function runHostStep(step: Extract<Step, { kind: 'host' }>, buffer: ArrayBufferL
     const view = viewOf(buffer, source);
     return source.type.dtype === 'float32' ? { dtype: 'float32' as const, shape: source.type.shape, data: view.slice() } : fromNumbers(source.type.dtype, source.type.shape, view);
   });
-  const values = step.op.reference({ node: step.node, opset: 0, inputs });
+  const values = step.op.reference({ node: step.node, opset: step.opset, inputs });
   step.outputs.forEach((target, i) => {
     if (target === undefined) return;
     const v = values[i]!;
@@ -316,6 +316,7 @@ async function layOut(graph: TypedGraph, build: KernelBuild, threads: number, sp
         kind: 'host',
         node,
         op,
+        opset: graph.opset,
         inputs: node.inputs.map((n) => (n === '' ? undefined : (graph.constants.get(n) ?? place(n)))),
         outputs: node.outputs.map((n) => (n === '' ? undefined : place(n))),
       });

@@ -62,6 +62,11 @@ export interface OpDef {
   reference(ctx: ReferenceContext): Tensor[];
   /** Absent, or returning undefined: the op runs `reference` on the host. */
   plan?(ctx: OpContext & { outputs: ValueType[] }): KernelPlan | undefined;
+  /**
+   * Outputs known at load from the input types alone, though the input values are not (Shape,
+   * Size): the fold pass makes them constants, so the shape chains after them fold too.
+   */
+  valuesFromTypes?(ctx: OpContext): Tensor[];
   /** Output 0 is input 0's bytes under another shape (Reshape, Flatten, ...): no copy, no kernel. */
   readonly aliasesInput?: boolean;
 }

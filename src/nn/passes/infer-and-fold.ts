@@ -49,8 +49,10 @@ export function inferAndFold(graph: Graph, opset: number, inputShapes: Record<st
     const foldable = node.inputs.every((name, i) => name === '' || inputConstants[i] !== undefined);
     let outputTypes: ValueType[];
     try {
-      if (foldable) {
-        const values = op.reference({ node, opset, inputs: inputConstants });
+      if (foldable || op.valuesFromTypes !== undefined) {
+        const values = foldable
+          ? op.reference({ node, opset, inputs: inputConstants })
+          : op.valuesFromTypes!({ node, opset, inputs: inputTypes, constants: inputConstants });
         node.outputs.forEach((name, i) => {
           const v = values[i];
           if (name === '' || v === undefined) return;
