@@ -1,6 +1,7 @@
 // The wasmpose command line. Each command is a module under commands/.
 import { WasmposeError } from '../nn/errors.js';
 import { benchCommand, benchUsage } from './commands/bench.js';
+import { convertCommand, convertUsage } from './commands/convert.js';
 import { runCommand, runUsage } from './commands/run.js';
 
 interface Command {
@@ -11,6 +12,7 @@ interface Command {
 
 const COMMANDS: Record<string, Command> = {
   run: { usage: runUsage, summary: 'run a model on .npy/.pb inputs, write every output as .npy', run: runCommand },
+  convert: { usage: convertUsage, summary: 'write any supported model (ONNX, OpenVINO IR, Caffe) as ONNX', run: convertCommand },
   bench: { usage: benchUsage, summary: 'time a model on seeded inputs (JSON with --json, per-node with --profile)', run: benchCommand },
 };
 

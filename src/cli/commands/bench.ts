@@ -74,7 +74,8 @@ export async function benchCommand(argv: readonly string[]): Promise<number> {
   const threads = intFlag(args, 'threads', 1, 1);
   const runs = intFlag(args, 'runs', 10, 1);
   const warmup = intFlag(args, 'warmup', 2, 0);
-  const session = await Session.create(loadModelFile(modelPath), { inputShapes: parseInputShapes(args), threads });
+  const inputShapes = parseInputShapes(args);
+  const session = await Session.create(loadModelFile(modelPath, { inputShapes }), { inputShapes, threads });
   const feeds = seededFeeds(session);
   for (let i = 0; i < warmup; i++) session.run(feeds);
   const times: number[] = [];

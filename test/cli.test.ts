@@ -1,0 +1,93 @@
+// The command-line contract other tools rely on: run, bench --json, convert, --help, and errors.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../src/cli/main.js';
+import { outputFileName } from '../src/cli/commands/run.js';
+import { readNpy, writeNpy } from '../src/nn/formats/npy.js';
+import { writeOnnx } from '../src/nn/formats/onnx/writer.js';
+import { writeTensorProto } from '../src/nn/formats/onnx/tensor-proto.js';
+import { float32, toFloat32 } from '../src/nn/tensor.js';
+import { randomTensor, seededRandom, singleNodeModel } from './support/harness.js';
+import { runOrt } from './support/ort.js';
+
+const ROOT = resolve(import.meta.dirname, '..');
+
+async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
+  vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
+  const code = await main(argv);
+  vi.restoreAllMocks();
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+afterEach(() => vi.restoreAllMocks());
+
+describe('wasmpose CLI', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'wasmpose-cli-'));
+  const model = singleNodeModel({ op: 'Relu', inputs: [{ name: 'x:0', dtype: 'float32', shape: [1, 2, 3, 3] }], outputs: ['y/out:0'] });
+  const modelPath = join(dir, 'relu.onnx');
+  writeFileSync(modelPath, writeOnnx(model));
+  const x = randomTensor([1, 2, 3, 3], seededRandom(5));
+
+  it('--help lists the commands', async () => {
+    const { code, out } = await cli('--help');
+    expect(code).toBe(0);
+    for (const command of ['run', 'bench', 'convert']) expect(out).toContain(command);
+  });
+
+  it('run: .npy and .pb inputs, outputs as .npy named safely', async () => {
+    writeFileSync(join(dir, 'x.npy'), writeNpy(x));
+    writeFileSync(join(dir, 'x.pb'), writeTensorProto('x:0', x));
+    for (const input of ['x.npy', 'x.pb']) {
+      const outDir = join(dir, `out-${input}`);
+      const { code } = await cli('run', modelPath, '--input', `x:0=${join(dir, input)}`, '--out', outDir);
+      expect(code).toBe(0);
+      expect(outputFileName('y/out:0')).toBe('y_out_0.npy');
+      const y = readNpy(readFileSync(join(outDir, 'y_out_0.npy')));
+      expect(Array.from(toFloat32(y))).toEqual(Array.from(toFloat32(x), (v) => Math.max(v, 0)));
+    }
+  });
+
+  it('run: a wrong input shape is a clear error with exit code 1', async () => {
+    writeFileSync(join(dir, 'bad.npy'), writeNpy(float32([1, 2, 3, 4])));
+    const { code, err } = await cli('run', modelPath, '--input', `x:0=${join(dir, 'bad.npy')}`, '--out', join(dir, 'bad'));
+    expect(code).toBe(1);
+    expect(err).toMatch(/\[1, 2, 3, 3\]/);
+  });
+
+  it('bench --json prints the contract fields', async () => {
+    const { code, out } = await cli('bench', modelPath, '--runs', '3', '--warmup', '1', '--json');
+    expect(code).toBe(0);
+    const result = JSON.parse(out) as Record<string, number>;
+    expect(Object.keys(result).sort()).toEqual(['median_ms', 'min_ms', 'peak_bytes', 'runs', 'threads']);
+    expect(result.runs).toBe(3);
+    expect(result.threads).toBe(1);
+  });
+
+  it('convert: Caffe to ONNX that ONNX Runtime runs', async () => {
+    const prototxt = join(dir, 'tiny.prototxt');
+    writeFileSync(prototxt, 'input: "data"\ninput_dim: 1 input_dim: 3 input_dim: 4 input_dim: 4\nlayer { name: "relu" type: "ReLU" bottom: "data" top: "out" }\n');
+    const out = join(dir, 'tiny.onnx');
+    expect((await cli('convert', prototxt, '--out', out)).code).toBe(1); // no weights beside it
+    writeFileSync(join(dir, 'tiny.caffemodel'), new Uint8Array());
+    expect((await cli('convert', prototxt, '--out', out)).code).toBe(0);
+    const { readOnnx } = await import('../src/nn/formats/onnx/reader.js');
+    const data = randomTensor([1, 3, 4, 4], seededRandom(2));
+    const result = await runOrt(readOnnx(readFileSync(out)), { data });
+    expect(result['out']!.data).toEqual(Array.from(toFloat32(data), (v) => Math.max(v, 0)));
+  });
+
+  it('unknown commands and options exit with 2', async () => {
+    expect((await cli('frobnicate')).code).toBe(2);
+    expect((await cli('bench', modelPath, '--frob')).code).toBe(2);
+  });
+
+  it.skipIf(!existsSync(join(ROOT, 'dist/src/cli/main.js')))('bin/wasmpose.js runs the built CLI', () => {
+    expect(execFileSync(process.execPath, [join(ROOT, 'bin/wasmpose.js'), '--help'], { encoding: 'utf8' })).toContain('commands:');
+  });
+});
