@@ -1,0 +1,147 @@
+// Writes the graph IR as an ONNX model: the inverse of reader.ts (readOnnx(writeOnnx(m)) equals
+// m), in the form ONNX Runtime accepts. Tensors are written as raw_data, repeated attribute
+// values unpacked (as onnx.proto declares them and the onnx package writes them).
+import { ModelFormatError } from '../../errors.js';
+import { emptyGraph, emptyModel, type Attr, type Graph, type Model, type Node, type ValueInfo } from '../../graph.js';
+import type { DType, Tensor } from '../../tensor.js';
+import { ProtoWriter } from '../protobuf.js';
+import {
+  ATTRIBUTE_TYPE, AttributeProtoSchema, DimensionSchema, GraphProtoSchema, ModelProtoSchema, NodeProtoSchema,
+  OperatorSetIdSchema, TensorShapeProtoSchema, TypeProtoSchema, TypeProtoTensorSchema, UNKNOWN_DIM, ValueInfoProtoSchema,
+} from './reader.js';
+import { encodeStringStringEntry, encodeTensorProto, ONNX_DATA_TYPE } from './tensor-proto.js';
+
+export function writeOnnx(model: Model): Uint8Array {
+  const f = ModelProtoSchema.fields;
+  const w = new ProtoWriter();
+  w.int64(f.irVersion, model.irVersion);
+  if (model.producerName !== '') w.string(f.producerName, model.producerName);
+  if (model.producerVersion !== '') w.string(f.producerVersion, model.producerVersion);
+  w.message(f.graph, encodeGraph(model.graph));
+  for (const opset of model.opsets) {
+    const entry = new ProtoWriter();
+    if (opset.domain !== '') entry.string(OperatorSetIdSchema.fields.domain, opset.domain);
+    entry.int64(OperatorSetIdSchema.fields.version, opset.version);
+    w.message(f.opsetImport, entry);
+  }
+  for (const [key, value] of Object.entries(model.metadata)) w.message(f.metadataProps, encodeStringStringEntry(key, value));
+  return w.finish();
+}
+
+function encodeGraph(graph: Graph): ProtoWriter {
+  const f = GraphProtoSchema.fields;
+  const w = new ProtoWriter();
+  for (const node of graph.nodes) w.message(f.node, encodeNode(node));
+  if (graph.name !== '') w.string(f.name, graph.name);
+  for (const [name, tensor] of graph.initializers) w.message(f.initializer, encodeTensorProto(name, tensor));
+  for (const info of graph.inputs) w.message(f.input, encodeValueInfo(info));
+  for (const info of graph.outputs) w.message(f.output, encodeValueInfo(info));
+  for (const info of graph.valueInfo) w.message(f.valueInfo, encodeValueInfo(info));
+  return w;
+}
+
+function encodeNode(node: Node): ProtoWriter {
+  const f = NodeProtoSchema.fields;
+  const w = new ProtoWriter();
+  for (const name of node.inputs) w.string(f.input, name);
+  for (const name of node.outputs) w.string(f.output, name);
+  if (node.name !== '') w.string(f.name, node.name);
+  w.string(f.opType, node.op);
+  for (const [name, attr] of Object.entries(node.attrs)) w.message(f.attribute, encodeAttribute(name, attr, node));
+  if (node.domain !== '') w.string(f.domain, node.domain);
+  return w;
+}
+
+function encodeAttribute(name: string, attr: Attr, node: Node): ProtoWriter {
+  const f = AttributeProtoSchema.fields;
+  const w = new ProtoWriter();
+  w.string(f.name, name);
+  w.int64(f.type, ATTRIBUTE_TYPE[attr.kind]);
+  const checkInteger = (v: number): number => {
+    if (!Number.isInteger(v)) throw new ModelFormatError(`${node.op} node '${node.name}': attribute '${name}' holds ${v}, not an integer`);
+    return v;
+  };
+  switch (attr.kind) {
+    case 'float': w.float(f.f, attr.value); break;
+    case 'int': w.int64(f.i, checkInteger(attr.value)); break;
+    case 'string': w.string(f.s, attr.value); break;
+    case 'tensor': w.message(f.t, encodeTensorProto('', attr.value)); break;
+    case 'graph': w.message(f.g, encodeGraph(attr.value)); break;
+    case 'floats': for (const v of attr.value) w.float(f.floats, v); break;
+    case 'ints': for (const v of attr.value) w.int64(f.ints, checkInteger(v)); break;
+    case 'strings': for (const v of attr.value) w.string(f.strings, v); break;
+    case 'tensors': for (const t of attr.value) w.message(f.tensors, encodeTensorProto('', t)); break;
+    case 'graphs': for (const g of attr.value) w.message(f.graphs, encodeGraph(g)); break;
+  }
+  return w;
+}
+
+function encodeValueInfo(info: ValueInfo): ProtoWriter {
+  const tensorType = new ProtoWriter().int64(TypeProtoTensorSchema.fields.elemType, ONNX_DATA_TYPE[info.dtype]);
+  if (info.shape !== undefined) {
+    const shape = new ProtoWriter();
+    for (const d of info.shape) {
+      const dim = new ProtoWriter();
+      // An unknown dimension is a Dimension with neither field set.
+      if (typeof d === 'number') dim.int64(DimensionSchema.fields.dimValue, d);
+      else if (d !== UNKNOWN_DIM) dim.string(DimensionSchema.fields.dimParam, d);
+      shape.message(TensorShapeProtoSchema.fields.dim, dim);
+    }
+    tensorType.message(TypeProtoTensorSchema.fields.shape, shape);
+  }
+  const type = new ProtoWriter().message(TypeProtoSchema.fields.tensorType, tensorType);
+  return new ProtoWriter().string(ValueInfoProtoSchema.fields.name, info.name).message(ValueInfoProtoSchema.fields.type, type);
+}
+
+// ---- a small builder for tests and tools ----
+
+/** Attribute values of each kind; floats are rounded to float32, as an ONNX file stores them. */
+export const attr = {
+  int: (value: number): Attr => ({ kind: 'int', value }),
+  float: (value: number): Attr => ({ kind: 'float', value: Math.fround(value) }),
+  string: (value: string): Attr => ({ kind: 'string', value }),
+  tensor: (value: Tensor): Attr => ({ kind: 'tensor', value }),
+  graph: (value: Graph): Attr => ({ kind: 'graph', value }),
+  ints: (value: readonly number[]): Attr => ({ kind: 'ints', value: [...value] }),
+  floats: (value: readonly number[]): Attr => ({ kind: 'floats', value: value.map(Math.fround) }),
+  strings: (value: readonly string[]): Attr => ({ kind: 'strings', value: [...value] }),
+  tensors: (value: readonly Tensor[]): Attr => ({ kind: 'tensors', value: [...value] }),
+  graphs: (value: readonly Graph[]): Attr => ({ kind: 'graphs', value: [...value] }),
+};
+
+export interface SingleNodeSpec {
+  op: string;
+  inputs: { name: string; dtype: DType; shape: (number | string)[] }[];
+  /** Output shapes may be left out: ONNX Runtime infers them. */
+  outputs: { name: string; dtype: DType; shape?: (number | string)[] }[];
+  attrs?: Record<string, Attr>;
+  /** Constant inputs; by default the node takes the graph inputs, then these, in order. */
+  initializers?: Record<string, Tensor>;
+  /** The node's input list when the default order does not fit ('' for an omitted optional input). */
+  nodeInputs?: string[];
+  /** Default-domain opset (17 unless given). */
+  opset?: number;
+  /** The op's domain; a non-default domain is imported at version 1. */
+  domain?: string;
+}
+
+/** A model of one node: the unit of most op tests. */
+export function singleNodeModel(spec: SingleNodeSpec): Model {
+  const graph = emptyGraph(`${spec.op}_test`);
+  const initializers = Object.entries(spec.initializers ?? {});
+  for (const [name, tensor] of initializers) graph.initializers.set(name, tensor);
+  graph.inputs = spec.inputs.map(({ name, dtype, shape }) => ({ name, dtype, shape: [...shape] }));
+  graph.outputs = spec.outputs.map(({ name, dtype, shape }) => (shape === undefined ? { name, dtype } : { name, dtype, shape: [...shape] }));
+  const domain = spec.domain ?? '';
+  graph.nodes.push({
+    name: spec.op,
+    op: spec.op,
+    domain,
+    inputs: spec.nodeInputs ?? [...spec.inputs.map((i) => i.name), ...initializers.map(([name]) => name)],
+    outputs: spec.outputs.map((o) => o.name),
+    attrs: { ...spec.attrs },
+  });
+  const model = emptyModel(graph, spec.opset ?? 17);
+  if (domain !== '' && domain !== 'ai.onnx') model.opsets.push({ domain, version: 1 });
+  return model;
+}
