@@ -5,3 +5,6 @@ export * from './affine.js';
 export * from './heatmap.js';
 export * from './openpose.js';
 export * from './pose3d.js';
+export * from './posenet.js';
+export * from './movenet.js';
+export * from './efficientpose.js';
