@@ -3,6 +3,7 @@
 //   .onnx                 ONNX (external data files resolved beside it)
 //   .xml (+ .bin)         OpenVINO IR; the .bin beside it, or --weights, else shapes only
 //   .prototxt (+ weights) Caffe; --weights <file.caffemodel>, or <name>.caffemodel beside it
+//   .json                 TensorFlow.js graph model (model.json with its weight shards beside it)
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ModelFormatError } from '../errors.js';
@@ -11,8 +12,9 @@ import { caffemodelWeights } from './caffe/caffemodel.js';
 import { readCaffe } from './caffe/reader.js';
 import { readOnnx } from './onnx/reader.js';
 import { readOpenVino } from './openvino/reader.js';
+import { readTfjsModel } from './tfjs/reader.js';
 
-export type ModelFormat = 'onnx' | 'openvino' | 'caffe';
+export type ModelFormat = 'onnx' | 'openvino' | 'caffe' | 'tfjs';
 
 export interface LoadOptions {
   /** A separate weights file (.bin for IR, .caffemodel for Caffe). */
@@ -57,7 +59,12 @@ export function loadModel(path: string, options: LoadOptions = {}): LoadedModel 
     const text = new TextDecoder().decode(readFileOrThrow(path));
     return { format: 'caffe', hasWeights: weights !== undefined, model: readCaffe(text, { weights, inputShapes: options.inputShapes }) };
   }
-  throw new ModelFormatError(`'${path}': unknown model format (expected .onnx, .xml with .bin, or .prototxt with .caffemodel)`);
+  if (path.endsWith('.json')) {
+    const dir = dirname(path);
+    const json = new TextDecoder().decode(readFileOrThrow(path));
+    return { format: 'tfjs', hasWeights: true, model: readTfjsModel(json, (shard) => readFileOrThrow(join(dir, shard)), { inputShapes: options.inputShapes }) };
+  }
+  throw new ModelFormatError(`'${path}': unknown model format (expected .onnx, .xml with .bin, .prototxt with .caffemodel, or a TFJS model.json)`);
 }
 
 /** A model ready to run: refuses topology-only files. */
