@@ -1,1 +1,6 @@
-// Kernels of the conv family; one file per kernel.
+// Kernels of the conv family; one file per kernel (activation.ts, block.ts and micro-kernel.ts
+// are the shared pieces they are built from).
+export { convDense } from './conv-dense';
+export { convPointwise } from './conv-pointwise';
+export { convDepthwise } from './conv-depthwise';
+export { matmul, addScaled } from './matmul';

@@ -1,3 +1,6 @@
 import type { OpDef } from '../types.js';
+import { conv } from './conv.js';
+import { gemm } from './gemm.js';
+import { matMul } from './matmul.js';
 
-export const convOps: OpDef[] = [];
+export const convOps: OpDef[] = [conv, gemm, matMul];

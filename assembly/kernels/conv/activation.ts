@@ -1,0 +1,72 @@
+// The activation a Conv (or Gemm) epilogue applies after the bias, fused there by the graph pass
+// src/nn/passes/fuse-activations.ts. Codes match ACTIVATION_CODES in src/nn/ops/conv/activation.ts.
+// Every activation takes two parameters per output channel (p0, p1), packed at plan time, so a
+// per-channel PRelu slope needs no special case.
+
+export const ACT_NONE: i32 = 0;
+export const ACT_RELU: i32 = 1;
+export const ACT_CLIP: i32 = 2; // min(max(x, p0), p1)
+export const ACT_LEAKY_RELU: i32 = 3; // x < 0 ? p0 * x : x (LeakyRelu alpha, or the PRelu slope)
+export const ACT_ELU: i32 = 4; // x < 0 ? p0 * (exp(x) - 1) : x
+export const ACT_SIGMOID: i32 = 5; // 1 / (1 + exp(-x))
+export const ACT_HARD_SIGMOID: i32 = 6; // max(0, min(1, p0 * x + p1))
+export const ACT_HARD_SWISH: i32 = 7; // x * max(0, min(1, x / 6 + 1 / 2))
+
+// exp on four lanes, Cephes' expf: e^x = 2^n * e^r with n = round(x / ln 2) and |r| <= ln2 / 2,
+// e^r from a degree-6 polynomial. Relative error about 2e-7 over the clamped range.
+@inline function exp4(x: v128): v128 {
+  x = f32x4.min(f32x4.max(x, f32x4.splat(-87.3)), f32x4.splat(88.3));
+  const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(1.44269504088896341)));
+  let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(0.693359375)));
+  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
+  let p = f32x4.splat(1.9875691500e-4);
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
+  p = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), f32x4.splat(1));
+  const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  return f32x4.mul(p, scale);
+}
+
+@inline function activate4(v: v128, code: i32, p0: v128, p1: v128): v128 {
+  const zero = f32x4.splat(0);
+  const one = f32x4.splat(1);
+  switch (code) {
+    case ACT_RELU: return f32x4.max(v, zero);
+    case ACT_CLIP: return f32x4.min(f32x4.max(v, p0), p1);
+    case ACT_LEAKY_RELU: return v128.bitselect(f32x4.mul(v, p0), v, f32x4.lt(v, zero));
+    case ACT_ELU: return v128.bitselect(f32x4.mul(p0, f32x4.sub(exp4(v), one)), v, f32x4.lt(v, zero));
+    case ACT_SIGMOID: return f32x4.div(one, f32x4.add(one, exp4(f32x4.neg(v))));
+    case ACT_HARD_SIGMOID: return f32x4.min(f32x4.max(f32x4.add(f32x4.mul(v, p0), p1), zero), one);
+    case ACT_HARD_SWISH: {
+      const gate = f32x4.min(f32x4.max(f32x4.add(f32x4.mul(v, f32x4.splat(1.0 / 6.0)), f32x4.splat(0.5)), zero), one);
+      return f32x4.mul(v, gate);
+    }
+    default: return v;
+  }
+}
+
+/**
+ * Applies the activation in place to `rows` rows of `cols` floats starting at y (rows `rowStride`
+ * bytes apart); row r uses the parameters of channel `channel + r` from `params` (two floats each).
+ */
+export function activateRows(y: usize, rows: i32, cols: i32, rowStride: usize, code: i32, params: usize, channel: i32): void {
+  if (code == ACT_NONE) return;
+  for (let r = 0; r < rows; r++) {
+    const row = y + <usize>r * rowStride;
+    const pp = params + (<usize>(channel + r) << 3);
+    const p0 = v128.load32_splat(pp);
+    const p1 = v128.load32_splat(pp, 4);
+    let i = 0;
+    for (; i + 4 <= cols; i += 4) {
+      const at = row + (<usize>i << 2);
+      v128.store(at, activate4(v128.load(at), code, p0, p1));
+    }
+    for (; i < cols; i++) {
+      const at = row + (<usize>i << 2);
+      store<f32>(at, f32x4.extract_lane(activate4(f32x4.splat(load<f32>(at)), code, p0, p1), 0));
+    }
+  }
+}

@@ -1,0 +1,120 @@
+// GFLOP/s of the convolution kernels at Lightweight OpenPose's (human-pose-estimation-0001's)
+// shapes, one thread, end to end through a Session on a single-node model: weights are packed and
+// memory planned as for a real network, and only `session.run` is timed (median of several runs
+// after warm-up). GFLOP/s counts 2 flops per multiply-add of the kernel step's own time.
+//   node dist/bench/kernels.js [--quick]      (run with --experimental-wasm-relaxed-simd to add the relaxed build)
+import type { Attr } from '../src/nn/graph.js';
+import { emptyGraph, emptyModel, type Model } from '../src/nn/graph.js';
+import { seededRandom, uniform } from '../src/nn/random.js';
+import { relaxedSimdSupported, type KernelBuild } from '../src/nn/runtime/kernels.js';
+import { Session, type StepTiming } from '../src/nn/session.js';
+import { float32 } from '../src/nn/tensor.js';
+
+export interface KernelBenchRow {
+  /** What the shape is in the network. */
+  name: string;
+  /** Input, kernel and output geometry. */
+  shape: string;
+  build: KernelBuild;
+  /** Median milliseconds of the conv step alone. */
+  kernelMs: number;
+  /** Median milliseconds of the whole session.run (input copied in, output copied out). */
+  runMs: number;
+  gflops: number;
+}
+
+interface ConvShape {
+  name: string;
+  cin: number;
+  cout: number;
+  h: number;
+  w: number;
+  kernel: number;
+  stride: number;
+  pad: number;
+  dilation: number;
+  groups: number;
+}
+
+const SHAPES: ConvShape[] = [
+  { name: 'dense 3x3 (conv4_4_CPM, stage 1 trunk)', cin: 128, cout: 128, h: 32, w: 57, kernel: 3, stride: 1, pad: 1, dilation: 1, groups: 1 },
+  { name: 'dense 3x3 dilated (stage 2 .../3x3/2)', cin: 128, cout: 128, h: 32, w: 57, kernel: 3, stride: 1, pad: 2, dilation: 2, groups: 1 },
+  { name: 'pointwise 1x1 (conv5_x/sep)', cin: 512, cout: 512, h: 32, w: 57, kernel: 1, stride: 1, pad: 0, dilation: 1, groups: 1 },
+  { name: 'depthwise 3x3 (conv5_x/dw)', cin: 512, cout: 512, h: 32, w: 57, kernel: 3, stride: 1, pad: 1, dilation: 1, groups: 512 },
+  { name: 'depthwise 3x3 dilated (conv5_1/dw)', cin: 512, cout: 512, h: 32, w: 57, kernel: 3, stride: 1, pad: 2, dilation: 2, groups: 512 },
+  { name: 'depthwise 3x3 stride 2 (conv3_2/dw)', cin: 128, cout: 128, h: 64, w: 114, kernel: 3, stride: 2, pad: 1, dilation: 1, groups: 128 },
+];
+
+function convModel(s: ConvShape): Model {
+  const rng = seededRandom(42);
+  const graph = emptyGraph(s.name);
+  const wShape = [s.cout, s.cin / s.groups, s.kernel, s.kernel];
+  graph.initializers.set('W', float32(wShape, uniform(wShape.reduce((a, b) => a * b, 1), rng, -0.1, 0.1)));
+  graph.initializers.set('B', float32([s.cout], uniform(s.cout, rng)));
+  graph.inputs = [{ name: 'X', dtype: 'float32', shape: [1, s.cin, s.h, s.w] }];
+  graph.outputs = [{ name: 'Y', dtype: 'float32' }];
+  const attrs: Record<string, Attr> = {
+    kernel_shape: { kind: 'ints', value: [s.kernel, s.kernel] },
+    strides: { kind: 'ints', value: [s.stride, s.stride] },
+    pads: { kind: 'ints', value: [s.pad, s.pad, s.pad, s.pad] },
+    dilations: { kind: 'ints', value: [s.dilation, s.dilation] },
+    group: { kind: 'int', value: s.groups },
+  };
+  graph.nodes = [{ name: 'conv', op: 'Conv', domain: '', inputs: ['X', 'W', 'B'], outputs: ['Y'], attrs }];
+  return emptyModel(graph);
+}
+
+function median(xs: number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+async function benchShape(s: ConvShape, build: KernelBuild, runs: number): Promise<KernelBenchRow> {
+  const session = await Session.create(convModel(s), { build, optimize: false });
+  const x = uniform(s.cin * s.h * s.w, seededRandom(7));
+  const kernelTimes: number[] = [];
+  const runTimes: number[] = [];
+  let macs = 0;
+  for (let i = 0; i < runs + 3; i++) {
+    const timings: StepTiming[] = [];
+    const start = performance.now();
+    session.run({ X: x }, timings);
+    const elapsed = performance.now() - start;
+    if (i < 3) continue; // warm-up: JIT tiers and cold caches
+    runTimes.push(elapsed);
+    kernelTimes.push(timings[0]!.ms);
+    macs = timings[0]!.macs;
+  }
+  session.dispose();
+  const kernelMs = median(kernelTimes);
+  const oh = Math.floor((s.h + 2 * s.pad - (s.kernel - 1) * s.dilation - 1) / s.stride) + 1;
+  const ow = Math.floor((s.w + 2 * s.pad - (s.kernel - 1) * s.dilation - 1) / s.stride) + 1;
+  return {
+    name: s.name,
+    shape: `${s.cin}x${s.h}x${s.w} k${s.kernel} s${s.stride} d${s.dilation} g${s.groups} -> ${s.cout}x${oh}x${ow}`,
+    build,
+    kernelMs,
+    runMs: median(runTimes),
+    gflops: (2 * macs) / (kernelMs * 1e6),
+  };
+}
+
+export async function benchKernels(options: { quick: boolean }): Promise<KernelBenchRow[]> {
+  const builds: KernelBuild[] = relaxedSimdSupported() ? ['simd', 'relaxed'] : ['simd'];
+  const rows: KernelBenchRow[] = [];
+  for (const build of builds) {
+    for (const s of SHAPES) rows.push(await benchShape(s, build, options.quick ? 5 : 25));
+  }
+  return rows;
+}
+
+export function printKernelTable(rows: KernelBenchRow[]): void {
+  console.log('| kernel | shape | build | kernel ms | run ms | GFLOP/s |');
+  console.log('|---|---|---|---:|---:|---:|');
+  for (const r of rows) console.log(`| ${r.name} | ${r.shape} | ${r.build} | ${r.kernelMs.toFixed(2)} | ${r.runMs.toFixed(2)} | ${r.gflops.toFixed(1)} |`);
+  if (!relaxedSimdSupported()) console.log('\n(relaxed SIMD is unavailable in this host: on Node 20 run with --experimental-wasm-relaxed-simd)');
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  printKernelTable(await benchKernels({ quick: process.argv.includes('--quick') }));
+}

@@ -1,0 +1,143 @@
+// Conv: 2-D convolution, NCHW, with groups, strides, dilations, explicit or automatic padding,
+// an optional bias, and optionally an activation fused by the graph passes (./activation.ts).
+//
+// Three WASM paths (assembly/kernels/conv/):
+//   depthwise   groups == C_in (each output channel reads one input channel): direct SIMD
+//   pointwise   1x1, stride 1, no padding: a matrix product on the input rows in place
+//   dense       everything else: im2col of one block of pixels at a time into scratch, times the
+//               weights packed at plan time, on the register-blocked micro-kernel
+import { ShapeError } from '../../errors.js';
+import { float32, shapeString, toFloat32 } from '../../tensor.js';
+import type { Arg, KernelPlan, OpDef } from '../types.js';
+import { activate, fusedActivation, kernelActivation } from './activation.js';
+import { convGeometry, type ConvGeometry } from './geometry.js';
+import { MR, NR, packPanels, packRowValues } from './pack.js';
+
+/** Target bytes of one im2col block (k rows x block pixels): small enough to stay in L2 next to the weights. */
+export const DENSE_BLOCK_BYTES = 160 * 1024;
+/** Pixels per work unit of the pointwise path (a multiple of NR). */
+export const POINTWISE_BLOCK = 128;
+
+function checkBias(where: string, biasShape: readonly number[] | undefined, cout: number): void {
+  if (biasShape !== undefined && (biasShape.length !== 1 || biasShape[0] !== cout)) {
+    throw new ShapeError(`${where}: bias of shape ${shapeString(biasShape)}, expected [${cout}]`);
+  }
+}
+
+export const conv: OpDef = {
+  type: 'Conv',
+  inferTypes: ({ node, inputs }) => {
+    const [x, w, b] = inputs;
+    if (x === undefined || w === undefined) throw new ShapeError(`Conv node '${node.name}' needs an input and weights`);
+    const g = convGeometry(node, x.shape, w.shape);
+    checkBias(`Conv node '${node.name}'`, b?.shape, g.cout);
+    fusedActivation(node);
+    return [{ dtype: x.dtype, shape: [g.batch, g.cout, g.oh, g.ow] }];
+  },
+
+  // The direct definition: every output is the bias plus the sum over the input channels of its
+  // group and the kernel taps of weight x input, taps falling in the padding reading zero; then
+  // the fused activation, if any.
+  reference: ({ node, inputs }) => {
+    const [xt, wt, bt] = inputs;
+    const g = convGeometry(node, xt!.shape, wt!.shape);
+    const x = toFloat32(xt!);
+    const w = toFloat32(wt!);
+    const bias = bt === undefined ? undefined : toFloat32(bt);
+    const activation = fusedActivation(node);
+    const cinPerGroup = g.cin / g.groups;
+    const coutPerGroup = g.cout / g.groups;
+    const y = new Float32Array(g.batch * g.cout * g.oh * g.ow);
+    let at = 0;
+    for (let n = 0; n < g.batch; n++) {
+      for (let co = 0; co < g.cout; co++) {
+        const group = Math.floor(co / coutPerGroup);
+        for (let oy = 0; oy < g.oh; oy++) {
+          for (let ox = 0; ox < g.ow; ox++) {
+            let sum = bias === undefined ? 0 : bias[co]!;
+            for (let c = 0; c < cinPerGroup; c++) {
+              const ci = group * cinPerGroup + c;
+              for (let ky = 0; ky < g.kh; ky++) {
+                const iy = oy * g.strideH - g.padTop + ky * g.dilationH;
+                if (iy < 0 || iy >= g.h) continue;
+                for (let kx = 0; kx < g.kw; kx++) {
+                  const ix = ox * g.strideW - g.padLeft + kx * g.dilationW;
+                  if (ix < 0 || ix >= g.w) continue;
+                  sum += w[((co * cinPerGroup + c) * g.kh + ky) * g.kw + kx]! * x[((n * g.cin + ci) * g.h + iy) * g.w + ix]!;
+                }
+              }
+            }
+            y[at++] = activation === undefined ? sum : activate(sum, activation, co);
+          }
+        }
+      }
+    }
+    return [float32([g.batch, g.cout, g.oh, g.ow], y)];
+  },
+
+  plan: ({ node, inputs, constants }) => {
+    const g = convGeometry(node, inputs[0]!.shape, inputs[1]!.shape);
+    const where = `Conv node '${node.name}'`;
+    const { code, params } = kernelActivation(fusedActivation(node), g.cout, where);
+    const hasBias = inputs[2] !== undefined;
+    const macs = g.batch * g.cout * g.oh * g.ow * (g.cin / g.groups) * g.kh * g.kw;
+    if (g.groups === g.cin) return planDepthwise(g, hasBias, code, params, macs);
+    const weights = constants[1];
+    const bias = constants[2];
+    // The matrix paths pack weights and bias at load; with either computed at run time the op runs on the host.
+    if (weights === undefined || (hasBias && bias === undefined)) return undefined;
+    const coutPerGroup = g.cout / g.groups;
+    const cinPerGroup = g.cin / g.groups;
+    const k = cinPerGroup * g.kh * g.kw;
+    const packed = [
+      packPanels(toFloat32(weights), g.groups, coutPerGroup, k),
+      bias === undefined ? new Float32Array(0) : packRowValues(toFloat32(bias), g.groups, coutPerGroup),
+      params,
+    ];
+    const operands: Arg[] = [{ input: 0 }, { packed: 0 }, bias === undefined ? 0 : { packed: 1 }, { packed: 2 }, { output: 0 }, 'scratch'];
+    const tileBytes = MR * NR * 4;
+    const pixels = g.oh * g.ow;
+    const pointwise = g.kh === 1 && g.kw === 1 && g.strideH === 1 && g.strideW === 1 && g.padTop + g.padLeft + g.padBottom + g.padRight === 0;
+    if (pointwise) {
+      const units = g.batch * g.groups * Math.ceil(pixels / POINTWISE_BLOCK);
+      return {
+        calls: [{ fn: 'convPointwise', args: [...operands, g.groups, cinPerGroup, coutPerGroup, pixels, POINTWISE_BLOCK, code], parallel: units, macs }],
+        packed,
+        scratchBytes: cinPerGroup * NR * 4 + tileBytes,
+      };
+    }
+    const block = Math.min(Math.ceil(pixels / NR) * NR, Math.max(NR, Math.floor(DENSE_BLOCK_BYTES / (k * 4 * NR)) * NR));
+    const units = g.batch * g.groups * Math.ceil(pixels / block);
+    return {
+      calls: [{
+        fn: 'convDense',
+        args: [...operands, g.groups, cinPerGroup, g.h, g.w, coutPerGroup, g.oh, g.ow, g.kh, g.kw, g.strideH, g.strideW, g.padTop, g.padLeft, g.dilationH, g.dilationW, block, code],
+        parallel: units,
+        macs,
+      }],
+      packed,
+      scratchBytes: k * block * 4 + tileBytes,
+    };
+  },
+};
+
+/** groups == C_in: each output channel co reads input channel floor(co / multiplier) alone. */
+function planDepthwise(g: ConvGeometry, hasBias: boolean, code: number, params: Float32Array, macs: number): KernelPlan {
+  // The padded input plane the kernel convolves, with room for the last vector of four outputs.
+  const owRounded = Math.ceil(g.ow / 4) * 4;
+  const paddedH = Math.max(g.padTop + g.h, (g.oh - 1) * g.strideH + (g.kh - 1) * g.dilationH + 1);
+  const paddedW = Math.max(g.padLeft + g.w, (owRounded - 1) * g.strideW + (g.kw - 1) * g.dilationW + 1);
+  return {
+    calls: [{
+      fn: 'convDepthwise',
+      args: [
+        { input: 0 }, { input: 1 }, hasBias ? { input: 2 } : 0, { packed: 0 }, { output: 0 }, 'scratch',
+        g.cin, g.h, g.w, g.cout / g.cin, g.oh, g.ow, g.kh, g.kw, g.strideH, g.strideW, g.padTop, g.padLeft, g.dilationH, g.dilationW, code,
+      ],
+      parallel: g.batch * g.cin,
+      macs,
+    }],
+    packed: [params],
+    scratchBytes: paddedH * paddedW * 4,
+  };
+}
