@@ -2,6 +2,7 @@
 import { WasmposeError } from '../nn/errors.js';
 import { benchCommand, benchUsage } from './commands/bench.js';
 import { convertCommand, convertUsage } from './commands/convert.js';
+import { fetchCommand, fetchUsage } from './commands/fetch.js';
 import { runCommand, runUsage } from './commands/run.js';
 
 interface Command {
@@ -13,6 +14,7 @@ interface Command {
 const COMMANDS: Record<string, Command> = {
   run: { usage: runUsage, summary: 'run a model on .npy/.pb inputs, write every output as .npy', run: runCommand },
   convert: { usage: convertUsage, summary: 'write any supported model (ONNX, OpenVINO IR, Caffe) as ONNX', run: convertCommand },
+  fetch: { usage: fetchUsage, summary: "download a seed network's published weights, verified, into the cache", run: fetchCommand },
   bench: { usage: benchUsage, summary: 'time a model on seeded inputs (JSON with --json, per-node with --profile)', run: benchCommand },
 };
 
