@@ -1,2 +1,6 @@
-// Kernels of the elementwise family; one file per kernel.
-export { relu } from './relu';
+// Kernels of the elementwise family; one file per kernel kind (math.ts holds the shared vector
+// exp/log/erf, not kernels).
+export { binaryChannel, binaryScalar, binarySame, binaryStrided } from './binary';
+export { reduceAxis } from './reduce';
+export { softmax } from './softmax';
+export { unary } from './unary';
