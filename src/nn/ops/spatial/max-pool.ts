@@ -1,0 +1,71 @@
+// MaxPool (2D): the largest input in each window; padding never wins. Attributes: kernel_shape,
+// strides, pads or auto_pad, dilations, ceil_mode (see poolWindow). The optional Indices output
+// is refused. The kernel works on one channel plane at a time (split over N*C planes); windows
+// of 2x2 stride 2 without padding have a kernel of their own.
+import type { Node } from '../../graph.js';
+import { float32, toFloat32 } from '../../tensor.js';
+import type { OpDef } from '../types.js';
+import { nchw, poolScratchBytes, poolWindow, refuseExtraOutputs, windowArgs, type Window2D } from './common.js';
+
+/** What a window covering only padding yields (ONNX Runtime's numeric_limits<float>::lowest()). */
+export const LOWEST_FLOAT = -3.4028234663852886e38;
+
+/** storage_order only shapes the Indices output, which is refused, so it is ignored. */
+function checkAttributes(node: Node): void {
+  refuseExtraOutputs(node, 'Indices');
+}
+
+export function maxPoolReference(x: Float32Array, planes: number, [h, w]: Window2D): Float32Array {
+  const y = new Float32Array(planes * h.output * w.output);
+  let o = 0;
+  for (let p = 0; p < planes; p++) {
+    const plane = p * h.input * w.input;
+    for (let oy = 0; oy < h.output; oy++) {
+      for (let ox = 0; ox < w.output; ox++) {
+        let best = LOWEST_FLOAT;
+        for (let ky = 0; ky < h.kernel; ky++) {
+          const iy = oy * h.stride - h.padBegin + ky * h.dilation;
+          if (iy < 0 || iy >= h.input) continue;
+          for (let kx = 0; kx < w.kernel; kx++) {
+            const ix = ox * w.stride - w.padBegin + kx * w.dilation;
+            if (ix < 0 || ix >= w.input) continue;
+            best = Math.max(best, x[plane + iy * w.input + ix]!);
+          }
+        }
+        y[o++] = best;
+      }
+    }
+  }
+  return y;
+}
+
+export const maxPool: OpDef = {
+  type: 'MaxPool',
+  inferTypes: ({ node, inputs }) => {
+    checkAttributes(node);
+    const [n, c, height, width] = nchw(node, inputs[0]!.shape);
+    const [h, w] = poolWindow(node, height, width);
+    return [{ dtype: inputs[0]!.dtype, shape: [n, c, h.output, w.output] }];
+  },
+  reference: ({ node, inputs }) => {
+    checkAttributes(node);
+    const x = inputs[0]!;
+    const [n, c, height, width] = nchw(node, x.shape);
+    const window = poolWindow(node, height, width);
+    return [float32([n, c, window[0].output, window[1].output], maxPoolReference(toFloat32(x), n * c, window))];
+  },
+  plan: ({ node, inputs }) => {
+    const [n, c, height, width] = nchw(node, inputs[0]!.shape);
+    const window = poolWindow(node, height, width);
+    const [h, w] = window;
+    const planes = n * c;
+    const plain2x2 = h.kernel === 2 && w.kernel === 2 && h.stride === 2 && w.stride === 2 && h.dilation === 1 && w.dilation === 1 && h.padBegin === 0 && w.padBegin === 0;
+    if (plain2x2) {
+      return { calls: [{ fn: 'maxPool2x2Stride2', args: [{ input: 0 }, { output: 0 }, height, width, h.output, w.output], parallel: planes }] };
+    }
+    return {
+      calls: [{ fn: 'maxPool2d', args: [{ input: 0 }, { output: 0 }, 'scratch', ...windowArgs(window)], parallel: planes }],
+      scratchBytes: poolScratchBytes(window),
+    };
+  },
+};
