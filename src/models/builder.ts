@@ -1,11 +1,12 @@
 // A small builder that writes a network as ONNX nodes, layer by layer, the way a paper's figure
-// reads. Every layer's output value is named after the layer; its parameters are initializers
+// reads. Every layer's output value is named after the layer (or as the definition says, for
+// graph outputs with a published name); its parameters are initializers
 // named `<layer>.weight`, `<layer>.bias` (or names the definition gives, so a checkpoint binds by
 // its own tensor names). Parameters are seeded: He-scaled uniform weights, small biases and
 // near-identity batch-norm statistics, so activations stay in a sane range through deep stacks.
-import { emptyGraph, emptyModel, type Attr, type Model, type Node } from '../nn/graph.js';
+import { emptyGraph, emptyModel, type Attr, type Model } from '../nn/graph.js';
 import { seededRandom } from '../nn/random.js';
-import { float32, type Tensor } from '../nn/tensor.js';
+import { float32, int64, tensor, type Tensor } from '../nn/tensor.js';
 
 export interface ConvSpec {
   name: string;
@@ -19,6 +20,8 @@ export interface ConvSpec {
   bias?: boolean;
   weightName?: string;
   biasName?: string;
+  /** Name of the output value when it must differ from the layer name (e.g. a graph output). */
+  output?: string;
 }
 
 export interface BatchNormNames {
@@ -39,10 +42,13 @@ export interface PoolSpec {
 const ints = (value: number[]): Attr => ({ kind: 'ints', value });
 const int = (value: number): Attr => ({ kind: 'int', value });
 const float = (value: number): Attr => ({ kind: 'float', value });
+const string = (value: string): Attr => ({ kind: 'string', value });
 
 export class NetworkBuilder {
   private readonly graph = emptyGraph();
+  /** Channel count of every value, which is all a layer needs to size its parameters. */
   private readonly channels = new Map<string, number>();
+  private readonly layers = new Set<string>();
   private readonly rng: () => number;
 
   constructor(name: string, seed = 1) {
@@ -75,13 +81,8 @@ export class NetworkBuilder {
     if (spec.bias ?? true) inputs.push(this.param(spec.biasName ?? `${spec.name}.bias`, [spec.out], 0.1));
     const d = spec.dilation ?? 1;
     const s = spec.stride ?? 1;
-    return this.node('Conv', spec.name, inputs, spec.out, {
-      kernel_shape: ints([kh, kw]),
-      strides: ints([s, s]),
-      pads: ints(pads),
-      dilations: ints([d, d]),
-      group: int(groups),
-    });
+    const attrs = { kernel_shape: ints([kh, kw]), strides: ints([s, s]), pads: ints(pads), dilations: ints([d, d]), group: int(groups) };
+    return this.node('Conv', spec.name, inputs, spec.out, attrs, spec.output);
   }
 
   convTranspose(x: string, spec: ConvSpec & { outputPadding?: number }): string {
@@ -95,7 +96,7 @@ export class NetworkBuilder {
     const s = spec.stride ?? 1;
     const attrs: Record<string, Attr> = { kernel_shape: ints([kh, kw]), strides: ints([s, s]), pads: ints(pad), group: int(groups) };
     if (spec.outputPadding) attrs['output_padding'] = ints([spec.outputPadding, spec.outputPadding]);
-    return this.node('ConvTranspose', spec.name, inputs, spec.out, attrs);
+    return this.node('ConvTranspose', spec.name, inputs, spec.out, attrs, spec.output);
   }
 
   /** Inference-mode batch normalization with seeded statistics. */
@@ -129,17 +130,17 @@ export class NetworkBuilder {
     return this.node('Sigmoid', name, [x], this.channelsOf(x));
   }
 
-  add(a: string, b: string, name: string): string {
-    return this.node('Add', name, [a, b], this.channelsOf(a));
+  add(a: string, b: string, name: string, output?: string): string {
+    return this.node('Add', name, [a, b], this.channelsOf(a), {}, output);
   }
 
   mul(a: string, b: string, name: string): string {
     return this.node('Mul', name, [a, b], this.channelsOf(a));
   }
 
-  concat(values: string[], name: string): string {
+  concat(values: string[], name: string, output?: string): string {
     const c = values.reduce((sum, v) => sum + this.channelsOf(v), 0);
-    return this.node('Concat', name, values, c, { axis: int(1) });
+    return this.node('Concat', name, values, c, { axis: int(1) }, output);
   }
 
   maxPool(x: string, spec: PoolSpec): string {
@@ -154,10 +155,20 @@ export class NetworkBuilder {
     return this.node('GlobalAveragePool', name, [x], this.channelsOf(x));
   }
 
-  /** Nearest or bilinear upsampling by an integer factor (ONNX Resize with scales). */
-  upsample(x: string, name: string, factor: number, mode: 'nearest' | 'linear' = 'nearest'): string {
-    const scales = this.constant(`${name}.scales`, float32([4], [1, 1, factor, factor]));
-    return this.node('Resize', name, [x, '', scales], this.channelsOf(x), { mode: { kind: 'string', value: mode } });
+  /**
+   * Resizing as PyTorch's F.interpolate / nn.Upsample exports it (ONNX Resize): by an integer
+   * factor, or to a fixed spatial size. 'nearest' is PyTorch's (asymmetric coordinates, floor);
+   * 'linear' is bilinear with align_corners=False (half-pixel coordinates).
+   */
+  resize(x: string, name: string, to: { factor: number } | { size: [number, number] }, mode: 'nearest' | 'linear' = 'nearest'): string {
+    const c = this.channelsOf(x);
+    const inputs = 'factor' in to
+      ? [x, '', this.constant(`${name}.scales`, float32([4], [1, 1, to.factor, to.factor]))]
+      : [x, '', '', this.constant(`${name}.sizes`, int64([4], [1, c, to.size[0], to.size[1]]))];
+    const attrs: Record<string, Attr> = mode === 'nearest'
+      ? { mode: string('nearest'), coordinate_transformation_mode: string('asymmetric'), nearest_mode: string('floor') }
+      : { mode: string('linear'), coordinate_transformation_mode: string('half_pixel') };
+    return this.node('Resize', name, inputs, c, attrs);
   }
 
   /** Marks a value as a graph output. */
@@ -179,12 +190,14 @@ export class NetworkBuilder {
     });
   }
 
-  private node(op: string, name: string, inputs: string[], outChannels: number, attrs: Record<string, Attr> = {}): string {
-    if (this.channels.has(name)) throw new Error(`layer name '${name}' used twice`);
-    const node: Node = { name, op, domain: '', inputs, outputs: [name], attrs };
-    this.graph.nodes.push(node);
-    this.channels.set(name, outChannels);
-    return name;
+  /** Appends a node; its output value is named after the layer unless `output` names it. */
+  private node(op: string, name: string, inputs: string[], outChannels: number, attrs: Record<string, Attr> = {}, output = name): string {
+    if (this.layers.has(name)) throw new Error(`layer name '${name}' used twice`);
+    if (this.channels.has(output)) throw new Error(`value name '${output}' used twice`);
+    this.layers.add(name);
+    this.graph.nodes.push({ name, op, domain: '', inputs, outputs: [output], attrs });
+    this.channels.set(output, outChannels);
+    return output;
   }
 
   private constant(name: string, value: Tensor): string {
@@ -198,6 +211,6 @@ export class NetworkBuilder {
     const n = shape.reduce((a, b) => a * b, 1);
     const data = new Float32Array(n);
     for (let i = 0; i < n; i++) data[i] = center + range * (2 * this.rng() - 1);
-    return this.constant(name, float32(shape, data));
+    return this.constant(name, tensor('float32', shape, data));
   }
 }

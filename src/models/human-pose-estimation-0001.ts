@@ -1,7 +1,13 @@
 // human-pose-estimation-0001 (Open Model Zoo): Lightweight OpenPose, Osokin 2018,
 // arXiv 1811.12004. Layer names, kernels, strides, dilations and groups follow the original Caffe
-// definition (human-pose-estimation-0001.prototxt) layer for layer; its BatchNorm + Scale pairs are
-// one BatchNormalization here, its in-place ReLUs named nodes of their own.
+// definition (human-pose-estimation-0001.prototxt, in Open Model Zoo's model directory) layer for
+// layer, batch-norm epsilons included (1e-3 up to conv4_1, Caffe's default 1e-5 from conv4_2 on);
+// its BatchNorm + Scale pairs are one BatchNormalization here, its in-place ReLUs named nodes of
+// their own.
+//
+// Counts (analyzeModel, 256x456, batch norm folded as in the deployed IR): 4,098,674 parameters
+// (card: 4.099 M), 7.686 G multiply-adds = 15.372 GFLOPs (card: 15.435; the card's tool also
+// counts bias adds, activations and residual adds, 0.4 % more).
 //
 //   data 3x256x456 (BGR)
 //   MobileNetV1 trunk to stride 8, conv4_2 onward undilated at stride 8, conv5_1 dilated x2
@@ -16,26 +22,26 @@ export function humanPoseEstimation0001(options: { height?: number; width?: numb
   const net = new NetworkBuilder('human-pose-estimation-0001', options.seed);
   let x = net.input('data', [1, 3, options.height ?? 256, options.width ?? 456]);
 
-  const convBnRelu = (input: string, name: string, relu: string, out: number, kernel: number, stride: number, pad: number, groups = 1, dilation = 1): string => {
-    const conv = net.conv(input, { name, out, kernel, stride, pad, groups, dilation, bias: false });
-    return net.relu(net.batchNorm(conv, `${name}/bn`, { epsilon: 0.001 }), relu);
+  const convBnRelu = (input: string, name: string, relu: string, epsilon: number, conv: { out: number; kernel: number; stride: number; pad: number; groups?: number; dilation?: number }): string => {
+    const c = net.conv(input, { name, ...conv, bias: false });
+    return net.relu(net.batchNorm(c, `${name}/bn`, { epsilon }), relu);
   };
   // MobileNetV1: each block is a depthwise 3x3 then a pointwise 1x1, both with BN and ReLU.
-  const separable = (input: string, block: string, out: number, stride: number, dilation = 1): string => {
+  const separable = (input: string, block: string, out: number, stride: number, epsilon: number, dilation = 1): string => {
     const cin = net.channelsOf(input);
-    const dw = convBnRelu(input, `conv${block}/dw`, `relu${block}/dw`, cin, 3, stride, dilation, cin, dilation);
-    return convBnRelu(dw, `conv${block}/sep`, `relu${block}/sep`, out, 1, 1, 0);
+    const dw = convBnRelu(input, `conv${block}/dw`, `relu${block}/dw`, epsilon, { out: cin, kernel: 3, stride, pad: dilation, groups: cin, dilation });
+    return convBnRelu(dw, `conv${block}/sep`, `relu${block}/sep`, epsilon, { out, kernel: 1, stride: 1, pad: 0 });
   };
 
-  x = convBnRelu(x, 'conv1', 'relu1', 32, 3, 2, 1);
-  x = separable(x, '2_1', 64, 1);
-  x = separable(x, '2_2', 128, 2);
-  x = separable(x, '3_1', 128, 1);
-  x = separable(x, '3_2', 256, 2);
-  x = separable(x, '4_1', 256, 1);
-  x = separable(x, '4_2', 512, 1);
-  x = separable(x, '5_1', 512, 1, 2);
-  for (const block of ['5_2', '5_3', '5_4', '5_5']) x = separable(x, block, 512, 1);
+  x = convBnRelu(x, 'conv1', 'relu1', 1e-3, { out: 32, kernel: 3, stride: 2, pad: 1 });
+  x = separable(x, '2_1', 64, 1, 1e-3);
+  x = separable(x, '2_2', 128, 2, 1e-3);
+  x = separable(x, '3_1', 128, 1, 1e-3);
+  x = separable(x, '3_2', 256, 2, 1e-3);
+  x = separable(x, '4_1', 256, 1, 1e-3);
+  x = separable(x, '4_2', 512, 1, 1e-5);
+  x = separable(x, '5_1', 512, 1, 1e-5, 2);
+  for (const block of ['5_2', '5_3', '5_4', '5_5']) x = separable(x, block, 512, 1, 1e-5);
 
   // CPM: align to 128 channels, refine with depthwise-separable ELU blocks, add back.
   const align = net.elu(net.conv(x, { name: 'conv4_3_CPM/al', out: 128, kernel: 1 }), 'relu4_3_CPM/al');
@@ -61,8 +67,8 @@ export function humanPoseEstimation0001(options: { height?: number; width?: numb
   for (let i = 1; i <= 5; i++) {
     const p = `Mconv${i}_stage2_L1`;
     const sq = net.relu(net.conv(r, { name: `${p}/sq`, out: 128, kernel: 1 }), `relu/${p}/sq`);
-    const c3 = net.relu(net.batchNorm(net.conv(sq, { name: `${p}/3x3`, out: 128, kernel: 3, pad: 1 }), `conv${i}/stage2/3x3/bn`, { epsilon: 0.001 }), `relu/${p}/3x3`);
-    const c3d = net.relu(net.batchNorm(net.conv(c3, { name: `${p}/3x3/2`, out: 128, kernel: 3, pad: 2, dilation: 2 }), `conv${i}/stage2/3x3/2/bn`, { epsilon: 0.001 }), `relu/${p}/3x3/2`);
+    const c3 = net.relu(net.batchNorm(net.conv(sq, { name: `${p}/3x3`, out: 128, kernel: 3, pad: 1 }), `conv${i}/stage2/3x3/bn`), `relu/${p}/3x3`);
+    const c3d = net.relu(net.batchNorm(net.conv(c3, { name: `${p}/3x3/2`, out: 128, kernel: 3, pad: 2, dilation: 2 }), `conv${i}/stage2/3x3/2/bn`), `relu/${p}/3x3/2`);
     r = net.add(sq, c3d, `${p}/5x5/res`);
   }
   const head2 = (branch: 'L1' | 'L2', out: number): string => {
