@@ -1,10 +1,13 @@
 // GFLOP/s of the convolution kernels at Lightweight OpenPose's (human-pose-estimation-0001's)
 // shapes, one thread, end to end through a Session on a single-node model: weights are packed and
 // memory planned as for a real network, and only `session.run` is timed (median of several runs
-// after warm-up). GFLOP/s counts 2 flops per multiply-add of the kernel step's own time.
+// after warm-up, and the best run: on a shared machine the best is the closer to the kernel's own
+// speed). GFLOP/s counts 2 flops per multiply-add of the kernel step's own time.
 //   node dist/bench/kernels.js [--quick]      (run with --experimental-wasm-relaxed-simd to add the relaxed build)
 import type { Attr } from '../src/nn/graph.js';
 import { emptyGraph, emptyModel, type Model } from '../src/nn/graph.js';
+import { convTuning, winogradApplies } from '../src/nn/ops/conv/conv.js';
+import { convGeometry } from '../src/nn/ops/conv/geometry.js';
 import { seededRandom, uniform } from '../src/nn/random.js';
 import { relaxedSimdSupported, type KernelBuild } from '../src/nn/runtime/kernels.js';
 import { Session, type StepTiming } from '../src/nn/session.js';
@@ -18,9 +21,13 @@ export interface KernelBenchRow {
   build: KernelBuild;
   /** Median milliseconds of the conv step alone. */
   kernelMs: number;
+  /** Fastest run of the conv step. */
+  bestKernelMs: number;
   /** Median milliseconds of the whole session.run (input copied in, output copied out). */
   runMs: number;
+  /** From the median and from the best kernel time. */
   gflops: number;
+  bestGflops: number;
 }
 
 interface ConvShape {
@@ -34,11 +41,20 @@ interface ConvShape {
   pad: number;
   dilation: number;
   groups: number;
+  /** 'direct': keep a 3x3 stride-1 convolution off the Winograd path, to compare the two. */
+  path?: 'direct';
 }
 
 const SHAPES: ConvShape[] = [
-  { name: 'dense 3x3 (conv4_4_CPM, stage 1 trunk)', cin: 128, cout: 128, h: 32, w: 57, kernel: 3, stride: 1, pad: 1, dilation: 1, groups: 1 },
-  { name: 'dense 3x3 dilated (stage 2 .../3x3/2)', cin: 128, cout: 128, h: 32, w: 57, kernel: 3, stride: 1, pad: 2, dilation: 2, groups: 1 },
+  { name: 'dense 3x3 (conv4_4_CPM, stage 1 trunk)', cin: 128, cout: 128, h: 32, w: 57, kernel: 3, stride: 1, pad: 1, dilation: 1, groups: 1, path: 'direct' },
+  { name: 'winograd 3x3 (conv4_4_CPM, stage 1 trunk)', cin: 128, cout: 128, h: 32, w: 57, kernel: 3, stride: 1, pad: 1, dilation: 1, groups: 1 },
+  { name: 'dense 3x3 dilated (stage 2 .../3x3/2)', cin: 128, cout: 128, h: 32, w: 57, kernel: 3, stride: 1, pad: 2, dilation: 2, groups: 1, path: 'direct' },
+  { name: 'winograd 3x3 dilated (stage 2 .../3x3/2)', cin: 128, cout: 128, h: 32, w: 57, kernel: 3, stride: 1, pad: 2, dilation: 2, groups: 1 },
+  // The Winograd threshold: small channel counts, both paths.
+  { name: 'dense 3x3 16 channels', cin: 16, cout: 16, h: 64, w: 114, kernel: 3, stride: 1, pad: 1, dilation: 1, groups: 1, path: 'direct' },
+  { name: 'winograd 3x3 16 channels', cin: 16, cout: 16, h: 64, w: 114, kernel: 3, stride: 1, pad: 1, dilation: 1, groups: 1 },
+  { name: 'dense 3x3 32 channels', cin: 32, cout: 32, h: 64, w: 114, kernel: 3, stride: 1, pad: 1, dilation: 1, groups: 1, path: 'direct' },
+  { name: 'winograd 3x3 32 channels', cin: 32, cout: 32, h: 64, w: 114, kernel: 3, stride: 1, pad: 1, dilation: 1, groups: 1 },
   { name: 'pointwise 1x1 (conv5_x/sep)', cin: 512, cout: 512, h: 32, w: 57, kernel: 1, stride: 1, pad: 0, dilation: 1, groups: 1 },
   { name: 'depthwise 3x3 (conv5_x/dw)', cin: 512, cout: 512, h: 32, w: 57, kernel: 3, stride: 1, pad: 1, dilation: 1, groups: 512 },
   { name: 'depthwise 3x3 dilated (conv5_1/dw)', cin: 512, cout: 512, h: 32, w: 57, kernel: 3, stride: 1, pad: 2, dilation: 2, groups: 512 },
@@ -70,7 +86,15 @@ function median(xs: number[]): number {
 }
 
 async function benchShape(s: ConvShape, build: KernelBuild, runs: number): Promise<KernelBenchRow> {
-  const session = await Session.create(convModel(s), { build, optimize: false });
+  const model = convModel(s);
+  const node = model.graph.nodes[0]!;
+  const winograd = s.path !== 'direct' && winogradApplies(convGeometry(node, [1, s.cin, s.h, s.w], [s.cout, s.cin / s.groups, s.kernel, s.kernel]));
+  if (s.name.startsWith('winograd') !== winograd) throw new Error(`bench row '${s.name}' does not take the path its name says`);
+  const saved = convTuning.winogradMinChannels;
+  if (s.path === 'direct') convTuning.winogradMinChannels = Infinity;
+  const session = await Session.create(model, { build, optimize: false }).finally(() => {
+    convTuning.winogradMinChannels = saved;
+  });
   const x = uniform(s.cin * s.h * s.w, seededRandom(7));
   const kernelTimes: number[] = [];
   const runTimes: number[] = [];
@@ -94,8 +118,10 @@ async function benchShape(s: ConvShape, build: KernelBuild, runs: number): Promi
     shape: `${s.cin}x${s.h}x${s.w} k${s.kernel} s${s.stride} d${s.dilation} g${s.groups} -> ${s.cout}x${oh}x${ow}`,
     build,
     kernelMs,
+    bestKernelMs: Math.min(...kernelTimes),
     runMs: median(runTimes),
     gflops: (2 * macs) / (kernelMs * 1e6),
+    bestGflops: (2 * macs) / (Math.min(...kernelTimes) * 1e6),
   };
 }
 
@@ -109,9 +135,11 @@ export async function benchKernels(options: { quick: boolean }): Promise<KernelB
 }
 
 export function printKernelTable(rows: KernelBenchRow[]): void {
-  console.log('| kernel | shape | build | kernel ms | run ms | GFLOP/s |');
-  console.log('|---|---|---|---:|---:|---:|');
-  for (const r of rows) console.log(`| ${r.name} | ${r.shape} | ${r.build} | ${r.kernelMs.toFixed(2)} | ${r.runMs.toFixed(2)} | ${r.gflops.toFixed(1)} |`);
+  console.log('| kernel | shape | build | kernel ms | best ms | run ms | GFLOP/s | best GFLOP/s |');
+  console.log('|---|---|---|---:|---:|---:|---:|---:|');
+  for (const r of rows) {
+    console.log(`| ${r.name} | ${r.shape} | ${r.build} | ${r.kernelMs.toFixed(2)} | ${r.bestKernelMs.toFixed(2)} | ${r.runMs.toFixed(2)} | ${r.gflops.toFixed(1)} | ${r.bestGflops.toFixed(1)} |`);
+  }
   if (!relaxedSimdSupported()) console.log('\n(relaxed SIMD is unavailable in this host: on Node 20 run with --experimental-wasm-relaxed-simd)');
 }
 

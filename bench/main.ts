@@ -1,20 +1,74 @@
-// `npm run bench -- <suite> [--quick]`: benchmarks live here, never in the tests.
+// `npm run bench -- <suite> [--quick] [options]`: benchmarks live here, never in the tests.
 //   kernels   GFLOP/s of the convolution kernels at Lightweight OpenPose's shapes, one thread
+//   models    wasmpose against onnxruntime-web, onnxruntime-node and tfjs-backend-wasm on whole
+//             networks, same model file and input, each engine in its own process
+//             [--network a,b] [--engine wasmpose,onnxruntime-node,...] [--threads 1,2] [--rounds N] [--warmup N]
+//   profile   wasmpose's time per node on one network [--network name] [--threads N] [--build simd|relaxed]
+import type { EngineName } from './engines/types.js';
+
+/** `--name value` options; `--quick` is the only flag without a value. */
+const VALUE_OPTIONS = new Set(['network', 'engine', 'threads', 'rounds', 'warmup', 'build']);
+const ENGINES: readonly EngineName[] = ['wasmpose', 'onnxruntime-web', 'onnxruntime-node', 'tfjs-wasm'];
+
+function fail(message: string): never {
+  console.error(message);
+  process.exit(2);
+}
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const names: string[] = [];
+const options = new Map<string, string>();
+for (let i = 0; i < args.length; i++) {
+  const arg = args[i]!;
+  if (arg === '--quick') continue;
+  if (!arg.startsWith('--')) {
+    names.push(arg);
+    continue;
+  }
+  const key = arg.slice(2);
+  const value = args[i + 1];
+  if (!VALUE_OPTIONS.has(key)) fail(`unknown option '${arg}'; options: --quick, ${[...VALUE_OPTIONS].map((k) => `--${k}`).join(', ')}`);
+  if (value === undefined || value.startsWith('--')) fail(`option '${arg}' needs a value`);
+  options.set(key, value);
+  i++;
+}
+
+const list = (key: string): string[] | undefined => options.get(key)?.split(',').filter((s) => s !== '');
+const positive = (key: string, text: string): number => {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) fail(`--${key} expects positive integers, got '${text}'`);
+  return n;
+};
+const count = (key: string): number | undefined => {
+  const text = options.get(key);
+  return text === undefined ? undefined : positive(key, text);
+};
+const engines = list('engine')?.map((e) => (ENGINES.includes(e as EngineName) ? (e as EngineName) : fail(`unknown engine '${e}'; engines: ${ENGINES.join(', ')}`)));
+const threads = list('threads')?.map((t) => positive('threads', t));
+const buildOption = options.get('build');
+const build = buildOption === undefined || buildOption === 'simd' || buildOption === 'relaxed' ? buildOption : fail(`--build expects simd or relaxed, got '${buildOption}'`);
+
 const SUITES: Record<string, (quick: boolean) => Promise<void>> = {
   kernels: async (quick) => {
     const { benchKernels, printKernelTable } = await import('./kernels.js');
     printKernelTable(await benchKernels({ quick }));
   },
+  models: async (quick) => {
+    const { modelsSuite } = await import('./models.js');
+    await modelsSuite({ quick, networks: list('network'), threads, engines, warmup: count('warmup'), rounds: count('rounds') });
+  },
+  profile: async (quick) => {
+    const { profileSuite } = await import('./models.js');
+    const network = list('network');
+    if (network !== undefined && network.length !== 1) fail('profile takes one --network');
+    if (threads !== undefined && threads.length !== 1) fail('profile takes one --threads value');
+    await profileSuite({ quick, network: network?.[0], threads: threads?.[0], build });
+  },
 };
 
-const args = process.argv.slice(2);
-const quick = args.includes('--quick');
-const names = args.filter((a) => !a.startsWith('--'));
 for (const name of names.length > 0 ? names : Object.keys(SUITES)) {
   const suite = SUITES[name];
-  if (suite === undefined) {
-    console.error(`unknown benchmark suite '${name}'; suites: ${Object.keys(SUITES).join(', ')}`);
-    process.exit(2);
-  }
+  if (suite === undefined) fail(`unknown benchmark suite '${name}'; suites: ${Object.keys(SUITES).join(', ')}`);
   await suite(quick);
 }

@@ -45,14 +45,14 @@ export function parseInputShapes(args: ParsedArgs): Record<string, number[]> {
   return shapes;
 }
 
-interface NodeProfile {
+export interface NodeProfile {
   node: string;
   op: string;
   ms: number;
   gflops: number;
 }
 
-function summarize(timings: StepTiming[], runs: number): NodeProfile[] {
+export function summarize(timings: StepTiming[], runs: number): NodeProfile[] {
   const byNode = new Map<string, StepTiming>();
   for (const t of timings) {
     const acc = byNode.get(t.node);
