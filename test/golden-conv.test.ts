@@ -2,8 +2,9 @@
 // over the attribute combinations, Conv followed by each activation (which the engine fuses and
 // ORT runs as its own op), and a small multi-layer network (conv-bn-relu, depthwise-separable
 // blocks, a residual Add) with seeded random weights. Tolerance 1e-4 x max(1, max |ort|).
-import { describe, it } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { emptyGraph, emptyModel, type Attr, type Model, type Node } from '../src/nn/graph.js';
+import { convTuning } from '../src/nn/ops/conv/conv.js';
 import { hasOp } from '../src/nn/ops/registry.js';
 import { float32, type Tensor } from '../src/nn/tensor.js';
 import { randomTensor, seededRandom, singleNodeModel } from './support/harness.js';
@@ -106,6 +107,39 @@ describe('Conv + activation (fused) vs ONNX Runtime', () => {
         await expectEngineMatchesOrt(model, { X: x });
       });
     }
+  }
+});
+
+// The Winograd F(4x4, 3x3) path (3x3, stride 1, groups 1). Its channel threshold is lowered so
+// the small and odd channel counts take it too; the 64- and 128-channel cases take it anyway.
+const WINOGRAD_CONVS: [string, ConvSpec][] = [
+  ['winograd 128 -> 128 32x57 pad 1', { x: [1, 128, 32, 57], cout: 128, kernel: [3, 3], attrs: { pads: ints([1, 1, 1, 1]) } }],
+  ['winograd 128 -> 128 32x57 dilation 2', { x: [1, 128, 32, 57], cout: 128, kernel: [3, 3], attrs: { pads: ints([2, 2, 2, 2]), dilations: ints([2, 2]) } }],
+  ['winograd 64 -> 13 width 57 pad 0', { x: [1, 64, 9, 57], cout: 13, kernel: [3, 3], attrs: {} }],
+  ['winograd 1 -> 3 width 1', { x: [1, 1, 6, 1], cout: 3, kernel: [3, 3], attrs: { pads: ints([1, 1, 1, 1]) } }],
+  ['winograd 3 -> 64 width 7 batch 2', { x: [2, 3, 7, 7], cout: 64, kernel: [3, 3], attrs: { pads: ints([1, 1, 1, 1]) } }],
+  ['winograd 13 -> 13 asymmetric pads no bias', { x: [1, 13, 10, 11], cout: 13, kernel: [3, 3], attrs: { pads: ints([0, 1, 1, 0]) }, bias: false }],
+  ['winograd 13 -> 7 dilation 2 batch 2', { x: [2, 13, 11, 57], cout: 7, kernel: [3, 3], attrs: { pads: ints([2, 2, 2, 2]), dilations: ints([2, 2]) } }],
+];
+
+describe('Conv on the Winograd path vs ONNX Runtime', () => {
+  let saved = 0;
+  beforeAll(() => {
+    saved = convTuning.winogradMinChannels;
+    convTuning.winogradMinChannels = 1;
+  });
+  afterAll(() => {
+    convTuning.winogradMinChannels = saved;
+  });
+  it.each(WINOGRAD_CONVS.map(([label, spec], i) => [label, spec, i] as const))('%s', async (label, spec, i) => {
+    const { model, x } = convModel(label, spec, 140 + i);
+    await expectEngineMatchesOrt(model, { X: x });
+  });
+  for (const [i, a] of ACTIVATIONS.entries()) {
+    it.skipIf(!hasOp(a.op))(`winograd Conv + ${a.op}${a.opset ? ` (opset ${a.opset})` : ''}`, async () => {
+      const { model, x } = convActivationModel(a, false, 170 + i);
+      await expectEngineMatchesOrt(model, { X: x });
+    });
   }
 });
 

@@ -117,6 +117,10 @@ const FIXED: ConvCase[] = [
   { cin: 13, cout: 13, h: 7, w: 57, kernel: [2, 5], groups: 13, strides: [1, 2], dilations: [2, 1], autoPad: 'SAME_LOWER' },
   { cin: 1, cout: 1, h: 1, w: 1, kernel: [3, 3], groups: 1, pads: [1, 1, 1, 1] },
   { cin: 1, cout: 4, h: 5, w: 7, kernel: [3, 3], autoPad: 'SAME_UPPER', bias: false },
+  // winograd F(4x4, 3x3): 3x3 stride 1 groups 1 with enough channels (test/winograd.test.ts has the rest)
+  { cin: 64, cout: 64, h: 7, w: 57, kernel: [3, 3], pads: [1, 1, 1, 1] },
+  { batch: 2, cin: 16, cout: 17, h: 9, w: 7, kernel: [3, 3], dilations: [2, 2], pads: [2, 2, 2, 2] },
+  { cin: 32, cout: 16, h: 5, w: 1, kernel: [3, 3], autoPad: 'SAME_LOWER' },
 ];
 
 describe('Conv kernels vs the reference', () => {
@@ -129,6 +133,7 @@ describe('Conv kernels vs the reference', () => {
     { cin: 13, cout: 13, h: 5, w: 9, kernel: [3, 3], pads: [1, 1, 1, 1] },
     { cin: 13, cout: 7, h: 3, w: 13, kernel: [1, 1] },
     { cin: 13, cout: 13, h: 5, w: 9, kernel: [3, 3], groups: 13, pads: [1, 1, 1, 1] },
+    { cin: 16, cout: 16, h: 5, w: 9, kernel: [3, 3], pads: [1, 1, 1, 1] }, // winograd
   ];
   const withActivations = actPaths.flatMap((c) => activations(c.cout, rngActs).map((activation) => ({ ...c, activation })));
   it.each(withActivations.map((c, i) => [describeCase(c), c, i] as const))('fused %s', async (_, c, i) => {

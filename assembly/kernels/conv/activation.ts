@@ -30,7 +30,8 @@ export const ACT_HARD_SWISH: i32 = 7; // x * max(0, min(1, x / 6 + 1 / 2))
   return f32x4.mul(p, scale);
 }
 
-@inline function activate4(v: v128, code: i32, p0: v128, p1: v128): v128 {
+/** The activation `code` on four values, with the channel's parameters p0 and p1 splatted. */
+@inline export function activate4(v: v128, code: i32, p0: v128, p1: v128): v128 {
   const zero = f32x4.splat(0);
   const one = f32x4.splat(1);
   switch (code) {

@@ -3,4 +3,5 @@
 export { convDense } from './conv-dense';
 export { convPointwise } from './conv-pointwise';
 export { convDepthwise } from './conv-depthwise';
+export { convWinograd } from './conv-winograd';
 export { matmul, addScaled } from './matmul';

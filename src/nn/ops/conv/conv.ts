@@ -1,9 +1,11 @@
 // Conv: 2-D convolution, NCHW, with groups, strides, dilations, explicit or automatic padding,
 // an optional bias, and optionally an activation fused by the graph passes (./activation.ts).
 //
-// Three WASM paths (assembly/kernels/conv/):
+// Four WASM paths (assembly/kernels/conv/):
 //   depthwise   groups == C_in (each output channel reads one input channel): direct SIMD
 //   pointwise   1x1, stride 1, no padding: a matrix product on the input rows in place
+//   winograd    3x3, stride 1, groups 1, enough channels: Winograd F(4x4, 3x3) (./winograd.ts),
+//               4x fewer multiplies, on the same micro-kernel
 //   dense       everything else: im2col of one block of pixels at a time into scratch, times the
 //               weights packed at plan time, on the register-blocked micro-kernel
 import { ShapeError } from '../../errors.js';
@@ -12,11 +14,45 @@ import type { Arg, KernelPlan, OpDef } from '../types.js';
 import { activate, fusedActivation, kernelActivation } from './activation.js';
 import { convGeometry, type ConvGeometry } from './geometry.js';
 import { MR, NR, packPanels, packRowValues } from './pack.js';
+import { packWinogradWeights, winogradBlock, winogradScratchFloats, winogradTiles } from './winograd.js';
 
 /** Target bytes of one im2col block (k rows x block pixels): small enough to stay in L2 next to the weights. */
 export const DENSE_BLOCK_BYTES = 160 * 1024;
-/** Pixels per work unit of the pointwise path (a multiple of NR). */
+/**
+ * Path selection knobs, read at plan time. winogradMinChannels: the fewest input and output
+ * channels for the Winograd path; below, its transforms (per tile and channel) outweigh the
+ * multiplies it saves (measured with bench/kernels.ts). Tests lower it to reach the kernel's edge
+ * cases on small channel counts; Infinity turns the path off (for comparisons).
+ */
+export const convTuning = { winogradMinChannels: 16 };
+/** Target pixels per work unit of the pointwise path (see pointwiseBlock). */
 export const POINTWISE_BLOCK = 128;
+
+/**
+ * Pixels per work unit of the pointwise path: a multiple of NR near POINTWISE_BLOCK that splits
+ * the image into a multiple of four blocks of (nearly) equal size, so two or four threads get
+ * equal shares. 1824 pixels (32x57) in blocks of 128 would make 15 units, the last of 32 pixels:
+ * 8 and 7 units (1024 and 800 pixels) for two threads; 12 blocks of 152 split evenly.
+ */
+export function pointwiseBlock(pixels: number): number {
+  const groups = Math.ceil(pixels / NR);
+  if (groups < 4) return groups * NR;
+  let best = POINTWISE_BLOCK;
+  let bestImbalance = Infinity;
+  for (let blocks = 4; blocks <= Math.max(4, Math.ceil((2 * pixels) / POINTWISE_BLOCK)); blocks += 4) {
+    const block = Math.ceil(groups / blocks) * NR;
+    const units = Math.ceil(pixels / block);
+    // Pixels of the busier of two threads (shares as the pool splits them), over an even half.
+    const firstShare = Math.min(pixels, Math.ceil(units / 2) * block);
+    const imbalance = Math.max(firstShare, pixels - firstShare) / (pixels / 2);
+    const closer = Math.abs(block - POINTWISE_BLOCK) < Math.abs(best - POINTWISE_BLOCK);
+    if (imbalance < bestImbalance - 1e-9 || (imbalance < bestImbalance + 1e-9 && closer)) {
+      best = block;
+      bestImbalance = imbalance;
+    }
+  }
+  return best;
+}
 
 function checkBias(where: string, biasShape: readonly number[] | undefined, cout: number): void {
   if (biasShape !== undefined && (biasShape.length !== 1 || biasShape[0] !== cout)) {
@@ -89,19 +125,35 @@ export const conv: OpDef = {
     const coutPerGroup = g.cout / g.groups;
     const cinPerGroup = g.cin / g.groups;
     const k = cinPerGroup * g.kh * g.kw;
+    const winograd = winogradApplies(g);
     const packed = [
-      packPanels(toFloat32(weights), g.groups, coutPerGroup, k),
+      winograd ? packWinogradWeights(toFloat32(weights), g.cout, g.cin) : packPanels(toFloat32(weights), g.groups, coutPerGroup, k),
       bias === undefined ? new Float32Array(0) : packRowValues(toFloat32(bias), g.groups, coutPerGroup),
       params,
     ];
     const operands: Arg[] = [{ input: 0 }, { packed: 0 }, bias === undefined ? 0 : { packed: 1 }, { packed: 2 }, { output: 0 }, 'scratch'];
     const tileBytes = MR * NR * 4;
     const pixels = g.oh * g.ow;
+    if (winograd) {
+      const tiles = winogradTiles(g);
+      const block = winogradBlock(g.cin, tiles.perImage, NR);
+      return {
+        calls: [{
+          fn: 'convWinograd',
+          args: [...operands, g.cin, g.h, g.w, g.cout, g.oh, g.ow, g.padTop, g.padLeft, g.dilationH, g.dilationW, tiles.tilesH, tiles.tilesW, block, code],
+          parallel: g.batch * Math.ceil(tiles.perImage / block),
+          macs,
+        }],
+        packed,
+        scratchBytes: winogradScratchFloats(g.cin, block, NR) * 4,
+      };
+    }
     const pointwise = g.kh === 1 && g.kw === 1 && g.strideH === 1 && g.strideW === 1 && g.padTop + g.padLeft + g.padBottom + g.padRight === 0;
     if (pointwise) {
-      const units = g.batch * g.groups * Math.ceil(pixels / POINTWISE_BLOCK);
+      const block = pointwiseBlock(pixels);
+      const units = g.batch * g.groups * Math.ceil(pixels / block);
       return {
-        calls: [{ fn: 'convPointwise', args: [...operands, g.groups, cinPerGroup, coutPerGroup, pixels, POINTWISE_BLOCK, code], parallel: units, macs }],
+        calls: [{ fn: 'convPointwise', args: [...operands, g.groups, cinPerGroup, coutPerGroup, pixels, block, code], parallel: units, macs }],
         packed,
         scratchBytes: cinPerGroup * NR * 4 + tileBytes,
       };
@@ -120,6 +172,12 @@ export const conv: OpDef = {
     };
   },
 };
+
+/** Whether the Winograd F(4x4, 3x3) path takes this convolution. */
+export function winogradApplies(g: ConvGeometry): boolean {
+  return g.kh === 3 && g.kw === 3 && g.strideH === 1 && g.strideW === 1 && g.groups === 1
+    && g.cin >= convTuning.winogradMinChannels && g.cout >= convTuning.winogradMinChannels;
+}
 
 /** groups == C_in: each output channel co reads input channel floor(co / multiplier) alone. */
 function planDepthwise(g: ConvGeometry, hasBias: boolean, code: number, params: Float32Array, macs: number): KernelPlan {
