@@ -1,0 +1,27 @@
+// wasmpose's public API: everything here runs wherever WebAssembly SIMD runs (Node, browsers,
+// workers). File loading and image codecs, which need Node, are in ./node.ts.
+export * from './nn/errors.js';
+export * from './nn/tensor.js';
+export type { Attr, Dim, Graph, Model, Node, OpsetImport, ValueInfo } from './nn/graph.js';
+export { Session, type OutputTensor, type SessionOptions, type StepTiming, type TensorInfo } from './nn/session.js';
+export { runReference } from './nn/reference.js';
+export { analyzeModel } from './nn/analysis.js';
+export { supportedOps } from './nn/ops/registry.js';
+export { readOnnx } from './nn/formats/onnx/reader.js';
+export { writeOnnx } from './nn/formats/onnx/writer.js';
+export { readTensorProto, writeTensorProto } from './nn/formats/onnx/tensor-proto.js';
+export { readNpy, writeNpy } from './nn/formats/npy.js';
+export { readOpenVino } from './nn/formats/openvino/reader.js';
+export { writeOpenVino } from './nn/formats/openvino/writer.js';
+export { readCaffe, parsePrototxt } from './nn/formats/caffe/reader.js';
+export { readCaffemodel, writeCaffemodel, caffemodelWeights } from './nn/formats/caffe/caffemodel.js';
+export { readTfjsModel } from './nn/formats/tfjs/reader.js';
+export { readPytorchCheckpoint } from './nn/formats/pytorch/reader.js';
+export * from './decode/index.js';
+export * from './decode/writers.js';
+export { evaluateKeypoints, formatCocoTable } from './eval/coco.js';
+export * from './pipeline/preprocess.js';
+export { PoseEstimator, type NetworkSpec, type StageTimings } from './pipeline/estimator.js';
+export { renderPoses, OPENPOSE18_SKELETON, COCO17_SKELETON } from './render/overlay.js';
+export type { RgbImage } from './image/image.js';
+export { MODELS, modelInfo } from './models/registry.js';
