@@ -3,6 +3,7 @@ import { WasmposeError } from '../nn/errors.js';
 import { benchCommand, benchUsage } from './commands/bench.js';
 import { convertCommand, convertUsage } from './commands/convert.js';
 import { fetchCommand, fetchUsage } from './commands/fetch.js';
+import { inspectCommand, inspectUsage } from './commands/inspect.js';
 import { demoCommand, demoUsage } from './commands/demo.js';
 import { estimateCommand, estimateUsage } from './commands/estimate.js';
 import { evalCommand, evalUsage } from './commands/eval.js';
@@ -22,6 +23,7 @@ const COMMANDS: Record<string, Command> = {
   eval: { usage: evalUsage, summary: 'COCO keypoint AP / AR of a model on a COCO ground truth (pycocotools table)', run: evalCommand },
   run: { usage: runUsage, summary: 'run a model on .npy/.pb inputs, write every output as .npy', run: runCommand },
   convert: { usage: convertUsage, summary: 'write any supported model (ONNX, OpenVINO IR, Caffe) as ONNX', run: convertCommand },
+  inspect: { usage: inspectUsage, summary: 'format, inputs/outputs with shapes, op histogram, parameters and GFLOPs of a model (weights optional)', run: inspectCommand },
   fetch: { usage: fetchUsage, summary: "download a seed network's published weights, verified, into the cache", run: fetchCommand },
   bench: { usage: benchUsage, summary: 'time a model on seeded inputs (JSON with --json, per-node with --profile)', run: benchCommand },
 };

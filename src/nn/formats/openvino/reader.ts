@@ -10,7 +10,7 @@
 // On weights it folds at load into the dequantized values; on activations it runs as those ops.
 import { ModelFormatError, UnsupportedOpError } from '../../errors.js';
 import { emptyGraph, emptyModel, type Attr, type Model, type Node } from '../../graph.js';
-import { allocData, fromNumbers, sizeOf, toNumbers, type DType, type Tensor } from '../../tensor.js';
+import { allocData, fromNumbers, sizeOf, toFloat32, toNumbers, type DType, type Tensor } from '../../tensor.js';
 import { child, childrenNamed, parseXml, type XmlElement } from './xml.js';
 
 const ELEMENT_TYPES: Record<string, { dtype: DType; bytes: number }> = {
@@ -142,11 +142,27 @@ const intList = (text: string | undefined): number[] =>
     return n;
   });
 
+/** Layer types the reader maps (mapLayer's cases). */
+export const SUPPORTED_LAYER_TYPES: ReadonlySet<string> = new Set([
+  'Parameter', 'Const', 'Result', 'Convolution', 'GroupConvolution', 'ConvolutionBackpropData', 'BatchNormInference',
+  'Add', 'Subtract', 'Multiply', 'Divide', 'Maximum', 'Minimum', 'ReLU', 'Relu', 'Sigmoid', 'Tanh', 'Exp', 'Sqrt',
+  'HSwish', 'HSigmoid', 'Elu', 'Clamp', 'PReLU', 'Swish', 'SoftMax', 'Softmax', 'Concat', 'Split', 'VariadicSplit',
+  'MaxPool', 'AvgPool', 'Interpolate', 'Reshape', 'Transpose', 'Squeeze', 'Unsqueeze', 'StridedSlice', 'Pad',
+  'ReduceMean', 'ReduceSum', 'ReduceMax', 'MatMul', 'ShapeOf', 'Gather', 'Convert', 'FakeQuantize',
+]);
+
 export function readOpenVino(xmlText: string, options: OpenVinoOptions = {}): Model {
   const ir = parseIr(xmlText);
   const layers = ir.layers;
   const byId = new Map(layers.map((l) => [l.id, l]));
   if (byId.size !== layers.length) throw new ModelFormatError('OpenVINO IR: two layers share an id');
+  // Every layer the engine cannot run, named at once (not only the first met in graph order).
+  const unsupported = layers.filter((l) => !SUPPORTED_LAYER_TYPES.has(l.type));
+  if (unsupported.length > 0) {
+    const listed = unsupported.slice(0, 10).map((l) => `'${l.name}' (${l.type}, ${l.version})`).join(', ');
+    const types = [...new Set(unsupported.map((l) => l.type))].join(', ');
+    throw new UnsupportedOpError(`OpenVINO IR '${ir.name}' has ${unsupported.length} layer(s) of types the engine does not run (${types}): ${listed}${unsupported.length > 10 ? ', ...' : ''}`);
+  }
   const recovered = options.weights === undefined ? recoverIntegerConstants(ir) : new Map<string, number[]>();
 
   // Value names: a port's first tensor name, else the layer name (suffixed for extra ports).
@@ -169,6 +185,12 @@ export function readOpenVino(xmlText: string, options: OpenVinoOptions = {}): Mo
     sourceOf.set(`${e.toLayer}:${e.toPort}`, value);
   }
 
+  const readers = new Map<string, number>();
+  for (const e of ir.edges) {
+    const value = valueOf.get(`${e.fromLayer}:${e.fromPort}`)!;
+    readers.set(value, (readers.get(value) ?? 0) + 1);
+  }
+
   const graph = emptyGraph(ir.name);
   const constants = new Map<string, Tensor>();
   const order = topologicalOrder(layers, byId, ir.edges);
@@ -186,9 +208,14 @@ export function readOpenVino(xmlText: string, options: OpenVinoOptions = {}): Mo
       if (t === undefined) throw new UnsupportedOpError(`layer '${l.name}' (${l.type}): input ${i} must be a constant`);
       return toNumbers(t);
     };
-    mapLayer(l, inputs, outputs, { graph, constants, emit, constantOf, weights: options.weights, recovered: recovered.get(l.id) });
+    mapLayer(l, inputs, outputs, { graph, constants, emit, constantOf, weights: options.weights, recovered: recovered.get(l.id), readers: (value) => readers.get(value) ?? 0 });
   }
-  return emptyModel(graph, 13);
+  // Consts read only at load (Transpose orders, axes, the f16 sources of folded Converts) are
+  // not part of the graph that runs.
+  const read = new Set([...graph.nodes.flatMap((n) => n.inputs), ...graph.outputs.map((o) => o.name)]);
+  for (const name of [...graph.initializers.keys()]) if (!read.has(name)) graph.initializers.delete(name);
+  // Opset 14: the first with HardSwish (HSwish); the other ops mapped here read the same in 13 and 14.
+  return emptyModel(graph, 14);
 }
 
 interface MapContext {
@@ -199,6 +226,8 @@ interface MapContext {
   weights: Uint8Array | undefined;
   /** This Const's values recovered from port dims, when there are no weights. */
   recovered: number[] | undefined;
+  /** How many layer inputs read a value. */
+  readers: (value: string) => number;
 }
 
 /** Appends ONNX nodes with unique names. */
@@ -289,11 +318,19 @@ function mapLayer(l: Layer, inputs: string[], outputs: string[], ctx: MapContext
       return;
     case 'GroupConvolution': {
       // IR weights are [G, O/G, I/G, kh, kw]; ONNX wants [O, I/G, kh, kw] and group = G.
+      // Constant weights are reshaped here, so the graph holds them as ONNX weights (counted as
+      // parameters, packed by the engine); weights computed in the graph get a Reshape node.
       const wShape = l.inputs[1]!.dims;
       const groups = wShape[0]!;
-      const shape = emit.constant(name, fromNumbers('int64', [wShape.length - 1], [wShape[0]! * wShape[1]!, ...wShape.slice(2)]));
-      const weights = emit.temp(name);
-      emit.node('Reshape', `${name}/weights`, [inputs[1]!, shape], [weights]);
+      const onnxShape = [wShape[0]! * wShape[1]!, ...wShape.slice(2)];
+      const constantWeights = ctx.constants.get(inputs[1]!);
+      let weights: string;
+      if (constantWeights !== undefined) {
+        weights = emit.constant(`${name}/weights`, { ...constantWeights, shape: onnxShape });
+      } else {
+        weights = emit.temp(name);
+        emit.node('Reshape', `${name}/weights`, [inputs[1]!, emit.constant(name, fromNumbers('int64', [onnxShape.length], onnxShape))], [weights]);
+      }
       emit.node('Conv', name, [inputs[0]!, weights], [out], { strides: ints(intList(l.data['strides'])), dilations: ints(intList(l.data['dilations'])), group: int(groups), ...autoPad(l) });
       return;
     }
@@ -311,7 +348,9 @@ function mapLayer(l: Layer, inputs: string[], outputs: string[], ctx: MapContext
       emit.node('BatchNormalization', name, order.map((i) => inputs[i]!), [out], { epsilon: float(Number(l.data['epsilon'] ?? 1e-5)) });
       return;
     }
-    case 'Add': return binary('Add');
+    case 'Add':
+      if (foldBiasIntoConv(l, inputs, out, ctx)) return;
+      return binary('Add');
     case 'Subtract': return binary('Sub');
     case 'Multiply': return binary('Mul');
     case 'Divide': return binary('Div');
@@ -427,12 +466,27 @@ function mapLayer(l: Layer, inputs: string[], outputs: string[], ctx: MapContext
       emit.node('Pad', name, padInputs, [out], { mode: str(mode) });
       return;
     }
-    case 'ReduceMean': case 'ReduceSum': case 'ReduceMax':
+    case 'ReduceMean': case 'ReduceMax':
       return unary(l.type, { axes: ints(ctx.constantOf(1)), keepdims: int(l.data['keep_dims'] === 'true' ? 1 : 0) });
+    case 'ReduceSum': {
+      // From opset 13 (the graph's) ReduceSum takes its axes as an input.
+      const axes = emit.constant(name, fromNumbers('int64', [ctx.constantOf(1).length], ctx.constantOf(1)));
+      emit.node('ReduceSum', name, [inputs[0]!, axes], [out], { keepdims: int(l.data['keep_dims'] === 'true' ? 1 : 0) });
+      return;
+    }
     case 'MatMul': {
       const operand = (i: number, flag: string): string => {
         if (l.data[flag] !== 'true') return inputs[i]!;
         const rank = l.inputs[i]!.dims.length;
+        const constant = ctx.constants.get(inputs[i]!);
+        // A constant matrix (the usual weights) is transposed here, as for GroupConvolution.
+        if (constant !== undefined && rank === 2 && constant.dtype === 'float32') {
+          const [rows, cols] = constant.shape as [number, number];
+          const src = constant.data as Float32Array;
+          const transposed = new Float32Array(src.length);
+          for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) transposed[c * rows + r] = src[r * cols + c]!;
+          return emit.constant(`${name}/${flag}`, { dtype: 'float32', shape: [cols, rows], data: transposed });
+        }
         const perm = [...Array(rank).keys()];
         [perm[rank - 1], perm[rank - 2]] = [perm[rank - 2]!, perm[rank - 1]!];
         const t = emit.temp(name);
@@ -453,6 +507,15 @@ function mapLayer(l: Layer, inputs: string[], outputs: string[], ctx: MapContext
       const type = ELEMENT_TYPES[l.data['destination_type'] ?? ''];
       const to = type && ONNX_TYPE[type.dtype];
       if (to === undefined) throw new UnsupportedOpError(`layer '${name}' (Convert): destination type '${l.data['destination_type']}' is not supported`);
+      // A Convert of a Const (compressed FP16 weights, i32 shapes) is done here, so the result
+      // is a constant to the layers that need one (Interpolate scales, Reshape targets).
+      const source = ctx.constants.get(inputs[0]!);
+      if (source !== undefined) {
+        const t = type.dtype === 'float32' ? { dtype: 'float32' as const, shape: source.shape, data: toFloat32(source) } : fromNumbers(type.dtype, source.shape, toNumbers(source));
+        ctx.constants.set(out, t);
+        graph.initializers.set(out, t);
+        return;
+      }
       return unary('Cast', { to: int(to) });
     }
     case 'FakeQuantize':
@@ -460,6 +523,26 @@ function mapLayer(l: Layer, inputs: string[], outputs: string[], ctx: MapContext
     default:
       throw new UnsupportedOpError(`OpenVINO layer '${name}' of type ${l.type} (${l.version}) is not supported`);
   }
+}
+
+/**
+ * IR writes a convolution's bias as a separate Add of a per-channel Const ([1, C, 1, 1]); when
+ * nothing else reads the convolution's output, the bias becomes the ONNX Conv's third input
+ * again (one node, the bias added inside the kernel).
+ */
+function foldBiasIntoConv(l: Layer, inputs: string[], out: string, { graph, constants, emit, readers }: MapContext): boolean {
+  let conv: Node | undefined;
+  for (let i = graph.nodes.length - 1; i >= 0 && conv === undefined; i--) if (graph.nodes[i]!.outputs[0] === inputs[0]) conv = graph.nodes[i];
+  const bias = constants.get(inputs[1]!);
+  const dims = l.inputs[0]!.dims;
+  const channels = dims[1];
+  if (conv === undefined || (conv.op !== 'Conv' && conv.op !== 'ConvTranspose') || conv.inputs.length !== 2 || readers(inputs[0]!) !== 1) return false;
+  if (bias === undefined || bias.dtype !== 'float32' || channels === undefined || bias.data.length !== channels) return false;
+  const aligned = [...new Array<number>(Math.max(0, dims.length - bias.shape.length)).fill(1), ...bias.shape];
+  if (aligned.length !== dims.length || aligned.some((d, i) => d !== (i === 1 ? channels : 1))) return false;
+  conv.inputs.push(emit.constant(`${l.name}/bias`, { ...bias, shape: [channels] }));
+  conv.outputs[0] = out;
+  return true;
 }
 
 function mapFakeQuantize(l: Layer, inputs: string[], out: string, { emit }: MapContext): void {
