@@ -117,6 +117,16 @@ const FIXED: ConvCase[] = [
   { cin: 13, cout: 13, h: 7, w: 57, kernel: [2, 5], groups: 13, strides: [1, 2], dilations: [2, 1], autoPad: 'SAME_LOWER' },
   { cin: 1, cout: 1, h: 1, w: 1, kernel: [3, 3], groups: 1, pads: [1, 1, 1, 1] },
   { cin: 1, cout: 4, h: 5, w: 7, kernel: [3, 3], autoPad: 'SAME_UPPER', bias: false },
+  // depthwise 3x3 stride 2 on the de-interleaved plane (rows of 12+ outputs): left pads 0, 1, 2,
+  // odd and even widths, a multiplier; narrower rows and dilation 2 take the shuffled loads
+  { cin: 3, cout: 6, h: 10, w: 31, kernel: [3, 3], groups: 3, strides: [2, 2], pads: [0, 0, 1, 1] },
+  { cin: 7, cout: 7, h: 13, w: 26, kernel: [3, 3], groups: 7, strides: [2, 2], pads: [1, 2, 1, 2] },
+  { cin: 13, cout: 13, h: 24, w: 24, kernel: [3, 3], groups: 13, strides: [2, 2], autoPad: 'SAME_UPPER' },
+  { cin: 5, cout: 5, h: 11, w: 30, kernel: [3, 3], groups: 5, strides: [2, 2], dilations: [2, 2], pads: [2, 2, 2, 2] },
+  { cin: 4, cout: 4, h: 6, w: 9, kernel: [3, 3], groups: 4, strides: [2, 2], pads: [1, 1, 1, 1], bias: false },
+  // depthwise 3x3 stride 1, dilation 1 (constant tap offsets) and 2 (dilated rows), odd widths
+  { cin: 64, cout: 64, h: 5, w: 13, kernel: [3, 3], groups: 64, dilations: [1, 2], pads: [1, 2, 1, 2] },
+  { cin: 3, cout: 3, h: 9, w: 1, kernel: [3, 3], groups: 3, pads: [1, 1, 1, 1] },
   // winograd F(4x4, 3x3): 3x3 stride 1 groups 1 with enough channels (test/winograd.test.ts has the rest)
   { cin: 64, cout: 64, h: 7, w: 57, kernel: [3, 3], pads: [1, 1, 1, 1] },
   { batch: 2, cin: 16, cout: 17, h: 9, w: 7, kernel: [3, 3], dilations: [2, 2], pads: [2, 2, 2, 2] },
@@ -133,6 +143,7 @@ describe('Conv kernels vs the reference', () => {
     { cin: 13, cout: 13, h: 5, w: 9, kernel: [3, 3], pads: [1, 1, 1, 1] },
     { cin: 13, cout: 7, h: 3, w: 13, kernel: [1, 1] },
     { cin: 13, cout: 13, h: 5, w: 9, kernel: [3, 3], groups: 13, pads: [1, 1, 1, 1] },
+    { cin: 13, cout: 13, h: 9, w: 29, kernel: [3, 3], groups: 13, strides: [2, 2], pads: [1, 1, 1, 1] }, // de-interleaved stride 2
     { cin: 16, cout: 16, h: 5, w: 9, kernel: [3, 3], pads: [1, 1, 1, 1] }, // winograd
   ];
   const withActivations = actPaths.flatMap((c) => activations(c.cout, rngActs).map((activation) => ({ ...c, activation })));

@@ -139,6 +139,93 @@ runCases('PRelu', [
   { name: 'constant slope per channel', op: 'PRelu', data: [[1, 3, 5, 13]], constants: [fromNumbers('float32', [3, 1, 1], [0.1, -0.5, 2])], kernel: 'binaryChannel' },
 ]);
 
+// --- typed kernels: Cast and comparisons on float32, int32 and bool run-time values -----------
+
+interface TypedInput {
+  dtype: DType;
+  shape: number[];
+  /** Values (default: seeded, integers in [-300, 300) or floats in [-3e9, 3e9) with small ones mixed in, bools 0/1). */
+  values?: number[];
+  /** Largest float magnitude of the seeded values (default 3e9). */
+  floatRange?: number;
+}
+
+function typedFeed(input: TypedInput, rng: () => number): Tensor {
+  const n = input.shape.reduce((a, b) => a * b, 1);
+  const values = input.values ?? Array.from({ length: n }, (_, i) => {
+    const u = rng();
+    if (input.dtype === 'bool') return u < 0.5 ? 0 : 1;
+    if (input.dtype === 'float32') return i % 3 === 0 ? (u - 0.5) * 2 * (input.floatRange ?? 3e9) : (u - 0.5) * 600;
+    return Math.floor((u - 0.5) * 600);
+  });
+  return fromNumbers(input.dtype, input.shape, values);
+}
+
+/** One node on typed run-time inputs: the planned kernel, then the engine against the reference. */
+async function checkTyped(op: string, inputs: TypedInput[], attrs: Record<string, Attr>, kernel: string): Promise<void> {
+  const model = singleNodeModel({ op, inputs: inputs.map((x, i) => ({ name: `x${i}`, dtype: x.dtype, shape: x.shape })), outputs: ['y'], attrs });
+  model.graph.name = `${op} on ${inputs.map((x) => `${x.dtype}[${x.shape.join(', ')}]`).join(', ')}`;
+  const n = model.graph.nodes[0]!;
+  const ctx: OpContext = { node: n, opset: 17, inputs: inputs.map((x) => ({ dtype: x.dtype, shape: x.shape })), constants: [] };
+  const plan = opFor(n).plan?.({ ...ctx, outputs: opFor(n).inferTypes(ctx) });
+  expect(plan === undefined ? 'host' : plan.calls[0]?.fn, model.graph.name).toBe(kernel);
+  const rng = seededRandom(11);
+  await expectEngineMatchesReference(model, Object.fromEntries(inputs.map((x, i) => [`x${i}`, typedFeed(x, rng)])));
+}
+
+describe('Cast on the cast kernel', () => {
+  const targets: [string, number][] = [['float32', 1], ['uint8', 2], ['int8', 3], ['int32', 6], ['int64', 7], ['bool', 9], ['float64', 11]];
+  for (const from of ['float32', 'int32', 'bool'] as DType[]) {
+    for (const [to, code] of targets) {
+      for (const shape of [[1], [7], [1, 57, 57, 3]]) {
+        // Run-time int64 values are int32 (saturated), so int64 targets get values in int32's range here.
+        const floatRange = to === 'int64' ? 2e9 : 3e9;
+        it(`${from} -> ${to} on [${shape.join(', ')}]`, () => checkTyped('Cast', [{ dtype: from, shape, floatRange }], { to: int(code) }, 'cast'));
+      }
+    }
+  }
+  it('float32 -> int saturates, truncates toward zero and takes NaN to 0; -> bool takes NaN to true', async () => {
+    const values = [-2.7, 2.7, -0, 0.5, -0.5, NaN, Infinity, -Infinity, 3e9, -3e9, 255.9, 256, -128.5, 127.9, 1e-30];
+    for (const code of [2, 3, 6, 9]) await checkTyped('Cast', [{ dtype: 'float32', shape: [values.length], values }], { to: int(code) }, 'cast');
+    // int64 holds int32 at run time: beyond its range the values saturate there, as on the host.
+    const model = singleNodeModel({ op: 'Cast', inputs: [{ name: 'x0', dtype: 'float32', shape: [values.length] }], outputs: ['y'], attrs: { to: int(7) } });
+    const y = (await runEngine(model, { x0: fromNumbers('float32', [values.length], values) })).y!;
+    expect(Array.from(y)).toEqual([-2, 2, 0, 0, 0, 0, 2147483647, -2147483648, 2147483647, -2147483648, 255, 256, -128, 127, 0]);
+  });
+  it('int32 -> uint8 and int8 wrap', () => checkTyped('Cast', [{ dtype: 'int32', shape: [8], values: [-1, 255, 256, 257, -129, 128, 127, -2147483648] }], { to: int(3) }, 'cast'));
+  it('float16 on either side runs on the host', async () => {
+    await checkTyped('Cast', [{ dtype: 'float32', shape: [13], values: Array.from({ length: 13 }, (_, i) => i / 3) }], { to: int(10) }, 'host');
+    await checkTyped('Cast', [{ dtype: 'float16', shape: [13], values: Array.from({ length: 13 }, (_, i) => i / 4) }], { to: int(1) }, 'host');
+  });
+});
+
+describe('comparisons on the compare kernel', () => {
+  const shapes: [number[], number[]][] = [
+    [[4097], [4097]], [[7], [7]], [[1], [1]], [[13, 57], []], [[1, 1], [3, 57]], [[1, 13, 7, 7], [13, 1, 1]],
+    [[2, 3, 5, 7, 4], [3, 1, 7, 1]], [[13, 1], [1, 57]], [[64, 64, 1], [1, 1, 6]],
+  ];
+  for (const op of ['Equal', 'Less', 'Greater']) {
+    for (const dtype of ['float32', 'int32'] as DType[]) {
+      for (const [a, b] of shapes) {
+        it(`${op} ${dtype} [${a.join(', ')}] with [${b.join(', ')}]`, () => checkTyped(op, [{ dtype, shape: a }, { dtype, shape: b }], {}, 'compare'));
+      }
+    }
+  }
+  for (const op of ['GreaterOrEqual', 'LessOrEqual']) {
+    for (const [a, b] of shapes.slice(3, 6)) {
+      it(`${op} (select family) float32 [${a.join(', ')}] with [${b.join(', ')}]`, () => checkTyped(op, [{ dtype: 'float32', shape: a }, { dtype: 'float32', shape: b }], {}, 'compare'));
+    }
+  }
+  for (const op of ['And', 'Or', 'Xor']) {
+    it(`${op} (select family) on bools with broadcasting`, () => checkTyped(op, [{ dtype: 'bool', shape: [13, 7] }, { dtype: 'bool', shape: [7] }], {}, 'compare'));
+  }
+  it('Equal on float32 holds for equal values, never for NaN; on int32 on exact values', async () => {
+    await checkTyped('Equal', [{ dtype: 'float32', shape: [6], values: [1, NaN, -0, 2.5, 3, 7] }, { dtype: 'float32', shape: [6], values: [1, NaN, 0, 2.5, -3, 7.0000005] }], {}, 'compare');
+    await checkTyped('Less', [{ dtype: 'int32', shape: [5], values: [-16777216, 5, -1, 0, 16777216] }, { dtype: 'int32', shape: [1], values: [0] }], {}, 'compare');
+    await checkTyped('Equal', [{ dtype: 'bool', shape: [2, 3] }, { dtype: 'bool', shape: [3] }], {}, 'compare');
+  });
+});
+
 // --- unary ops --------------------------------------------------------------------------------
 
 const unaryOps: { op: string; range?: [number, number]; attrs?: Record<string, Attr>[] }[] = [

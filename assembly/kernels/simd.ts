@@ -3,7 +3,8 @@
 
 @inline export function madd(a: v128, b: v128, c: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
-  return f32x4.add(f32x4.mul(a, b), c);
+  // c + a*b rather than a*b + c: the same rounding, and V8 keeps long chains in registers.
+  return f32x4.add(c, f32x4.mul(a, b));
 }
 
 /** Scalar twin of `madd`, for loop tails. */

@@ -13,7 +13,8 @@ const EXP_UNDERFLOW: f32 = -87.33654;
 
 /** e^x on four lanes: x = n ln2 + r with |r| <= ln2 / 2, e^r from a degree-6 polynomial, times 2^n. */
 @inline export function exp4(x: v128): v128 {
-  const clamped = f32x4.min(f32x4.max(x, f32x4.splat(EXP_UNDERFLOW)), f32x4.splat(EXP_OVERFLOW));
+  // pmax/pmin: one instruction each, and a NaN x passes through (max/min cost V8 eight).
+  const clamped = f32x4.pmin(f32x4.pmax(x, f32x4.splat(EXP_UNDERFLOW)), f32x4.splat(EXP_OVERFLOW));
   const n = f32x4.nearest(f32x4.mul(clamped, f32x4.splat(LOG2E)));
   let r = f32x4.sub(clamped, f32x4.mul(n, f32x4.splat(LN2_HI)));
   r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(LN2_LO)));

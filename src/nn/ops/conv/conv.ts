@@ -181,10 +181,6 @@ export function winogradApplies(g: ConvGeometry): boolean {
 
 /** groups == C_in: each output channel co reads input channel floor(co / multiplier) alone. */
 function planDepthwise(g: ConvGeometry, hasBias: boolean, code: number, params: Float32Array, macs: number): KernelPlan {
-  // The padded input plane the kernel convolves, with room for the last vector of four outputs.
-  const owRounded = Math.ceil(g.ow / 4) * 4;
-  const paddedH = Math.max(g.padTop + g.h, (g.oh - 1) * g.strideH + (g.kh - 1) * g.dilationH + 1);
-  const paddedW = Math.max(g.padLeft + g.w, (owRounded - 1) * g.strideW + (g.kw - 1) * g.dilationW + 1);
   return {
     calls: [{
       fn: 'convDepthwise',
@@ -196,6 +192,21 @@ function planDepthwise(g: ConvGeometry, hasBias: boolean, code: number, params: 
       macs,
     }],
     packed: [params],
-    scratchBytes: paddedH * paddedW * 4,
+    scratchBytes: depthwiseScratchFloats(g) * 4,
   };
+}
+
+/** SPLIT_MIN_WIDTH of assembly/kernels/conv/conv-depthwise.ts: the narrowest rows of the de-interleaved stride-2 path. */
+const DEPTHWISE_SPLIT_MIN_WIDTH = 12;
+
+/**
+ * Scratch floats of convDepthwise: the padded input plane, with room for the last vector of four
+ * outputs; at 3x3 stride 2 it is stored as its even and odd columns, after a padded-row buffer.
+ */
+export function depthwiseScratchFloats(g: ConvGeometry): number {
+  const owRounded = Math.ceil(g.ow / 4) * 4;
+  const paddedH = Math.max(g.padTop + g.h, (g.oh - 1) * g.strideH + (g.kh - 1) * g.dilationH + 1);
+  const paddedW = Math.max(g.padLeft + g.w, (owRounded - 1) * g.strideW + (g.kw - 1) * g.dilationW + 1);
+  const split = g.kh === 3 && g.kw === 3 && g.strideH === 2 && g.strideW === 2 && g.dilationH === 1 && g.dilationW === 1 && g.ow >= DEPTHWISE_SPLIT_MIN_WIDTH;
+  return split ? Math.ceil(paddedW / 8) * 8 + 8 + 2 * paddedH * Math.ceil(paddedW / 2) : paddedH * paddedW;
 }

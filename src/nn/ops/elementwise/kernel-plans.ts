@@ -1,6 +1,6 @@
-// How the elementwise ops call their float32 kernels (assembly/kernels/elementwise/). The codes
-// below match the constants at the top of binary.ts and unary.ts there.
-import { sizeOf } from '../../tensor.js';
+// How the elementwise ops call their kernels (assembly/kernels/elementwise/). The codes below
+// match the constants at the top of binary.ts, unary.ts and compare.ts there.
+import { isFloatType, sizeOf } from '../../tensor.js';
 import type { Arg, KernelPlan, ValueType, WasmCall } from '../types.js';
 import { alignedStrides } from './common.js';
 
@@ -12,6 +12,12 @@ export const UNARY_CODES = {
   HardSwish: 9, Exp: 10, Sqrt: 11, Neg: 12, Abs: 13, Erf: 14, Floor: 15, Ceil: 16, Round: 17, Reciprocal: 18,
 } as const;
 export type UnaryKernel = keyof typeof UNARY_CODES;
+
+/** Comparison and logic ops of the `compare` kernel; comparisons exist for float32 and int32 operands. */
+export type CompareKernel = 'Equal' | 'Less' | 'Greater' | 'LessOrEqual' | 'GreaterOrEqual' | 'And' | 'Or' | 'Xor';
+const COMPARE_FLOAT_CODES: Record<CompareKernel, number> = { Equal: 0, Less: 1, Greater: 2, LessOrEqual: 3, GreaterOrEqual: 4, And: 10, Or: 11, Xor: 12 };
+/** int32 comparisons are the float32 code plus this. */
+const COMPARE_INT_OFFSET = 5;
 
 /** The kernels compute float32 only; other dtypes run the reference on the host. */
 export function allFloat32(types: readonly (ValueType | undefined)[]): boolean {
@@ -98,4 +104,28 @@ export function binaryChainPlan(op: BinaryKernel, inputs: readonly ValueType[], 
     calls.push(binaryCall(op, { arg: { output: 0 }, shape: out }, { arg: { input: i }, shape: inputs[i]!.shape }, out, packed)!);
   }
   return { calls, packed };
+}
+
+/**
+ * The plan of bool output 0 = inputs[0] op inputs[1], broadcast. Run-time values are float32 (every
+ * floating-point dtype) or int32 (every integer dtype and bool), so the kernel compares exactly
+ * what a host step would read. Both operands must share a dtype (ONNX's constraint).
+ */
+export function comparePlan(op: CompareKernel, inputs: readonly ValueType[], output: ValueType): KernelPlan | undefined {
+  const [a, b] = [inputs[0]!, inputs[1]!];
+  if (a.dtype !== b.dtype || output.dtype !== 'bool') return undefined;
+  const logical = op === 'And' || op === 'Or' || op === 'Xor';
+  if (logical && a.dtype !== 'bool') return undefined;
+  const code = COMPARE_FLOAT_CODES[op] + (logical || isFloatType(a.dtype) ? 0 : COMPARE_INT_OFFSET);
+  const out = output.shape;
+  const n = sizeOf(out);
+  if (n === 0) return { calls: [] };
+  const c = collapse(out, alignedStrides(a.shape, out), alignedStrides(b.shape, out));
+  // A single element has no dimension left: one row of one value.
+  const layout = c.dims.length === 0 ? [1, 1, 1] : [...c.dims, ...c.a, ...c.b];
+  const rank = Math.max(1, c.dims.length);
+  return {
+    calls: [{ fn: 'compare', args: [code, { input: 0 }, { input: 1 }, { output: 0 }, { packed: 0 }, rank], parallel: n / layout[rank - 1]! }],
+    packed: [Int32Array.from(layout)],
+  };
 }

@@ -1,11 +1,11 @@
 // GreaterOrEqual and LessOrEqual (opset 12): elementwise comparisons with numpy broadcasting,
-// giving bool. They run on the host: in the pose models they act on small post-processing
-// tensors (box bounds), never on feature maps.
+// giving bool, on the elementwise family's compare kernel (the reference for other dtypes).
 import { fromNumbers, toNumbers } from '../../tensor.js';
+import { comparePlan, type CompareKernel } from '../elementwise/kernel-plans.js';
 import type { OpDef } from '../types.js';
 import { broadcastShape, broadcastSources } from './common.js';
 
-function comparison(type: string, holds: (a: number, b: number) => boolean): OpDef {
+function comparison(type: CompareKernel, holds: (a: number, b: number) => boolean): OpDef {
   return {
     type,
     inferTypes: ({ node, inputs }) => [{ dtype: 'bool', shape: broadcastShape(node, inputs[0]!.shape, inputs[1]!.shape) }],
@@ -16,6 +16,7 @@ function comparison(type: string, holds: (a: number, b: number) => boolean): OpD
       const [fromA, fromB] = [broadcastSources(a.shape, shape), broadcastSources(b.shape, shape)];
       return [fromNumbers('bool', shape, Array.from(fromA, (ia, i) => (holds(av[ia]!, bv[fromB[i]!]!) ? 1 : 0)))];
     },
+    plan: ({ inputs, outputs }) => comparePlan(type, [inputs[0]!, inputs[1]!], outputs[0]!),
   };
 }
 

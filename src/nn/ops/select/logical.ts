@@ -1,10 +1,11 @@
-// And, Or, Xor: elementwise logic on bool tensors with numpy broadcasting. Host-only, like the
-// comparisons that feed them.
+// And, Or, Xor: elementwise logic on bool tensors with numpy broadcasting, on the elementwise
+// family's compare kernel.
 import { fromNumbers, toNumbers } from '../../tensor.js';
+import { comparePlan, type CompareKernel } from '../elementwise/kernel-plans.js';
 import type { OpDef } from '../types.js';
 import { broadcastShape, broadcastSources } from './common.js';
 
-function logical(type: string, combine: (a: boolean, b: boolean) => boolean): OpDef {
+function logical(type: CompareKernel, combine: (a: boolean, b: boolean) => boolean): OpDef {
   return {
     type,
     inferTypes: ({ node, inputs }) => [{ dtype: 'bool', shape: broadcastShape(node, inputs[0]!.shape, inputs[1]!.shape) }],
@@ -15,6 +16,7 @@ function logical(type: string, combine: (a: boolean, b: boolean) => boolean): Op
       const [fromA, fromB] = [broadcastSources(a.shape, shape), broadcastSources(b.shape, shape)];
       return [fromNumbers('bool', shape, Array.from(fromA, (ia, i) => (combine(av[ia] !== 0, bv[fromB[i]!] !== 0) ? 1 : 0)))];
     },
+    plan: ({ inputs, outputs }) => comparePlan(type, [inputs[0]!, inputs[1]!], outputs[0]!),
   };
 }
 
