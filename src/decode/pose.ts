@@ -59,3 +59,9 @@ export function boxOfKeypoints(keypoints: readonly Keypoint[]): BoundingBox | un
   if (xMin === Infinity) return undefined;
   return { xMin, yMin, xMax, yMax, width: xMax - xMin, height: yMax - yMin };
 }
+
+/** The pose with its keypoints in the order of `names`, matched by name (missing ones unfound). */
+export function reorderKeypoints(pose: Pose, names: readonly string[]): Pose {
+  const byName = new Map(pose.keypoints.map((k) => [k.name, k]));
+  return { ...pose, keypoints: names.map((name) => byName.get(name) ?? { x: 0, y: 0, score: 0, name }) };
+}

