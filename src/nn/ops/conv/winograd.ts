@@ -77,6 +77,27 @@ export function transformOutput(m: readonly (readonly number[])[]): number[][] {
   return sandwich(AT, m, AT);
 }
 
+/** G as a flat 6x3 row-major array, for the weight transform at load. */
+const G_FLAT = Float64Array.from(G.flat());
+
+/**
+ * U = G g G^T of the 3x3 kernel at `g[offset..offset+9)` into `u` (36 values, row-major): the same
+ * product as transformKernel, in plain loops, since load time transforms every kernel of the network.
+ */
+function transformKernelInto(g: Float32Array, offset: number, gg: Float64Array, u: Float64Array): void {
+  // gg = G g (6x3), then u = gg G^T (6x6).
+  for (let i = 0; i < 6; i++) {
+    for (let j = 0; j < 3; j++) {
+      gg[i * 3 + j] = G_FLAT[i * 3]! * g[offset + j]! + G_FLAT[i * 3 + 1]! * g[offset + 3 + j]! + G_FLAT[i * 3 + 2]! * g[offset + 6 + j]!;
+    }
+  }
+  for (let i = 0; i < 6; i++) {
+    for (let j = 0; j < 6; j++) {
+      u[i * 6 + j] = gg[i * 3]! * G_FLAT[j * 3]! + gg[i * 3 + 1]! * G_FLAT[j * 3 + 1]! + gg[i * 3 + 2]! * G_FLAT[j * 3 + 2]!;
+    }
+  }
+}
+
 /**
  * The weights [cout, cin, 3, 3] transformed and packed for convWinograd: ceil(cout / MR) panels of
  * MR output channels; each panel holds the 36 matrices U_xi (xi = 6 * row + column) of its
@@ -86,18 +107,21 @@ export function transformOutput(m: readonly (readonly number[])[]): number[][] {
 export function packWinogradWeights(weights: Float32Array, cout: number, cin: number): Float32Array {
   const panels = Math.ceil(cout / MR);
   const out = new Float32Array(panels * PATCH * PATCH * cin * MR);
+  const gg = new Float64Array(18);
+  const u = new Float64Array(PATCH * PATCH);
   for (let o = 0; o < cout; o++) {
     const panel = Math.floor(o / MR);
     const lane = o % MR;
     for (let c = 0; c < cin; c++) {
-      const u = transformKernel(weights.subarray((o * cin + c) * 9, (o * cin + c + 1) * 9));
+      transformKernelInto(weights, (o * cin + c) * 9, gg, u);
       for (let xi = 0; xi < PATCH * PATCH; xi++) {
-        out[((panel * PATCH * PATCH + xi) * cin + c) * MR + lane] = u[Math.floor(xi / PATCH)]![xi % PATCH]!;
+        out[((panel * PATCH * PATCH + xi) * cin + c) * MR + lane] = u[xi]!;
       }
     }
   }
   return out;
 }
+
 
 /** Target bytes of V (36 x cin x block floats), the transformed input of one work unit: it is
  * re-read once per panel of MR output channels, so it should stay in L2. */
