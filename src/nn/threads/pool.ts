@@ -11,7 +11,8 @@ export interface WorkerHandle {
 
 export type SpawnWorker = () => WorkerHandle;
 
-const SPIN_LIMIT = 20000;
+/** Spins before blocking: long enough that threads stay awake between the kernel calls of one run. */
+const SPIN_LIMIT = 2_000_000;
 /** Only Node lets the main thread block in Atomics.wait; a browser's main thread must spin. */
 const mainThreadCanWait = typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string';
 

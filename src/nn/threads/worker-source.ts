@@ -40,7 +40,7 @@ function workerLoop(init: WorkerInit, ready: () => void): void {
   for (;;) {
     let spins = 0;
     while (Atomics.load(control, 0) === generation) {
-      if (++spins > 20000) Atomics.wait(control, 0, generation);
+      if (++spins > 2000000) Atomics.wait(control, 0, generation); // awake between the calls of one run
     }
     generation = Atomics.load(control, 0);
     if (Atomics.load(control, 3) === 1) return;
