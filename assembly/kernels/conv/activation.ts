@@ -7,6 +7,8 @@
 // -0 below +0 and propagate NaN from either side, which costs V8 eight instructions. With the
 // value first, pmax/pmin still pass a NaN value through; only the sign of a zero result may differ.
 
+import { exp4 } from '../elementwise/math';
+
 export const ACT_NONE: i32 = 0;
 export const ACT_RELU: i32 = 1;
 export const ACT_CLIP: i32 = 2; // min(max(x, p0), p1)
@@ -15,24 +17,6 @@ export const ACT_ELU: i32 = 4; // x < 0 ? p0 * (exp(x) - 1) : x
 export const ACT_SIGMOID: i32 = 5; // 1 / (1 + exp(-x))
 export const ACT_HARD_SIGMOID: i32 = 6; // max(0, min(1, p0 * x + p1))
 export const ACT_HARD_SWISH: i32 = 7; // x * max(0, min(1, x / 6 + 1 / 2))
-
-// exp on four lanes, Cephes' expf: e^x = 2^n * e^r with n = round(x / ln 2) and |r| <= ln2 / 2,
-// e^r from a degree-6 polynomial. Relative error about 2e-7 over the clamped range.
-@inline function exp4(x: v128): v128 {
-  x = f32x4.pmin(f32x4.pmax(x, f32x4.splat(-87.3)), f32x4.splat(88.3));
-  const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(1.44269504088896341)));
-  let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(0.693359375)));
-  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
-  let p = f32x4.splat(1.9875691500e-4);
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507e-3));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073e-3));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
-  p = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), f32x4.splat(1));
-  const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
-  return f32x4.mul(p, scale);
-}
 
 /** The activation `code` on four values, with the channel's parameters p0 and p1 splatted. */
 @inline export function activate4(v: v128, code: i32, p0: v128, p1: v128): v128 {
