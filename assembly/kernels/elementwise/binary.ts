@@ -8,6 +8,8 @@
 // Each row of the general case reduces to one of the fast loops, and every loop is specialised
 // per op: the dispatchers switch once per call or row, never per element.
 
+import { rowOffset, rowStep, rowWidth } from './broadcast';
+
 export const BINARY_ADD: i32 = 0;
 export const BINARY_SUB: i32 = 1;
 export const BINARY_MUL: i32 = 2;
@@ -167,24 +169,12 @@ export function binaryChannel(op: i32, full: usize, vec: usize, y: usize, channe
  * last dimension is a row: its strides are 1 or 0, so each row is one of the fast loops.
  */
 export function binaryStrided(op: i32, a: usize, b: usize, y: usize, layout: usize, rank: i32, begin: i32, end: i32): void {
-  const last = rank - 1;
-  const width = load<i32>(layout + (<usize>last << 2));
-  const aStep = load<i32>(layout + (<usize>(rank + last) << 2));
-  const bStep = load<i32>(layout + (<usize>(2 * rank + last) << 2));
+  const width = rowWidth(layout, rank);
+  const aStep = rowStep(layout, rank, 1);
+  const bStep = rowStep(layout, rank, 2);
   for (let row = begin; row < end; row++) {
-    // The row's operand offsets from its index over dims [0, last), innermost first.
-    let rest = row;
-    let aFrom = 0;
-    let bFrom = 0;
-    for (let d = last - 1; d >= 0; d--) {
-      const dim = load<i32>(layout + (<usize>d << 2));
-      const index = rest % dim;
-      rest /= dim;
-      aFrom += index * load<i32>(layout + (<usize>(rank + d) << 2));
-      bFrom += index * load<i32>(layout + (<usize>(2 * rank + d) << 2));
-    }
-    const ap = a + (<usize>aFrom << 2);
-    const bp = b + (<usize>bFrom << 2);
+    const ap = a + (<usize>rowOffset(layout, rank, row, 1) << 2);
+    const bp = b + (<usize>rowOffset(layout, rank, row, 2) << 2);
     const yp = y + ((<usize>row * <usize>width) << 2);
     if (aStep != 0 && bStep != 0) same(op, ap, bp, yp, width);
     else if (aStep != 0) withScalar(op, ap, load<f32>(bp), yp, width, false);

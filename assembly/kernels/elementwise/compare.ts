@@ -4,6 +4,8 @@
 // with the broadcast layout of binaryStrided (binary.ts); each row is a loop of vectors against
 // vectors, or against one splatted value.
 
+import { rowOffset, rowStep, rowWidth } from './broadcast';
+
 export const COMPARE_EQUAL_F32: i32 = 0;
 export const COMPARE_LESS_F32: i32 = 1;
 export const COMPARE_GREATER_F32: i32 = 2;
@@ -59,24 +61,12 @@ export const LOGICAL_XOR: i32 = 12;
 }
 
 @inline function rows(op: i32, a: usize, b: usize, y: usize, layout: usize, rank: i32, begin: i32, end: i32): void {
-  const last = rank - 1;
-  const width = load<i32>(layout + (<usize>last << 2));
-  const aStep = load<i32>(layout + (<usize>(rank + last) << 2));
-  const bStep = load<i32>(layout + (<usize>(2 * rank + last) << 2));
+  const width = rowWidth(layout, rank);
+  const aStep = rowStep(layout, rank, 1);
+  const bStep = rowStep(layout, rank, 2);
   for (let r = begin; r < end; r++) {
-    // The row's operand offsets from its index over dims [0, last), innermost first.
-    let rest = r;
-    let aFrom = 0;
-    let bFrom = 0;
-    for (let d = last - 1; d >= 0; d--) {
-      const dim = load<i32>(layout + (<usize>d << 2));
-      const index = rest % dim;
-      rest /= dim;
-      aFrom += index * load<i32>(layout + (<usize>(rank + d) << 2));
-      bFrom += index * load<i32>(layout + (<usize>(2 * rank + d) << 2));
-    }
-    const ap = a + (<usize>aFrom << 2);
-    const bp = b + (<usize>bFrom << 2);
+    const ap = a + (<usize>rowOffset(layout, rank, r, 1) << 2);
+    const bp = b + (<usize>rowOffset(layout, rank, r, 2) << 2);
     const yp = y + ((<usize>r * <usize>width) << 2);
     if (aStep != 0 && bStep != 0) row(op, ap, true, bp, true, yp, width);
     else if (aStep != 0) row(op, ap, true, bp, false, yp, width);
