@@ -2,9 +2,10 @@
 // variant, written by the project's ONNX writer and run by onnxruntime-node.
 import { describe, it } from 'vitest';
 import type { Attr } from '../src/nn/graph.js';
-import { float32, int64, type DType, type Tensor } from '../src/nn/tensor.js';
-import { randomTensor, seededRandom, singleNodeModel } from './support/harness.js';
+import { float32, int64, type Tensor } from '../src/nn/tensor.js';
+import { randomTensor, seededRandom } from './support/harness.js';
 import { expectEngineMatchesOrt } from './support/ort.js';
+import { opCaseFeeds, opCaseModel, type OpCase } from './support/op-case.js';
 
 const ints = (value: number[]): Attr => ({ kind: 'ints', value });
 const int = (value: number): Attr => ({ kind: 'int', value });
@@ -24,18 +25,8 @@ interface Case {
 }
 
 async function golden(c: Case, seed: number): Promise<void> {
-  const rng = seededRandom(seed);
-  const initializers: Record<string, Tensor> = {};
-  const inputs = [{ name: 'x', dtype: 'float32' as DType, shape: c.shape }];
-  (c.constants ?? []).forEach((t, i) => {
-    if (t === undefined) return inputs.push({ name: '', dtype: 'float32', shape: [] });
-    initializers[`c${i}`] = t;
-    return inputs.push({ name: `c${i}`, dtype: t.dtype, shape: [...t.shape] });
-  });
-  const model = singleNodeModel({ op: c.op, inputs, outputs: ['y'], attrs: c.attrs, initializers, opset: c.opset });
-  model.graph.inputs = model.graph.inputs.filter((i) => i.name !== '');
-  model.graph.name = `${c.op}: ${c.name}`;
-  await expectEngineMatchesOrt(model, { x: randomTensor(c.shape, rng, -2, 2) });
+  const opCase: OpCase = { ...c, data: [c.shape], range: [-2, 2] };
+  await expectEngineMatchesOrt(opCaseModel(opCase), opCaseFeeds(opCase, seed));
 }
 
 function run(cases: Case[]): void {

@@ -2,9 +2,9 @@
 // variant, written by the project's ONNX writer and run by onnxruntime-node.
 import { describe, it } from 'vitest';
 import type { Attr } from '../src/nn/graph.js';
-import { fromNumbers, int64, type DType, type Tensor } from '../src/nn/tensor.js';
-import { randomTensor, seededRandom, singleNodeModel } from './support/harness.js';
+import { fromNumbers, int64 } from '../src/nn/tensor.js';
 import { expectEngineMatchesOrt } from './support/ort.js';
+import { opCaseFeeds, opCaseModel, type OpCase } from './support/op-case.js';
 
 const INT64_MAX = 9223372036854775807;
 const INT64_MIN = -9223372036854775808;
@@ -12,38 +12,10 @@ const INT64_MIN = -9223372036854775808;
 const ints = (value: number[]): Attr => ({ kind: 'ints', value });
 const int = (value: number): Attr => ({ kind: 'int', value });
 
-interface Case {
-  name: string;
-  op: string;
-  /** Shapes of the run-time float inputs x0, x1, ... */
-  data: number[][];
-  /** Constant inputs after them (undefined: an omitted optional input). */
-  constants?: (Tensor | undefined)[];
-  attrs?: Record<string, Attr>;
-  outputs?: number;
-  /** dtype of the outputs, float32 unless given. */
-  outputType?: DType;
-  opset?: number;
-}
+type Case = OpCase & { name: string };
 
 async function golden(c: Case): Promise<void> {
-  const rng = seededRandom(11);
-  const feeds: Record<string, Tensor> = {};
-  const initializers: Record<string, Tensor> = {};
-  const inputs = c.data.map((shape, i) => {
-    feeds[`x${i}`] = randomTensor(shape, rng);
-    return { name: `x${i}`, dtype: 'float32' as DType, shape };
-  });
-  (c.constants ?? []).forEach((t, i) => {
-    if (t === undefined) return inputs.push({ name: '', dtype: 'float32', shape: [] });
-    initializers[`c${i}`] = t;
-    return inputs.push({ name: `c${i}`, dtype: t.dtype, shape: [...t.shape] });
-  });
-  const model = singleNodeModel({ op: c.op, inputs, outputs: Array.from({ length: c.outputs ?? 1 }, (_, i) => `y${i}`), attrs: c.attrs, initializers, opset: c.opset });
-  model.graph.inputs = model.graph.inputs.filter((i) => i.name !== '');
-  for (const o of model.graph.outputs) o.dtype = c.outputType ?? 'float32';
-  model.graph.name = `${c.op}: ${c.name}`;
-  await expectEngineMatchesOrt(model, feeds);
+  await expectEngineMatchesOrt(opCaseModel(c), opCaseFeeds(c, 11));
 }
 
 const cases: Case[] = [

@@ -9,50 +9,22 @@ import type { Attr, Node } from '../src/nn/graph.js';
 import { opFor } from '../src/nn/ops/registry.js';
 import type { OpContext, ValueType } from '../src/nn/ops/types.js';
 import { fromNumbers, int64, toNumbers, type DType, type Tensor } from '../src/nn/tensor.js';
-import { expectEngineMatchesReference, randomTensor, runEngine, seededRandom, singleNodeModel } from './support/harness.js';
+import { expectEngineMatchesReference, runEngine, seededRandom, singleNodeModel } from './support/harness.js';
+import { opCaseFeeds, opCaseModel, type OpCase } from './support/op-case.js';
 
 const ints = (value: number[]): Attr => ({ kind: 'ints', value });
 const int = (value: number): Attr => ({ kind: 'int', value });
 const float = (value: number): Attr => ({ kind: 'float', value });
 
-interface Case {
+interface Case extends OpCase {
   name: string;
-  op: string;
-  /** Shapes of the run-time float inputs x0, x1, ... */
-  data: number[][];
-  /** Value range of the data inputs (all, or one per input). */
-  range?: [number, number] | [number, number][];
-  /** Constant inputs after the data inputs (undefined: an omitted optional input). */
-  constants?: (Tensor | undefined)[];
-  attrs?: Record<string, Attr>;
-  opset?: number;
   /** The kernel the plan should pick, or 'host'. */
   kernel?: string;
 }
 
-function caseModel(c: Case) {
-  const initializers: Record<string, Tensor> = {};
-  const inputs = c.data.map((shape, i) => ({ name: `x${i}`, dtype: 'float32' as DType, shape }));
-  (c.constants ?? []).forEach((t, i) => {
-    if (t === undefined) return inputs.push({ name: '', dtype: 'float32', shape: [] });
-    initializers[`c${i}`] = t;
-    return inputs.push({ name: `c${i}`, dtype: t.dtype, shape: [...t.shape] });
-  });
-  const model = singleNodeModel({ op: c.op, inputs, outputs: ['y'], attrs: c.attrs, initializers, opset: c.opset });
-  model.graph.inputs = model.graph.inputs.filter((i) => i.name !== '');
-  model.graph.name = `${c.op}: ${c.name}`;
-  return model;
-}
+const caseModel = opCaseModel;
 
-function feedsFor(c: Case, seed: number): Record<string, Tensor> {
-  const rng = seededRandom(seed);
-  return Object.fromEntries(
-    c.data.map((shape, i) => {
-      const range = c.range === undefined ? [-1, 1] : typeof c.range[0] === 'number' ? (c.range as [number, number]) : (c.range as [number, number][])[i]!;
-      return [`x${i}`, randomTensor(shape, rng, range[0], range[1])];
-    }),
-  );
-}
+const feedsFor = opCaseFeeds;
 
 /** The kernels an op plans for a case, or 'host'. */
 function plannedKernels(c: Case): string[] | 'host' {

@@ -10,6 +10,7 @@ import type { OpContext, ValueType } from '../src/nn/ops/types.js';
 import { Session } from '../src/nn/session.js';
 import { fromNumbers, int64, toNumbers, type DType, type Tensor } from '../src/nn/tensor.js';
 import { expectEngineMatchesReference, randomTensor, seededRandom, singleNodeModel } from './support/harness.js';
+import { opCaseFeeds, opCaseModel, type OpCase } from './support/op-case.js';
 
 const INT64_MAX = 9223372036854775807;
 const INT64_MIN = -9223372036854775808;
@@ -17,47 +18,11 @@ const INT64_MIN = -9223372036854775808;
 const ints = (value: number[]): Attr => ({ kind: 'ints', value });
 const int = (value: number): Attr => ({ kind: 'int', value });
 
-interface Case {
-  name: string;
-  op: string;
-  /** Shapes of the run-time float inputs, named x0, x1, ... */
-  data: number[][];
-  /** Constant inputs after the data inputs (undefined: omitted optional input). */
-  constants?: (Tensor | undefined)[];
-  attrs?: Record<string, Attr>;
-  outputs?: number;
-  opset?: number;
-}
+type Case = OpCase & { name: string };
 
-function caseModel(c: Case) {
-  const initializers: Record<string, Tensor> = {};
-  const inputs = c.data.map((shape, i) => ({ name: `x${i}`, dtype: 'float32' as DType, shape }));
-  (c.constants ?? []).forEach((t, i) => {
-    if (t === undefined) {
-      inputs.push({ name: '', dtype: 'float32', shape: [] });
-      return;
-    }
-    const name = `c${i}`;
-    initializers[name] = t;
-    inputs.push({ name, dtype: t.dtype, shape: [...t.shape] });
-  });
-  const model = singleNodeModel({
-    op: c.op,
-    inputs,
-    outputs: Array.from({ length: c.outputs ?? 1 }, (_, i) => `y${i}`),
-    attrs: c.attrs,
-    initializers,
-    opset: c.opset,
-  });
-  // singleNodeModel lists every input; an omitted optional one is '' in the node only.
-  model.graph.inputs = model.graph.inputs.filter((i) => i.name !== '');
-  return model;
-}
+const caseModel = opCaseModel;
 
-function feedsFor(c: Case, seed: number): Record<string, Tensor> {
-  const rng = seededRandom(seed);
-  return Object.fromEntries(c.data.map((shape, i) => [`x${i}`, randomTensor(shape, rng)]));
-}
+const feedsFor = opCaseFeeds;
 
 async function check(c: Case, seed = 1): Promise<void> {
   await expectEngineMatchesReference(caseModel(c), feedsFor(c, seed));
