@@ -1,13 +1,15 @@
 // The pose pipeline around the engine: square crops and their inverse maps, the estimator's
 // top-down / bottom-up flows on scripted network outputs, createEstimator's names and errors,
 // and the estimate / demo / models / eval commands on the embedded default model.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../src/cli/main.js';
 import { COCO_KEYPOINTS } from '../src/decode/pose.js';
-import { decodeImage } from '../src/image/codec.js';
+import { decodeImage, encodePng } from '../src/image/codec.js';
+import { humanPoseEstimation0001 } from '../src/models/human-pose-estimation-0001.js';
+import { writeOnnx } from '../src/nn/formats/onnx/writer.js';
 import { createImage, type RgbImage } from '../src/image/image.js';
 import { MODELS } from '../src/models/registry.js';
 import { InputError, WeightsError } from '../src/nn/errors.js';
@@ -212,6 +214,26 @@ describe('CLI: estimate, demo, models, eval', () => {
     const demo = JSON.parse(readFileSync(join(dir, 'wasmpose-demo.json'), 'utf8')) as { poses: unknown[] };
     expect(demo.poses).toHaveLength(1);
     expect(existsSync(join(dir, 'wasmpose-demo.png'))).toBe(true);
+  }, 120_000);
+
+  it('estimate runs a seed network from --weights over a folder of JPEG and PNG, to COCO JSON and overlays', async () => {
+    // Seeded weights: the poses mean nothing; this checks the path from files to files.
+    const weights = join(dir, 'hpe-0001.onnx');
+    writeFileSync(weights, writeOnnx(humanPoseEstimation0001()));
+    const photos = join(dir, 'photos');
+    mkdirSync(photos);
+    writeFileSync(join(photos, 'a.jpg'), readFileSync(samplePhoto));
+    writeFileSync(join(photos, 'b.png'), encodePng(decodeImage(readFileSync(samplePhoto))));
+    const json = join(dir, 'coco.json');
+    const renders = join(dir, 'renders');
+    const { code, out } = await run(['estimate', photos, '--model', 'human-pose-estimation-0001', '--weights', weights, '--format', 'coco', '--json', json, '--render', renders]);
+    expect(code, out).toBe(0);
+    const results = JSON.parse(readFileSync(json, 'utf8')) as { image_id: number; category_id: number; keypoints: number[] }[];
+    for (const r of results) {
+      expect(r.category_id).toBe(1);
+      expect(r.keypoints).toHaveLength(51);
+    }
+    expect(readdirSync(renders).sort()).toHaveLength(2);
   }, 120_000);
 
   it('says where a seed network gets its weights', async () => {
