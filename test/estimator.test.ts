@@ -15,7 +15,8 @@ import { MODELS } from '../src/models/registry.js';
 import { InputError, WeightsError } from '../src/nn/errors.js';
 import { createEstimator, DEFAULT_BOXES_FROM, DEFAULT_MODEL, estimatorNames, seedNetworkSpec } from '../src/pipeline/create.js';
 import { PoseEstimator, type InferenceRunner, type RunnerOutput } from '../src/pipeline/estimator.js';
-import { boxRegion, embeddedModelPath, findTfjsModel, letterboxRegion, squareInput, TFJS_MODELS } from '../src/pipeline/tfjs-models.js';
+import { embeddedModelPath } from '../src/pipeline/model-files.js';
+import { boxRegion, findTfjsModel, letterboxRegion, squareInput, TFJS_MODELS } from '../src/pipeline/tfjs-models.js';
 
 const repoRoot = resolve(import.meta.dirname, '..');
 const samplePhoto = join(repoRoot, 'weights/sample/000000000785.jpg');

@@ -12,7 +12,8 @@ import { readTfjsModel } from '../nn/formats/tfjs/reader.js';
 import { modelEntry, modelInfo, modelNames, type ModelEntry, type ModelInfo } from '../models/registry.js';
 import { loadNetworkWeights } from '../models/weights.js';
 import { isTopDown, PoseEstimator, type NetworkSpec } from './estimator.js';
-import { embeddedModelPath, findTfjsModel, humanModelsPath, tfjsModelNames, type TfjsModel } from './tfjs-models.js';
+import { embeddedModelPath, humanModelsPath } from './model-files.js';
+import { findTfjsModel, tfjsModelNames, type TfjsModel } from './tfjs-models.js';
 
 /**
  * The model `npx wasmpose estimate` uses without --model, embedded in weights/ so that it runs

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { InputError } from '../../nn/errors.js';
 import { createEstimator, DEFAULT_MODEL } from '../../pipeline/create.js';
-import { packageDir } from '../../pipeline/tfjs-models.js';
+import { packageDir } from '../../pipeline/model-files.js';
 import { intFlag, parseArgs, UsageError } from '../args.js';
 import { estimateFile, formatTimings, personBoxesFrom } from './estimate.js';
 
