@@ -1,5 +1,6 @@
-// GreaterOrEqual and LessOrEqual (opset 12): elementwise comparisons with numpy broadcasting,
-// giving bool, on the elementwise family's compare kernel (the reference for other dtypes).
+// GreaterOrEqual and LessOrEqual (opset 12), and And, Or, Xor on bools: elementwise with numpy
+// broadcasting, giving bool, on the elementwise family's compare kernel (the reference for other
+// dtypes). Logic reads its bool operands as numbers, 0 being false.
 import { fromNumbers, toNumbers } from '../../tensor.js';
 import { comparePlan, type CompareKernel } from '../elementwise/kernel-plans.js';
 import type { OpDef } from '../types.js';
@@ -22,3 +23,6 @@ function comparison(type: CompareKernel, holds: (a: number, b: number) => boolea
 
 export const greaterOrEqual = comparison('GreaterOrEqual', (a, b) => a >= b);
 export const lessOrEqual = comparison('LessOrEqual', (a, b) => a <= b);
+export const and = comparison('And', (a, b) => a !== 0 && b !== 0);
+export const or = comparison('Or', (a, b) => a !== 0 || b !== 0);
+export const xor = comparison('Xor', (a, b) => (a !== 0) !== (b !== 0));
