@@ -82,7 +82,7 @@ export function convWinograd(
         const a = uPanel + (<usize>(xi * cin * MR) << 2);
         const b = v + <usize>(xi * cin) * rowBytes;
         const mXi = m + <usize>(xi * MR) * rowBytes;
-        for (let n0 = 0; n0 < columns; n0 += NR) tile(a, b + (<usize>n0 << 2), rowBytes, cin, 0, mXi + (<usize>n0 << 2), rowBytes, MR, NR, tmp);
+        for (let n0 = 0; n0 < columns; n0 += NR) tile(a, b + (<usize>n0 << 2), rowBytes, cin, 0, 0, mXi + (<usize>n0 << 2), rowBytes, MR, NR, tmp);
       }
       const rows = min(MR, cout - p * MR);
       for (let r = 0; r < rows; r++) {

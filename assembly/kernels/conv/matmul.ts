@@ -48,7 +48,7 @@ export function matmul(
         panel = panelB;
         stride = <usize>NR << 2;
       }
-      tile(panelA, panel, stride, k, 0, yRows + (<usize>n0 << 2), yStride, rows, cols, tmp);
+      tile(panelA, panel, stride, k, 0, 0, yRows + (<usize>n0 << 2), yStride, rows, cols, tmp);
     }
   }
 }

@@ -11,12 +11,15 @@ export const MR: i32 = 4;
 export const NR: i32 = 8;
 
 /**
- * y[m][n] = bias[m] + sum over k of a[k][m] * b[k][n], for m < rows and n < cols.
+ * y[m][n] = bias[m] + sum over k of a[k][m] * b[k][n], for m < rows and n < cols, then
+ * clamped to [lo[m], hi[m]] when `bounds` is not 0.
  * a: packed panel, k rows of MR floats. b: k rows of (at least) NR floats, bStride bytes apart.
- * bias: MR floats, or 0 for none. y: rows yStride bytes apart. tmp: MR x NR floats of scratch
- * for a partial tile, whose lanes past rows/cols are computed and dropped.
+ * bias: MR floats, or 0 for none. bounds: MR (lo, hi) pairs, or 0 for none: Relu and Clip, the
+ * common activations, applied while the sums are still in registers. y: rows yStride bytes apart.
+ * tmp: MR x NR floats of scratch for a partial tile, whose lanes past rows/cols are computed and
+ * dropped.
  */
-export function tile(a: usize, b: usize, bStride: usize, k: i32, bias: usize, y: usize, yStride: usize, rows: i32, cols: i32, tmp: usize): void {
+@inline export function tile(a: usize, b: usize, bStride: usize, k: i32, bias: usize, bounds: usize, y: usize, yStride: usize, rows: i32, cols: i32, tmp: usize): void {
   let c00 = f32x4.splat(0);
   let c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0);
@@ -56,6 +59,25 @@ export function tile(a: usize, b: usize, bStride: usize, k: i32, bias: usize, y:
     const bias3 = v128.load32_splat(bias, 12);
     c30 = f32x4.add(c30, bias3);
     c31 = f32x4.add(c31, bias3);
+  }
+  if (bounds != 0) {
+    // pmax/pmin with the value first, as activate4 does (assembly/kernels/conv/activation.ts).
+    const lo0 = v128.load32_splat(bounds, 0);
+    const hi0 = v128.load32_splat(bounds, 4);
+    c00 = f32x4.pmin(f32x4.pmax(c00, lo0), hi0);
+    c01 = f32x4.pmin(f32x4.pmax(c01, lo0), hi0);
+    const lo1 = v128.load32_splat(bounds, 8);
+    const hi1 = v128.load32_splat(bounds, 12);
+    c10 = f32x4.pmin(f32x4.pmax(c10, lo1), hi1);
+    c11 = f32x4.pmin(f32x4.pmax(c11, lo1), hi1);
+    const lo2 = v128.load32_splat(bounds, 16);
+    const hi2 = v128.load32_splat(bounds, 20);
+    c20 = f32x4.pmin(f32x4.pmax(c20, lo2), hi2);
+    c21 = f32x4.pmin(f32x4.pmax(c21, lo2), hi2);
+    const lo3 = v128.load32_splat(bounds, 24);
+    const hi3 = v128.load32_splat(bounds, 28);
+    c30 = f32x4.pmin(f32x4.pmax(c30, lo3), hi3);
+    c31 = f32x4.pmin(f32x4.pmax(c31, lo3), hi3);
   }
   const full = rows == MR && cols == NR;
   const out = full ? y : tmp;

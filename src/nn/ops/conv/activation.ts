@@ -58,16 +58,20 @@ export function activate(v: number, activation: FusedActivation, channel: number
   }
 }
 
-/** The kernel's activation code and two parameters per channel, for `channels` output channels. */
+/**
+ * The kernel's activation code and two parameters per channel, for `channels` output channels,
+ * padded to a whole number of micro-kernel panels (MR = 4 channels), whose tiles read the bounds
+ * of all four rows. Relu gets (0, +inf): the micro-kernel applies Relu and Clip as the same clamp.
+ */
 export function kernelActivation(activation: FusedActivation | undefined, channels: number, where: string): { code: number; params: Float32Array } {
-  const params = new Float32Array(2 * channels);
+  const params = new Float32Array(2 * Math.ceil(channels / 4) * 4);
   if (activation === undefined) return { code: 0, params };
   const p = activation.params;
   if (activation.name === 'PRelu' && p.length !== 1 && p.length !== channels) {
     throw new UnsupportedOpError(`${where}: fused PRelu has ${p.length} slopes for ${channels} channels`);
   }
   for (let c = 0; c < channels; c++) {
-    const perChannel = activation.name === 'PRelu' ? [p.length === 1 ? p[0]! : p[c]!, 0] : [p[0] ?? 0, p[1] ?? 0];
+    const perChannel = activation.name === 'PRelu' ? [p.length === 1 ? p[0]! : p[c]!, 0] : activation.name === 'Relu' ? [0, Infinity] : [p[0] ?? 0, p[1] ?? 0];
     params[2 * c] = perChannel[0]!;
     params[2 * c + 1] = perChannel[1]!;
   }
