@@ -74,6 +74,11 @@ const broadcastShapes: { name: string; shapes: [number[], number[]]; kernel: str
   { name: 'rank mismatch, vector first', shapes: [[7], [13, 1, 7]], kernel: 'binaryStrided' },
   { name: 'both broadcast (outer product)', shapes: [[13, 1], [1, 57]], kernel: 'binaryStrided' },
   { name: 'both broadcast, rank 4', shapes: [[2, 1, 7, 1], [1, 3, 1, 5]], kernel: 'binaryStrided' },
+  // Rows narrower than a vector (MoveNet's keypoint grid minus (x, y) pairs), over wrapping dims.
+  { name: 'narrow rows: pairs minus a pair', shapes: [[13, 7, 2], [2]], kernel: 'binaryStrided' },
+  { name: 'narrow rows: triple first', shapes: [[3], [5, 13, 3]], kernel: 'binaryStrided' },
+  { name: 'narrow rows, both broadcast', shapes: [[5, 1, 3], [1, 7, 3]], kernel: 'binaryStrided' },
+  { name: 'rows of one', shapes: [[7, 1], [1, 13]], kernel: 'binaryStrided' },
 ];
 
 const binaryRanges: Record<string, [number, number][]> = {

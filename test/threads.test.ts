@@ -31,4 +31,23 @@ describe('threads', () => {
       two.dispose();
     }
   });
+
+  it('splits broadcast rows narrower than a vector mid-dimension the same as one thread', async () => {
+    // 91 rows of (x, y) pairs over 13 x 7: three threads start at rows 31 and 61, inside the 7s.
+    const model = singleNodeModel({
+      op: 'Sub',
+      inputs: [{ name: 'a', dtype: 'float32', shape: [13, 7, 2] }, { name: 'b', dtype: 'float32', shape: [2] }],
+      outputs: ['y'],
+    });
+    const a = toFloat32(randomTensor([13, 7, 2], seededRandom(5)));
+    const b = toFloat32(randomTensor([2], seededRandom(6)));
+    const one = await Session.create(model);
+    const three = await Session.create(model, { threads: 3 });
+    try {
+      expect(Array.from(three.run({ a, b }).y!.data)).toEqual(Array.from(one.run({ a, b }).y!.data));
+      expect(Array.from(one.run({ a, b }).y!.data)).toEqual(Array.from(a, (v, i) => Math.fround(v - b[i % 2]!)));
+    } finally {
+      three.dispose();
+    }
+  });
 });

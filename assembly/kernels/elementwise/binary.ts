@@ -166,9 +166,28 @@ export function binaryChannel(op: i32, full: usize, vec: usize, y: usize, channe
 /**
  * Rows [begin, end) of y = a op b for any broadcast. `layout` holds rank i32 output dims, then
  * rank strides of a, then rank strides of b, in elements (0 along a broadcast dimension). The
- * last dimension is a row: its strides are 1 or 0, so each row is one of the fast loops.
+ * last dimension is a row: its strides are 1 or 0, so each row is one of the fast loops; rows
+ * narrower than a vector (x, y pairs, RGB triples) are done in place, where a call per row would
+ * cost more than the row.
  */
 export function binaryStrided(op: i32, a: usize, b: usize, y: usize, layout: usize, rank: i32, begin: i32, end: i32): void {
+  if (rowWidth(layout, rank) >= 4) {
+    wideRows(op, a, b, y, layout, rank, begin, end);
+    return;
+  }
+  switch (op) {
+    case BINARY_ADD: narrowRows(BINARY_ADD, a, b, y, layout, rank, begin, end); break;
+    case BINARY_SUB: narrowRows(BINARY_SUB, a, b, y, layout, rank, begin, end); break;
+    case BINARY_MUL: narrowRows(BINARY_MUL, a, b, y, layout, rank, begin, end); break;
+    case BINARY_DIV: narrowRows(BINARY_DIV, a, b, y, layout, rank, begin, end); break;
+    case BINARY_POW: narrowRows(BINARY_POW, a, b, y, layout, rank, begin, end); break;
+    case BINARY_MAX: narrowRows(BINARY_MAX, a, b, y, layout, rank, begin, end); break;
+    case BINARY_MIN: narrowRows(BINARY_MIN, a, b, y, layout, rank, begin, end); break;
+    default: narrowRows(BINARY_PRELU, a, b, y, layout, rank, begin, end);
+  }
+}
+
+function wideRows(op: i32, a: usize, b: usize, y: usize, layout: usize, rank: i32, begin: i32, end: i32): void {
   const width = rowWidth(layout, rank);
   const aStep = rowStep(layout, rank, 1);
   const bStep = rowStep(layout, rank, 2);
@@ -180,6 +199,37 @@ export function binaryStrided(op: i32, a: usize, b: usize, y: usize, layout: usi
     else if (aStep != 0) withScalar(op, ap, load<f32>(bp), yp, width, false);
     else if (bStep != 0) withScalar(op, bp, load<f32>(ap), yp, width, true);
     else fillRow(yp, apply1(op, load<f32>(ap), load<f32>(bp)), width);
+  }
+}
+
+/**
+ * Rows of fewer than four values, element by element with the op a constant. Operand offsets step
+ * along the innermost row dimension and are worked out afresh (divisions) only when it wraps.
+ */
+@inline function narrowRows(op: i32, a: usize, b: usize, y: usize, layout: usize, rank: i32, begin: i32, end: i32): void {
+  const width = rowWidth(layout, rank);
+  const aStep = <usize>rowStep(layout, rank, 1) << 2;
+  const bStep = <usize>rowStep(layout, rank, 2) << 2;
+  const rows = rank >= 2 ? load<i32>(layout + (<usize>(rank - 2) << 2)) : 1;
+  const aRow = rank >= 2 ? <usize>load<i32>(layout + (<usize>(2 * rank - 2) << 2)) << 2 : 0;
+  const bRow = rank >= 2 ? <usize>load<i32>(layout + (<usize>(3 * rank - 2) << 2)) << 2 : 0;
+  let inRow = begin % rows;
+  let ap = a + (<usize>rowOffset(layout, rank, begin, 1) << 2);
+  let bp = b + (<usize>rowOffset(layout, rank, begin, 2) << 2);
+  let yp = y + ((<usize>begin * <usize>width) << 2);
+  for (let row = begin; row < end; row++) {
+    for (let j = 0; j < width; j++) {
+      store<f32>(yp, apply1(op, load<f32>(ap + <usize>j * aStep), load<f32>(bp + <usize>j * bStep)));
+      yp += 4;
+    }
+    if (++inRow == rows) {
+      inRow = 0;
+      ap = a + (<usize>rowOffset(layout, rank, row + 1, 1) << 2);
+      bp = b + (<usize>rowOffset(layout, rank, row + 1, 2) << 2);
+    } else {
+      ap += aRow;
+      bp += bRow;
+    }
   }
 }
 
