@@ -8,7 +8,7 @@
 // columns then odd columns, so output column ox reads even[ox], odd[ox] and even[ox + 1]: plain
 // vector loads, where reading every other float of the plane costs two loads and a shuffle per
 // tap. On narrower rows the de-interleaving pass costs more than the shuffles it saves.
-import { activateRows } from './activation';
+import { ACT_CLIP, ACT_RELU, activateRows } from './activation';
 
 /** Narrowest output row for the de-interleaved stride-2 path (measured; see the header). */
 export const SPLIT_MIN_WIDTH: i32 = 12;
@@ -47,12 +47,17 @@ export function convDepthwise(
       const yPlane = y + (<usize>((image * channels * mult + co) * outPixels) << 2);
       const taps = w + (<usize>(co * kh * kw) << 2);
       const b = bias == 0 ? <f32>0 : load<f32>(bias + (<usize>co << 2));
-      if (kh == 3 && kw == 3 && sh == 1 && sw == 1) plane3x3s1(scratch, wp, taps, b, yPlane, oh, ow, dh, dw);
-      else if (split) plane3x3s2(even, odd, half, taps, b, yPlane, oh, ow);
-      else if (kh == 3 && kw == 3 && sh == 2 && sw == 2) plane3x3s2Shuffled(scratch, wp, taps, b, yPlane, oh, ow, dh, dw);
-      else planeGeneric(scratch, wp, taps, b, yPlane, oh, ow, kh, kw, sh, sw, dh, dw);
-      // The plane is still in cache; applying the activation as the kernels store measured no faster.
-      activateRows(yPlane, 1, outPixels, 0, act, params, co);
+      // Relu and Clip are a clamp applied as the kernels store; other activations a pass over the
+      // plane while it is still in cache.
+      const clamps = act == ACT_RELU || act == ACT_CLIP;
+      const pp = params + (<usize>co << 3);
+      const lo = clamps ? v128.load32_splat(pp) : f32x4.splat(-Infinity);
+      const hi = clamps ? v128.load32_splat(pp, 4) : f32x4.splat(Infinity);
+      if (kh == 3 && kw == 3 && sh == 1 && sw == 1) plane3x3s1(scratch, wp, taps, b, lo, hi, yPlane, oh, ow, dh, dw);
+      else if (split) plane3x3s2(even, odd, half, taps, b, lo, hi, yPlane, oh, ow);
+      else if (kh == 3 && kw == 3 && sh == 2 && sw == 2) plane3x3s2Shuffled(scratch, wp, taps, b, lo, hi, yPlane, oh, ow, dh, dw);
+      else planeGeneric(scratch, wp, taps, b, lo, hi, yPlane, oh, ow, kh, kw, sh, sw, dh, dw);
+      if (!clamps) activateRows(yPlane, 1, outPixels, 0, act, params, co);
     }
   }
 }
@@ -139,7 +144,7 @@ function padPlaneSplit(even: usize, odd: usize, half: i32, rowBuffer: usize, src
  * accumulator in registers; larger blocks (two rows, eight columns) measured slower, their extra
  * live vectors spilled.
  */
-function plane3x3s1(src: usize, wp: i32, taps: usize, bias: f32, y: usize, oh: i32, ow: i32, dh: i32, dw: i32): void {
+function plane3x3s1(src: usize, wp: i32, taps: usize, bias: f32, lo: v128, hi: v128, y: usize, oh: i32, ow: i32, dh: i32, dw: i32): void {
   const w0 = v128.load32_splat(taps, 0), w1 = v128.load32_splat(taps, 4), w2 = v128.load32_splat(taps, 8);
   const w3 = v128.load32_splat(taps, 12), w4 = v128.load32_splat(taps, 16), w5 = v128.load32_splat(taps, 20);
   const w6 = v128.load32_splat(taps, 24), w7 = v128.load32_splat(taps, 28), w8 = v128.load32_splat(taps, 32);
@@ -165,7 +170,7 @@ function plane3x3s1(src: usize, wp: i32, taps: usize, bias: f32, y: usize, oh: i
         acc = mac(acc, v128.load(r2 + p), w6);
         acc = mac(acc, v128.load(r2 + p, 4), w7);
         acc = mac(acc, v128.load(r2 + p, 8), w8);
-        storeColumns(out, ox, ow, acc);
+        storeColumns(out, ox, ow, f32x4.pmin(f32x4.pmax(acc, lo), hi));
       }
       continue;
     }
@@ -180,7 +185,7 @@ function plane3x3s1(src: usize, wp: i32, taps: usize, bias: f32, y: usize, oh: i
       acc = mac(acc, v128.load(r2 + p), w6);
       acc = mac(acc, v128.load(r2 + p + tap1), w7);
       acc = mac(acc, v128.load(r2 + p + tap2), w8);
-      storeColumns(out, ox, ow, acc);
+      storeColumns(out, ox, ow, f32x4.pmin(f32x4.pmax(acc, lo), hi));
     }
   }
 }
@@ -190,7 +195,7 @@ function plane3x3s1(src: usize, wp: i32, taps: usize, bias: f32, y: usize, oh: i
  * reads padded rows 2 oy .. 2 oy + 2 at columns 2 ox .. 2 ox + 2, i.e. even[ox], odd[ox] and
  * even[ox + 1] of each row: three plain vector loads per kernel row.
  */
-function plane3x3s2(even: usize, odd: usize, half: i32, taps: usize, bias: f32, y: usize, oh: i32, ow: i32): void {
+function plane3x3s2(even: usize, odd: usize, half: i32, taps: usize, bias: f32, lo: v128, hi: v128, y: usize, oh: i32, ow: i32): void {
   const w0 = v128.load32_splat(taps, 0), w1 = v128.load32_splat(taps, 4), w2 = v128.load32_splat(taps, 8);
   const w3 = v128.load32_splat(taps, 12), w4 = v128.load32_splat(taps, 16), w5 = v128.load32_splat(taps, 20);
   const w6 = v128.load32_splat(taps, 24), w7 = v128.load32_splat(taps, 28), w8 = v128.load32_splat(taps, 32);
@@ -213,13 +218,13 @@ function plane3x3s2(even: usize, odd: usize, half: i32, taps: usize, bias: f32, 
       acc = mac(acc, v128.load(e + 2 * rowBytes), w6);
       acc = mac(acc, v128.load(o + 2 * rowBytes), w7);
       acc = mac(acc, v128.load(e + 2 * rowBytes, 4), w8);
-      storeColumns(out, ox, ow, acc);
+      storeColumns(out, ox, ow, f32x4.pmin(f32x4.pmax(acc, lo), hi));
     }
   }
 }
 
 /** 3x3, stride 2, any dilation, on the padded plane: every other float by two loads and a shuffle. */
-function plane3x3s2Shuffled(src: usize, wp: i32, taps: usize, bias: f32, y: usize, oh: i32, ow: i32, dh: i32, dw: i32): void {
+function plane3x3s2Shuffled(src: usize, wp: i32, taps: usize, bias: f32, lo: v128, hi: v128, y: usize, oh: i32, ow: i32, dh: i32, dw: i32): void {
   const w0 = v128.load32_splat(taps, 0), w1 = v128.load32_splat(taps, 4), w2 = v128.load32_splat(taps, 8);
   const w3 = v128.load32_splat(taps, 12), w4 = v128.load32_splat(taps, 16), w5 = v128.load32_splat(taps, 20);
   const w6 = v128.load32_splat(taps, 24), w7 = v128.load32_splat(taps, 28), w8 = v128.load32_splat(taps, 32);
@@ -243,12 +248,12 @@ function plane3x3s2Shuffled(src: usize, wp: i32, taps: usize, bias: f32, y: usiz
       acc = mac(acc, loadEven(r2 + p), w6);
       acc = mac(acc, loadEven(r2 + p + tap1), w7);
       acc = mac(acc, loadEven(r2 + p + tap2), w8);
-      storeColumns(out, ox, ow, acc);
+      storeColumns(out, ox, ow, f32x4.pmin(f32x4.pmax(acc, lo), hi));
     }
   }
 }
 
-function planeGeneric(src: usize, wp: i32, taps: usize, bias: f32, y: usize, oh: i32, ow: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32): void {
+function planeGeneric(src: usize, wp: i32, taps: usize, bias: f32, lo: v128, hi: v128, y: usize, oh: i32, ow: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32): void {
   const b = f32x4.splat(bias);
   const step = <usize>sw << 2;
   for (let oy = 0; oy < oh; oy++) {
@@ -271,7 +276,7 @@ function planeGeneric(src: usize, wp: i32, taps: usize, bias: f32, y: usize, oh:
           acc = mac(acc, v, v128.load32_splat(taps + (<usize>(ky * kw + kx) << 2)));
         }
       }
-      storeColumns(out, ox, ow, acc);
+      storeColumns(out, ox, ow, f32x4.pmin(f32x4.pmax(acc, lo), hi));
     }
   }
 }
