@@ -16,6 +16,7 @@ import { attrInt, attrInts, attrString, type Node } from '../../graph.js';
 import { float32, shapeString, toFloat32, type Tensor } from '../../tensor.js';
 import type { OpDef, ValueType } from '../types.js';
 import { nchw, where } from './common.js';
+import { MR, NR } from '../conv/pack.js';
 
 export interface ConvTransposeGeometry {
   n: number;
@@ -118,22 +119,23 @@ export function convTransposeReference(x: Float32Array, weights: Float32Array, b
 }
 
 /**
- * Weights for the kernel: per output channel, kernel taps in groups of four (zero-filled past
- * the last tap), each group as C_in / group rows of four floats: [group][ocl][tap group][icl][4].
+ * Weights for the kernel: per output channel, kernel taps in groups of MR (zero-filled past the
+ * last tap), each group as C_in / group rows of MR floats, the micro-kernel's A panel:
+ * [group][ocl][tap group][icl][MR].
  */
 export function packConvTransposeWeights(weights: Float32Array, g: ConvTransposeGeometry): Float32Array {
   const taps = g.kernel[0] * g.kernel[1];
-  const tapGroups = Math.ceil(taps / 4);
+  const tapGroups = Math.ceil(taps / MR);
   const inPerGroup = g.inChannels / g.group;
   const outPerGroup = g.outChannels / g.group;
-  const packed = new Float32Array(g.outChannels * tapGroups * inPerGroup * 4);
+  const packed = new Float32Array(g.outChannels * tapGroups * inPerGroup * MR);
   for (let oc = 0; oc < g.outChannels; oc++) {
     const group = Math.floor(oc / outPerGroup);
     const ocl = oc % outPerGroup;
     for (let tap = 0; tap < taps; tap++) {
       for (let icl = 0; icl < inPerGroup; icl++) {
         const ic = group * inPerGroup + icl;
-        packed[((oc * tapGroups + (tap >> 2)) * inPerGroup + icl) * 4 + (tap & 3)] = weights[(ic * outPerGroup + ocl) * taps + tap]!;
+        packed[((oc * tapGroups + Math.floor(tap / MR)) * inPerGroup + icl) * MR + (tap % MR)] = weights[(ic * outPerGroup + ocl) * taps + tap]!;
       }
     }
   }
@@ -176,7 +178,8 @@ export const convTranspose: OpDef = {
         macs: g.n * g.outChannels * (g.inChannels / g.group) * taps * pixels,
       }],
       packed: [packConvTransposeWeights(toFloat32(weights), g)],
-      scratchBytes: Math.ceil(taps / 4) * 4 * pixels * 4,
+      // The tap planes, the last pixels' zero-padded columns, the micro-kernel's partial tile.
+      scratchBytes: (Math.ceil(taps / MR) * MR * pixels + (g.inChannels / g.group) * NR + MR * NR) * 4,
     };
   },
 };
