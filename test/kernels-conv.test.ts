@@ -93,6 +93,8 @@ const FIXED: ConvCase[] = [
   // dense, the im2col path
   { cin: 3, cout: 13, h: 9, w: 57, kernel: [3, 3], pads: [1, 1, 1, 1] },
   { cin: 13, cout: 64, h: 7, w: 7, kernel: [3, 3], strides: [2, 2], pads: [1, 0, 2, 1] },
+  // stride 2 on rows wide enough for the vector gather of even columns, ending mid-vector
+  { cin: 3, cout: 13, h: 9, w: 37, kernel: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] },
   { cin: 64, cout: 13, h: 5, w: 57, kernel: [3, 3], dilations: [2, 2], pads: [2, 2, 2, 2] },
   { cin: 13, cout: 7, h: 11, w: 9, kernel: [5, 5], strides: [2, 1], dilations: [1, 2], pads: [2, 3, 1, 0] },
   { cin: 3, cout: 5, h: 1, w: 1, kernel: [3, 3], pads: [1, 1, 1, 1] },

@@ -76,6 +76,7 @@ function gatherColumns(
             zero(out, lo);
             const src = plane + (<usize>(iy * wid + ix0) << 2);
             if (sw == 1) copy(out + (<usize>lo << 2), src + (<usize>lo << 2), hi - lo);
+            else if (sw == 2) copyEven(out, src, lo, hi, wid - ix0);
             else for (let t = lo; t < hi; t++) store<f32>(out + (<usize>t << 2), load<f32>(src + (<usize>(t * sw) << 2)));
             zero(out + (<usize>hi << 2), run - hi);
           }
@@ -99,4 +100,17 @@ function gatherColumns(
   let i = 0;
   for (; i + 4 <= n; i += 4) v128.store(dst + (<usize>i << 2), v128.load(src + (<usize>i << 2)));
   for (; i < n; i++) store<f32>(dst + (<usize>i << 2), load<f32>(src + (<usize>i << 2)));
+}
+
+/**
+ * dst[t] = src[2 t] for t in [lo, hi): four at a time from two loads and a shuffle while the
+ * second load (src[2 t .. 2 t + 7]) stays inside the row, whose `rowLeft` floats start at src.
+ */
+@inline function copyEven(dst: usize, src: usize, lo: i32, hi: i32, rowLeft: i32): void {
+  let t = lo;
+  for (; t + 4 <= hi && 2 * t + 8 <= rowLeft; t += 4) {
+    const at = src + (<usize>t << 3);
+    v128.store(dst + (<usize>t << 2), v128.shuffle<f32>(v128.load(at), v128.load(at, 16), 0, 2, 4, 6));
+  }
+  for (; t < hi; t++) store<f32>(dst + (<usize>t << 2), load<f32>(src + (<usize>t << 3)));
 }
