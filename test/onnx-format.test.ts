@@ -211,6 +211,28 @@ describe('ONNX models: write then read gives the same IR', () => {
     expect(readOnnx(writeOnnx(multi))).toEqual(multi);
   });
 
+  it('lays raw_data out aligned, and reads aligned tensors as views of the file, unaligned ones as copies', () => {
+    const g = emptyGraph('aligned');
+    for (const [dtype, t] of Object.entries(SAMPLES)) g.initializers.set(dtype, t);
+    // Names of every length move the data by every residue; 200 floats take a two-byte length prefix.
+    for (let i = 0; i < 40; i++) g.initializers.set('w'.repeat(i + 1), float32([i < 20 ? 3 : 200]));
+    g.outputs.push({ name: 'float32', dtype: 'float32', shape: [2, 2] });
+    const model = emptyModel(g);
+    const bytes = writeOnnx(model);
+    const read = readOnnx(bytes);
+    expect(read).toEqual(model);
+    for (const t of read.graph.initializers.values()) {
+      expect(t.data.buffer).toBe(bytes.buffer);
+      expect(t.data.byteOffset % 16).toBe(0);
+    }
+    // The same file one byte further into a buffer: nothing aligned any more, every tensor a copy.
+    const shifted = new Uint8Array(bytes.length + 1);
+    shifted.set(bytes, 1);
+    const copied = readOnnx(shifted.subarray(1));
+    expect(copied).toEqual(model);
+    for (const t of copied.graph.initializers.values()) if (t.data.BYTES_PER_ELEMENT > 1) expect(t.data.buffer).not.toBe(shifted.buffer);
+  });
+
   it('keeps old-style initializers listed among the graph inputs', () => {
     const model = multiLayerModel();
     model.graph.inputs.push({ name: 'w', dtype: 'float32', shape: [3, 2, 3, 3] }, { name: 'b', dtype: 'float32', shape: [3] });

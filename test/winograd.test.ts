@@ -7,7 +7,8 @@ import type { Attr } from '../src/nn/graph.js';
 import { activationAttrs, type FusedActivation } from '../src/nn/ops/conv/activation.js';
 import { conv, convTuning, winogradApplies } from '../src/nn/ops/conv/conv.js';
 import { convGeometry } from '../src/nn/ops/conv/geometry.js';
-import { AT, BT, G, transformKernel, winogradConvReference } from '../src/nn/ops/conv/winograd.js';
+import { MR } from '../src/nn/ops/conv/pack.js';
+import { AT, BT, G, packWinogradWeights, PATCH, transformKernel, winogradConvReference } from '../src/nn/ops/conv/winograd.js';
 import { toFloat32, type Tensor } from '../src/nn/tensor.js';
 import { expectClose, expectEngineMatchesReference, randomTensor, runEngine, seededRandom, singleNodeModel } from './support/harness.js';
 import { runReference } from '../src/nn/reference.js';
@@ -70,6 +71,30 @@ describe('F(4x4, 3x3) matrices', () => {
       }
     }
     expect(G.length).toBe(6);
+  });
+});
+
+describe('packWinogradWeights', () => {
+  it('writes G g G^T of every kernel, rounded to float32, where convWinograd reads it; padding lanes stay zero', () => {
+    const cout = 6;
+    const cin = 5;
+    const rng = seededRandom(3);
+    const weights = toFloat32(randomTensor([cout, cin, 3, 3], rng));
+    weights[0] = 0;
+    weights[10] = -0;
+    const packing = packWinogradWeights(weights, cout, cin);
+    expect(packing.length).toBe(Math.ceil(cout / MR) * PATCH * PATCH * cin * MR);
+    const out = new Float32Array(packing.length);
+    packing.write(out);
+    const expected = new Float32Array(packing.length);
+    for (let o = 0; o < cout; o++) {
+      for (let c = 0; c < cin; c++) {
+        const u = transformKernel(weights.subarray((o * cin + c) * 9, (o * cin + c) * 9 + 9)).flat();
+        u.forEach((v, xi) => { expected[((Math.floor(o / MR) * PATCH * PATCH + xi) * cin + c) * MR + (o % MR)] = v; });
+      }
+    }
+    // The load-time transform leaves out G's zero terms: the same floats as the dense product.
+    expect(Array.from(out, (v) => v + 0)).toEqual(Array.from(expected, (v) => v + 0));
   });
 });
 

@@ -2,16 +2,16 @@
 // one WebAssembly memory (module data, packed constants, activations, scratch) sized before the
 // run, and resolves every kernel call to plain numbers. A run then only copies the inputs in,
 // calls the kernels in order, and copies the outputs out.
-import { InputError, ShapeError } from './errors.js';
+import { InputError, ShapeError, WasmposeError } from './errors.js';
 import { onnxOpset, type Model, type Node } from './graph.js';
 import { ALIGNMENT, alignUp, planMemory, type BufferRequest } from './memory-plan.js';
 import { opFor } from './ops/registry.js';
-import type { Arg, KernelPlan, OpDef, ValueType, WasmCall } from './ops/types.js';
+import type { Arg, DeferredPacking, KernelPlan, OpDef, ValueType, WasmCall } from './ops/types.js';
 import { inferAndFold } from './passes/infer-and-fold.js';
 import { optimize } from './passes/optimize.js';
 import { removeIdentities } from './passes/remove-identity.js';
 import { removeDeadNodes, type TypedGraph } from './passes/typed-graph.js';
-import { instantiateKernels, kernelModule, resolveBuild, sharedMemorySupported, type KernelBuild, type KernelFunction, type KernelInstance } from './runtime/kernels.js';
+import { instantiateKernels, kernelModule, MAX_MEMORY_BYTES, resolveBuild, sharedMemorySupported, type KernelBuild, type KernelFunction, type KernelInstance } from './runtime/kernels.js';
 import { ThreadPool, type SpawnWorker } from './threads/pool.js';
 import type { WorkerInit } from './threads/worker-source.js';
 import { fromNumbers, isFloatType, shapeString, sizeOf, toFloat32, toNumbers, type DType, type Tensor } from './tensor.js';
@@ -218,19 +218,43 @@ function runHostStep(step: Extract<Step, { kind: 'host' }>, buffer: ArrayBufferL
   });
 }
 
+/** WebAssembly's page size: memory grows in whole pages. */
+const WASM_PAGE = 65536;
+
+/**
+ * Grows the memory to at least `bytes`. V8 and the browsers reserve a memory's declared maximum
+ * up front, so growing commits pages in place rather than copying what is already there; but
+ * each grow costs up to a millisecond, so while constants are written one by one the memory
+ * grows by a quarter at a time (pages never written are never resident).
+ */
+function growTo(memory: WebAssembly.Memory, bytes: number, ahead = false): void {
+  const have = memory.buffer.byteLength;
+  if (bytes <= have) return;
+  if (bytes > MAX_MEMORY_BYTES) throw new WasmposeError(`the model needs ${bytes} bytes of memory, more than the 4 GiB a WebAssembly memory can hold`);
+  const target = ahead ? Math.min(MAX_MEMORY_BYTES, Math.max(bytes, have + have / 4)) : bytes;
+  memory.grow(Math.ceil((target - have) / WASM_PAGE));
+}
+
+/**
+ * Writes a constant's values (float32, or int32 for integer types) into the memory at `offset`;
+ * a deferred packing packs itself there (the memory past the constants written so far is still
+ * zero, as it expects).
+ */
+function writeConstant(memory: WebAssembly.Memory, offset: number, data: RuntimeData | DeferredPacking): void {
+  if (data instanceof Int32Array) new Int32Array(memory.buffer, offset, data.length).set(data);
+  else if (data instanceof Float32Array) new Float32Array(memory.buffer, offset, data.length).set(data);
+  else data.write(new Float32Array(memory.buffer, offset, data.length));
+}
+
+/** A constant as it is written to memory: float32 data as it is, anything else converted. */
+function runtimeDataOf(t: Tensor): RuntimeData {
+  return t.dtype === 'float32' ? (t.data as Float32Array) : toRuntimeData(t);
+}
+
 /** Plans memory and kernels for an optimized graph, then instantiates the kernels over it. */
 async function layOut(graph: TypedGraph, build: KernelBuild, threads: number, spawnWorker: SpawnWorker | undefined): Promise<Session> {
-  // 1. Kernel plans. Ops without a plan run their reference on the host.
-  const plans = graph.nodes.map((node) => {
-    const op = opFor(node);
-    const inputs = node.inputs.map((n) => (n === '' ? undefined : graph.types.get(n)));
-    const constants = node.inputs.map((n) => (n === '' ? undefined : graph.constants.get(n)));
-    const outputs = node.outputs.map((n) => graph.types.get(n)!);
-    const plan = op.aliasesInput ? undefined : op.plan?.({ node, opset: graph.opset, inputs, constants, outputs });
-    return { node, op, plan };
-  });
-
-  // 2. Buffers of run-time values. An alias shares its source's buffer.
+  // 1. Buffers of run-time values. An alias shares its source's buffer.
+  const ops = graph.nodes.map(opFor);
   const bufferOf = new Map<string, number>();
   const requests: BufferRequest[] = [];
   const touch = (name: string, step: number): void => {
@@ -242,12 +266,12 @@ async function layOut(graph: TypedGraph, build: KernelBuild, threads: number, sp
     bufferOf.set(input.name, requests.length);
     requests.push({ bytes: byteSize(input.type), first: -1, last: -1 });
   }
-  plans.forEach(({ node, op }, step) => {
+  graph.nodes.forEach((node, step) => {
     for (const name of node.inputs) if (name !== '' && bufferOf.has(name)) touch(name, step);
     node.outputs.forEach((name, i) => {
       if (name === '') return;
       const source = node.inputs[0]!;
-      if (op.aliasesInput && i === 0 && bufferOf.has(source)) {
+      if (ops[step]!.aliasesInput && i === 0 && bufferOf.has(source)) {
         bufferOf.set(name, bufferOf.get(source)!);
         touch(name, step);
         return;
@@ -257,87 +281,104 @@ async function layOut(graph: TypedGraph, build: KernelBuild, threads: number, sp
     });
   });
   for (const name of graph.outputs) if (bufferOf.has(name)) touch(name, Infinity);
-
-  // 3. Constants the kernels read from memory: inputs passed by pointer, and packed weights.
-  const constantOffsets = new Map<string, number>();
-  const constantData: { offset: number; data: Float32Array | Int32Array }[] = [];
-  let constantBytes = 0;
-  const placeConstant = (data: Float32Array | Int32Array): number => {
-    const offset = constantBytes;
-    constantData.push({ offset, data });
-    constantBytes = alignUp(constantBytes + data.byteLength);
-    return offset;
-  };
-  const packedOffsets = plans.map(({ node, plan }) => {
-    if (plan === undefined) return [];
-    for (const call of plan.calls) {
-      for (const arg of call.args) {
-        if (typeof arg !== 'object' || !('input' in arg)) continue;
-        const name = node.inputs[arg.input]!;
-        const t = graph.constants.get(name);
-        if (t !== undefined && !constantOffsets.has(name)) constantOffsets.set(name, placeConstant(toRuntimeData(t)));
-      }
-    }
-    return (plan.packed ?? []).map(placeConstant);
-  });
-
-  // 4. One memory: [module data | constants | activations | scratch].
-  const base = alignUp(0);
-  const scratchBytes = alignUp(Math.max(0, ...plans.map(({ plan }) => plan?.scratchBytes ?? 0)));
   const memoryPlan = planMemory(requests);
-  // The module's static data ends at heapBase, known only after instantiation; 1 MiB covers it
-  // and is checked below.
+
+  // 2. One memory: [module data | constants | activations | scratch]. The module's static data
+  // ends at heapBase, known only after instantiation; 1 MiB covers it and is checked below. The
+  // memory starts with the module data alone and grows as the constants are written.
   const moduleReserve = 1 << 20;
   const constantsStart = alignUp(moduleReserve, ALIGNMENT);
+  const kernels = await instantiateKernels(build, constantsStart, threads > 1);
+  if (kernels.heapBase > moduleReserve) throw new Error(`kernel module data (${kernels.heapBase} bytes) exceeds the reserved ${moduleReserve}`);
+  const memory = kernels.memory;
+
+  // 3. Kernel plans, node by node, each plan's constants written to memory as soon as it is made:
+  // inputs the kernels read by pointer, and packed weights. The packed copies in JavaScript are
+  // dropped right away, and so is a graph constant once no later node reads it (BatchNorm-folded
+  // weights exist only in the graph), so at no point are all weights held twice over.
+  // Ops without a plan run their reference on the host and keep the constants they read.
+  const readersLeft = new Map<string, number>();
+  for (const node of graph.nodes) for (const name of node.inputs) if (graph.constants.has(name)) readersLeft.set(name, (readersLeft.get(name) ?? 0) + 1);
+  const constantOffsets = new Map<string, number>();
+  let constantBytes = 0;
+  const placeConstant = (data: RuntimeData | DeferredPacking): number => {
+    const offset = constantBytes;
+    constantBytes = alignUp(constantBytes + data.length * ELEMENT_BYTES);
+    growTo(memory, constantsStart + constantBytes, true);
+    writeConstant(memory, constantsStart + offset, data);
+    return offset;
+  };
+  let scratchBytes = 0;
+  const laidOut = graph.nodes.map((node, i) => {
+    const op = ops[i]!;
+    const inputs = node.inputs.map((n) => (n === '' ? undefined : graph.types.get(n)));
+    const constants = node.inputs.map((n) => (n === '' ? undefined : graph.constants.get(n)));
+    const outputs = node.outputs.map((n) => graph.types.get(n)!);
+    const plan = op.aliasesInput ? undefined : op.plan?.({ node, opset: graph.opset, inputs, constants, outputs });
+    let packedOffsets: number[] = [];
+    if (plan !== undefined) {
+      for (const call of plan.calls) {
+        for (const arg of call.args) {
+          if (typeof arg !== 'object' || !('input' in arg)) continue;
+          const name = node.inputs[arg.input]!;
+          const t = graph.constants.get(name);
+          if (t !== undefined && !constantOffsets.has(name)) constantOffsets.set(name, placeConstant(runtimeDataOf(t)));
+        }
+      }
+      packedOffsets = (plan.packed ?? []).map(placeConstant);
+      scratchBytes = Math.max(scratchBytes, plan.scratchBytes ?? 0);
+    }
+    for (const name of node.inputs) {
+      const left = readersLeft.get(name);
+      if (left === undefined) continue;
+      readersLeft.set(name, left - 1);
+      if (left === 1 && !graph.outputs.includes(name)) graph.constants.delete(name);
+    }
+    return { node, op, calls: plan?.calls, packedOffsets, hostConstants: plan === undefined ? constants : [] };
+  });
+
+  scratchBytes = alignUp(scratchBytes);
   const arenaStart = alignUp(constantsStart + constantBytes);
   const scratchStart = alignUp(arenaStart + memoryPlan.bytes);
-  const total = scratchStart + scratchBytes * threads + base;
-  const kernels = await instantiateKernels(build, total, threads > 1);
-  if (kernels.heapBase > moduleReserve) throw new Error(`kernel module data (${kernels.heapBase} bytes) exceeds the reserved ${moduleReserve}`);
-
-  const memory = kernels.memory.buffer;
-  for (const { offset, data } of constantData) {
-    const target = data instanceof Float32Array ? new Float32Array(memory, constantsStart + offset, data.length) : new Int32Array(memory, constantsStart + offset, data.length);
-    target.set(data);
-  }
+  growTo(memory, scratchStart + scratchBytes * threads);
   const place = (name: string): Placed | undefined => {
     const buffer = bufferOf.get(name);
     if (buffer === undefined) return undefined;
     return { offset: arenaStart + memoryPlan.offsets[buffer]!, type: graph.types.get(name)! };
   };
 
-  // 5. Steps with every pointer resolved; parallel calls also listed for the worker threads.
+  // 4. Steps with every pointer resolved; parallel calls also listed for the worker threads.
   const steps: Step[] = [];
   const poolCalls: ((thread: number) => WorkerInit['calls'][number])[] = [];
-  plans.forEach(({ node, op, plan }, i) => {
-    if (op.aliasesInput) return;
-    if (plan === undefined) {
+  for (const { node, op, calls, packedOffsets, hostConstants } of laidOut) {
+    if (op.aliasesInput) continue;
+    if (calls === undefined) {
       steps.push({
         kind: 'host',
         node,
         op,
         opset: graph.opset,
-        inputs: node.inputs.map((n) => (n === '' ? undefined : (graph.constants.get(n) ?? place(n)))),
+        inputs: node.inputs.map((n, i) => (n === '' ? undefined : (hostConstants[i] ?? place(n)))),
         outputs: node.outputs.map((n) => (n === '' ? undefined : place(n))),
       });
-      return;
+      continue;
     }
     const resolve = (arg: Arg, thread = 0): number => {
       if (typeof arg === 'number') return arg;
       if (arg === 'scratch') return scratchStart + thread * scratchBytes;
-      if ('packed' in arg) return constantsStart + packedOffsets[i]![arg.packed]!;
+      if ('packed' in arg) return constantsStart + packedOffsets[arg.packed]!;
       const name = 'input' in arg ? node.inputs[arg.input]! : node.outputs[arg.output]!;
       const constant = constantOffsets.get(name);
       if (constant !== undefined) return constantsStart + constant;
       return place(name)!.offset;
     };
-    const calls = plan.calls.map((call) => {
+    const resolved = calls.map((call) => {
       const poolIndex = poolCalls.length;
       if (call.parallel !== undefined) poolCalls.push((thread) => ({ fn: call.fn, args: call.args.map((a) => resolve(a, thread)), extent: call.parallel! }));
       return { f: kernels.fn(call.fn), args: call.args.map((a) => resolve(a)), call, poolIndex };
     });
-    steps.push({ kind: 'wasm', node, calls, macs: plan.calls.reduce((s, c) => s + (c.macs ?? 0), 0) });
-  });
+    steps.push({ kind: 'wasm', node, calls: resolved, macs: calls.reduce((s, c) => s + (c.macs ?? 0), 0) });
+  }
 
   const info = (name: string): TensorInfo => {
     const t = graph.types.get(name)!;
@@ -346,7 +387,7 @@ async function layOut(graph: TypedGraph, build: KernelBuild, threads: number, sp
   let pool: ThreadPool | undefined;
   if (threads > 1) {
     const module = await kernelModule(build, true);
-    pool = await ThreadPool.start(threads, spawnWorker ?? (await defaultSpawner()), { module, memory: kernels.memory }, (thread) => poolCalls.map((c) => c(thread)));
+    pool = await ThreadPool.start(threads, spawnWorker ?? (await defaultSpawner()), { module, memory }, (thread) => poolCalls.map((c) => c(thread)));
   }
   const placedInputs = new Map(graph.inputs.map((input) => [input.name, place(input.name)!]));
   const resultSources = new Map(graph.outputs.map((name) => [name, graph.constants.get(name) ?? place(name)!]));

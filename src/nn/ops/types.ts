@@ -48,10 +48,20 @@ export interface WasmCall {
   macs?: number;
 }
 
+/**
+ * A packed constant the session writes straight into its memory, so that the packed copy of the
+ * weights never exists in JavaScript as well: `length` floats, which `write` puts into a view of
+ * exactly that length, zero-filled beforehand.
+ */
+export interface DeferredPacking {
+  readonly length: number;
+  write(target: Float32Array): void;
+}
+
 export interface KernelPlan {
   calls: WasmCall[];
   /** Constants prepared once at load (e.g. weights packed for the micro-kernel). */
-  packed?: (Float32Array | Int32Array)[];
+  packed?: (Float32Array | Int32Array | DeferredPacking)[];
   /** Bytes of per-thread scratch the calls use. */
   scratchBytes?: number;
 }

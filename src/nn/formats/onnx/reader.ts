@@ -51,6 +51,11 @@ const MAX_MESSAGE_DEPTH = 3 * MAX_GRAPH_NESTING + 8;
 
 export type ReadOnnxOptions = TensorProtoOptions;
 
+/**
+ * Reads an ONNX model. Tensor values whose bytes are aligned for their type (writeOnnx aligns
+ * them all) are views of `bytes` rather than copies: the bytes must not be modified while the
+ * model is in use.
+ */
 export function readOnnx(bytes: Uint8Array, options: ReadOnnxOptions = {}): Model {
   // Exporters put all external tensors in one file: fetch each file once per model.
   const resolve = options.externalData;

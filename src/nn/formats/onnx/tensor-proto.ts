@@ -139,11 +139,26 @@ function fromLittleEndian(
     throw fail(`${raw.length} bytes of data but ${dtype} shape ${shapeString(dims)} needs ${byteLength}`);
   }
   if (!HOST_IS_LITTLE_ENDIAN) throw fail('reading tensors needs a little-endian host');
-  // A copy, not a view: the bytes may be unaligned for the element type, and the tensor must not
-  // keep the whole file alive.
+  // Bytes aligned for the element type (as writeOnnx lays them out) are viewed in place, so the
+  // weights are not held twice, the file and a copy; the tensor then keeps the file's buffer
+  // alive, which holds little else. Unaligned bytes are copied.
+  const elementBytes = BYTES_PER_ELEMENT[dtype];
+  if (raw.byteOffset % elementBytes === 0) return viewData(dtype, raw.buffer, raw.byteOffset, count);
   const data = allocData(dtype, count);
   new Uint8Array(data.buffer, data.byteOffset, data.byteLength).set(raw);
   return data;
+}
+
+function viewData(dtype: DType, buffer: ArrayBufferLike, byteOffset: number, count: number): TensorData {
+  switch (dtype) {
+    case 'float32': return new Float32Array(buffer, byteOffset, count);
+    case 'float16': return new Uint16Array(buffer, byteOffset, count);
+    case 'float64': return new Float64Array(buffer, byteOffset, count);
+    case 'int8': return new Int8Array(buffer, byteOffset, count);
+    case 'uint8': case 'bool': return new Uint8Array(buffer, byteOffset, count);
+    case 'int32': return new Int32Array(buffer, byteOffset, count);
+    case 'int64': return new BigInt64Array(buffer, byteOffset, count);
+  }
 }
 
 function externalBytes(
@@ -198,8 +213,39 @@ export function encodeStringStringEntry(key: string, value: string): ProtoWriter
   return new ProtoWriter().string(StringStringEntrySchema.fields.key, key).string(StringStringEntrySchema.fields.value, value);
 }
 
-/** Encodes a tensor as a TensorProto with raw_data (an empty name is left out). */
-export function encodeTensorProto(name: string, tensor: Tensor): ProtoWriter {
+/** Where writeOnnx puts raw_data: at multiples of this many bytes from the file's start, so readers can view it in place. */
+export const RAW_DATA_ALIGNMENT = 16;
+
+/** Bytes of a varint. */
+export function varintSize(value: number): number {
+  let size = 1;
+  for (let v = value; v >= 128; v = Math.floor(v / 128)) size++;
+  return size;
+}
+
+/**
+ * Bytes of a padding field (a length-delimited field of the given number, its tag one byte)
+ * that moves what follows by `shift` mod RAW_DATA_ALIGNMENT: 0 for no field, and never 1 (the
+ * smallest field is two bytes), so 1 becomes RAW_DATA_ALIGNMENT + 1.
+ */
+export function paddingFieldBytes(shift: number): number {
+  const t = ((shift % RAW_DATA_ALIGNMENT) + RAW_DATA_ALIGNMENT) % RAW_DATA_ALIGNMENT;
+  return t === 1 ? RAW_DATA_ALIGNMENT + 1 : t;
+}
+
+/** Writes a padding field of `bytes` bytes in total (see paddingFieldBytes): a string of spaces. */
+export function writePaddingField(w: ProtoWriter, field: number, bytes: number): void {
+  if (bytes === 0) return;
+  w.string(field, ' '.repeat(bytes - 2));
+}
+
+/**
+ * Encodes a tensor as a TensorProto with raw_data (an empty name is left out). With
+ * `payloadStart` (where the message's first byte will be, from an aligned origin, given the
+ * message's length), raw_data is preceded by a doc_string of spaces that puts its bytes at a
+ * multiple of RAW_DATA_ALIGNMENT from that origin.
+ */
+export function encodeTensorProto(name: string, tensor: Tensor, payloadStart?: (messageLength: number) => number): ProtoWriter {
   const f = TensorProtoSchema.fields;
   const w = new ProtoWriter();
   for (const d of tensor.shape) w.int64(f.dims, d);
@@ -207,6 +253,20 @@ export function encodeTensorProto(name: string, tensor: Tensor): ProtoWriter {
   if (name !== '') w.string(f.name, name);
   if (!HOST_IS_LITTLE_ENDIAN) throw new ModelFormatError('writing tensors needs a little-endian host');
   const data = tensor.data;
+  const rawHeader = 1 + varintSize(data.byteLength);
+  if (payloadStart !== undefined) {
+    // The padding depends on where the message starts, which depends (through its length
+    // prefix) on the padding. The padding only grows, by whole alignments where the residue
+    // would have it shrink, and the prefix grows with it: a few rounds settle both.
+    let padding = 0;
+    for (;;) {
+      const length = w.length + padding + rawHeader + data.byteLength;
+      const needed = paddingFieldBytes(-(payloadStart(length) + w.length + rawHeader));
+      if (needed <= padding && (padding - needed) % RAW_DATA_ALIGNMENT === 0) break;
+      padding = needed > padding ? needed : needed + RAW_DATA_ALIGNMENT * Math.ceil((padding - needed) / RAW_DATA_ALIGNMENT);
+    }
+    writePaddingField(w, f.docString, padding);
+  }
   w.bytes(f.rawData, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
   return w;
 }

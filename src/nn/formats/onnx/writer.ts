@@ -9,7 +9,7 @@ import {
   ATTRIBUTE_TYPE, AttributeProtoSchema, DimensionSchema, GraphProtoSchema, ModelProtoSchema, NodeProtoSchema,
   OperatorSetIdSchema, TensorShapeProtoSchema, TypeProtoSchema, TypeProtoTensorSchema, UNKNOWN_DIM, ValueInfoProtoSchema,
 } from './reader.js';
-import { encodeStringStringEntry, encodeTensorProto, ONNX_DATA_TYPE } from './tensor-proto.js';
+import { encodeStringStringEntry, encodeTensorProto, ONNX_DATA_TYPE, paddingFieldBytes, varintSize, writePaddingField } from './tensor-proto.js';
 
 export function writeOnnx(model: Model): Uint8Array {
   const f = ModelProtoSchema.fields;
@@ -17,7 +17,11 @@ export function writeOnnx(model: Model): Uint8Array {
   w.int64(f.irVersion, model.irVersion);
   if (model.producerName !== '') w.string(f.producerName, model.producerName);
   if (model.producerVersion !== '') w.string(f.producerVersion, model.producerVersion);
-  w.message(f.graph, encodeGraph(model.graph));
+  // The graph starts at a multiple of RAW_DATA_ALIGNMENT (after a doc_string of spaces), and its
+  // initializers' raw_data at multiples from there: a reader can view the weights in place.
+  const graph = encodeGraph(model.graph);
+  writePaddingField(w, f.docString, paddingFieldBytes(-(w.length + 1 + varintSize(graph.length))));
+  w.message(f.graph, graph);
   for (const opset of model.opsets) {
     const entry = new ProtoWriter();
     if (opset.domain !== '') entry.string(OperatorSetIdSchema.fields.domain, opset.domain);
@@ -33,7 +37,9 @@ function encodeGraph(graph: Graph): ProtoWriter {
   const w = new ProtoWriter();
   for (const node of graph.nodes) w.message(f.node, encodeNode(node));
   if (graph.name !== '') w.string(f.name, graph.name);
-  for (const [name, tensor] of graph.initializers) w.message(f.initializer, encodeTensorProto(name, tensor));
+  for (const [name, tensor] of graph.initializers) {
+    w.message(f.initializer, encodeTensorProto(name, tensor, (length) => w.length + 1 + varintSize(length)));
+  }
   for (const info of graph.inputs) w.message(f.input, encodeValueInfo(info));
   for (const info of graph.outputs) w.message(f.output, encodeValueInfo(info));
   for (const info of graph.valueInfo) w.message(f.valueInfo, encodeValueInfo(info));

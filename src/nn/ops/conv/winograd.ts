@@ -20,6 +20,7 @@
 // This file holds the matrices, the weight transform and its packing for the kernel
 // (assembly/kernels/conv/conv-winograd.ts), and winogradConvReference: the whole algorithm in
 // plain TypeScript, for reading and for testing against the direct convolution.
+import type { DeferredPacking } from '../types.js';
 import type { ConvGeometry } from './geometry.js';
 import { MR } from './pack.js';
 
@@ -77,36 +78,45 @@ export function transformOutput(m: readonly (readonly number[])[]): number[][] {
   return sandwich(AT, m, AT);
 }
 
-/** G as a flat 6x3 row-major array, for the weight transform at load. */
-const G_FLAT = Float64Array.from(G.flat());
+const SIXTH = 1 / 6;
+const TWELFTH = 1 / 12;
+const TWENTY_FOURTH = 1 / 24;
 
 /**
- * U = G g G^T of the 3x3 kernel at `g[offset..offset+9)` into `u` (36 values, row-major): the same
- * product as transformKernel, in plain loops, since load time transforms every kernel of the network.
+ * G (a, b, c)^T, the 6 values written to out[at], out[at + step], ... out[at + 5 step]: a row of
+ * G g with (a, b, c) a column of g, or a row of (G g) G^T with (a, b, c) a row of G g. The same
+ * products summed in the same order as the dense product with G, in float64, only the terms
+ * with a zero entry of G left out, so the packed weights are the same floats; load time
+ * transforms every kernel of the network, and this runs in a fraction of the dense loops' time.
  */
+function applyG(a: number, b: number, c: number, out: Float64Array, at: number, step: number): void {
+  out[at] = 0.25 * a;
+  out[at + step] = -SIXTH * a + -SIXTH * b + -SIXTH * c;
+  out[at + 2 * step] = -SIXTH * a + SIXTH * b + -SIXTH * c;
+  out[at + 3 * step] = TWENTY_FOURTH * a + TWELFTH * b + SIXTH * c;
+  out[at + 4 * step] = TWENTY_FOURTH * a + -TWELFTH * b + SIXTH * c;
+  out[at + 5 * step] = c;
+}
+
+/** U = G g G^T of the 3x3 kernel at `g[offset..offset+9)` into `u` (36 values, row-major), by way of gg = G g (6x3). */
 function transformKernelInto(g: Float32Array, offset: number, gg: Float64Array, u: Float64Array): void {
-  // gg = G g (6x3), then u = gg G^T (6x6).
-  for (let i = 0; i < 6; i++) {
-    for (let j = 0; j < 3; j++) {
-      gg[i * 3 + j] = G_FLAT[i * 3]! * g[offset + j]! + G_FLAT[i * 3 + 1]! * g[offset + 3 + j]! + G_FLAT[i * 3 + 2]! * g[offset + 6 + j]!;
-    }
-  }
-  for (let i = 0; i < 6; i++) {
-    for (let j = 0; j < 6; j++) {
-      u[i * 6 + j] = gg[i * 3]! * G_FLAT[j * 3]! + gg[i * 3 + 1]! * G_FLAT[j * 3 + 1]! + gg[i * 3 + 2]! * G_FLAT[j * 3 + 2]!;
-    }
-  }
+  for (let j = 0; j < 3; j++) applyG(g[offset + j]!, g[offset + 3 + j]!, g[offset + 6 + j]!, gg, j, 3);
+  for (let i = 0; i < 6; i++) applyG(gg[i * 3]!, gg[i * 3 + 1]!, gg[i * 3 + 2]!, u, i * 6, 1);
 }
 
 /**
  * The weights [cout, cin, 3, 3] transformed and packed for convWinograd: ceil(cout / MR) panels of
  * MR output channels; each panel holds the 36 matrices U_xi (xi = 6 * row + column) of its
  * channels, cin x MR floats each (for input channel c, the MR channels' values), zero rows
- * filling the last panel.
+ * filling the last panel. Deferred: the session writes them straight into its memory, since they
+ * are 4x the size of the 3x3 weights.
  */
-export function packWinogradWeights(weights: Float32Array, cout: number, cin: number): Float32Array {
-  const panels = Math.ceil(cout / MR);
-  const out = new Float32Array(panels * PATCH * PATCH * cin * MR);
+export function packWinogradWeights(weights: Float32Array, cout: number, cin: number): DeferredPacking {
+  return { length: Math.ceil(cout / MR) * PATCH * PATCH * cin * MR, write: (out) => writeWinogradWeights(weights, cout, cin, out) };
+}
+
+/** packWinogradWeights into `out` (zero-filled: the padding lanes are left as they are). */
+function writeWinogradWeights(weights: Float32Array, cout: number, cin: number, out: Float32Array): void {
   const gg = new Float64Array(18);
   const u = new Float64Array(PATCH * PATCH);
   for (let o = 0; o < cout; o++) {
@@ -119,9 +129,7 @@ export function packWinogradWeights(weights: Float32Array, cout: number, cin: nu
       }
     }
   }
-  return out;
 }
-
 
 /** Target bytes of V (36 x cin x block floats), the transformed input of one work unit: it is
  * re-read once per panel of MR output channels, so it should stay in L2. */
