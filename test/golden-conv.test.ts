@@ -123,13 +123,12 @@ const WINOGRAD_CONVS: [string, ConvSpec][] = [
 ];
 
 describe('Conv on the Winograd path vs ONNX Runtime', () => {
-  let saved = 0;
+  const saved = { ...convTuning };
   beforeAll(() => {
-    saved = convTuning.winogradMinChannels;
-    convTuning.winogradMinChannels = 1;
+    Object.assign(convTuning, { winogradMinChannels: 1, winogradMinTiles: 1 });
   });
   afterAll(() => {
-    convTuning.winogradMinChannels = saved;
+    Object.assign(convTuning, saved);
   });
   it.each(WINOGRAD_CONVS.map(([label, spec], i) => [label, spec, i] as const))('%s', async (label, spec, i) => {
     const { model, x } = convModel(label, spec, 140 + i);

@@ -134,13 +134,12 @@ function activations(cout: number, rng: () => number): FusedActivation[] {
 
 describe('Winograd kernel vs the reference', () => {
   // Small channel counts take the Winograd path too here, to reach every edge of the kernel.
-  let saved = 0;
+  const saved = { ...convTuning };
   beforeAll(() => {
-    saved = convTuning.winogradMinChannels;
-    convTuning.winogradMinChannels = 1;
+    Object.assign(convTuning, { winogradMinChannels: 1, winogradMinTiles: 1 });
   });
   afterAll(() => {
-    convTuning.winogradMinChannels = saved;
+    Object.assign(convTuning, saved);
   });
 
   const cases: Case[] = [
@@ -179,6 +178,20 @@ describe('Winograd kernel vs the reference', () => {
     expect(winogradApplies(convGeometry(strided, [1, 16, 8, 8], [16, 16, 3, 3]))).toBe(false);
     const grouped = { ...node, attrs: { ...node.attrs, group: { kind: 'int', value: 2 } as Attr } };
     expect(winogradApplies(convGeometry(grouped, [1, 16, 8, 8], [16, 8, 3, 3]))).toBe(false);
+  });
+});
+
+describe('Winograd path selection at the default thresholds', () => {
+  const node = { name: 'n', op: 'Conv', domain: '', inputs: [], outputs: [], attrs: attrs({ cin: 1, cout: 1, h: 1, w: 1 }) };
+  it('takes Lightweight OpenPose\'s 32x57 maps (120 tiles)', () => {
+    expect(winogradApplies(convGeometry(node, [1, 128, 32, 57], [128, 128, 3, 3]))).toBe(true);
+  });
+  it('leaves HRNet\'s 8x6 and single-human-pose\'s 12x9 maps (4 and 9 tiles) on the direct path', () => {
+    expect(winogradApplies(convGeometry(node, [1, 256, 8, 6], [256, 256, 3, 3]))).toBe(false);
+    expect(winogradApplies(convGeometry(node, [1, 512, 12, 9], [512, 512, 3, 3]))).toBe(false);
+  });
+  it('leaves too few channels on the direct path', () => {
+    expect(winogradApplies(convGeometry(node, [1, 8, 32, 57], [8, 8, 3, 3]))).toBe(false);
   });
 });
 

@@ -21,10 +21,13 @@ export const DENSE_BLOCK_BYTES = 160 * 1024;
 /**
  * Path selection knobs, read at plan time. winogradMinChannels: the fewest input and output
  * channels for the Winograd path; below, its transforms (per tile and channel) outweigh the
- * multiplies it saves (measured with bench/kernels.ts). Tests lower it to reach the kernel's edge
- * cases on small channel counts; Infinity turns the path off (for comparisons).
+ * multiplies it saves (measured with bench/kernels.ts). winogradMinTiles: the fewest 4x4 output
+ * tiles per image; HRNet's and single-human-pose's 8x6 and 12x9 maps ran no faster on Winograd
+ * (38.4 vs 35.5 ms, 20.3 vs 20.8 ms for those layers) while its weights take 4x the memory (36
+ * values per 3x3 kernel): 216 MB of HRNet-W32's. Tests lower both to reach the kernel's edge cases
+ * on small inputs; Infinity turns the path off (for comparisons).
  */
-export const convTuning = { winogradMinChannels: 16 };
+export const convTuning = { winogradMinChannels: 16, winogradMinTiles: 10 };
 /** Target pixels per work unit of the pointwise path (see pointwiseBlock). */
 export const POINTWISE_BLOCK = 128;
 
@@ -176,7 +179,8 @@ export const conv: OpDef = {
 /** Whether the Winograd F(4x4, 3x3) path takes this convolution. */
 export function winogradApplies(g: ConvGeometry): boolean {
   return g.kh === 3 && g.kw === 3 && g.strideH === 1 && g.strideW === 1 && g.groups === 1
-    && g.cin >= convTuning.winogradMinChannels && g.cout >= convTuning.winogradMinChannels;
+    && g.cin >= convTuning.winogradMinChannels && g.cout >= convTuning.winogradMinChannels
+    && winogradTiles(g).perImage >= convTuning.winogradMinTiles;
 }
 
 /** groups == C_in: each output channel co reads input channel floor(co / multiplier) alone. */
