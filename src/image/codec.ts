@@ -1,4 +1,5 @@
 // Image files in and out: JPEG and PNG decoding (jpeg-js, pngjs) to RgbImage, PNG encoding.
+// Baseline JPEGs are decoded by ./jpeg-baseline.ts, pixel for pixel as jpeg-js would, only faster.
 //
 // Every size is read from the file header and checked BEFORE the decoder runs, so a forged header
 // claiming a gigapixel image is rejected without allocating anything. Decoder failures (truncated or
@@ -21,6 +22,7 @@ import {
   applyExifOrientation, checkImageSize, MAX_IMAGE_PIXELS, rgbaToRgb,
   type RgbaImage, type RgbImage,
 } from './image.js';
+import { decodeBaselineJpeg } from './jpeg-baseline.js';
 
 export type ImageFormat = 'jpeg' | 'png';
 
@@ -125,6 +127,10 @@ function decodeJpeg(bytes: Uint8Array): RgbImage {
   // accepts it) gets one; with strict decoding, any missing scan data still fails.
   const ended = bytes[bytes.length - 2] === 0xff && bytes[bytes.length - 1] === 0xd9;
   const complete = ended ? bytes : concatBytes(bytes, END_OF_IMAGE);
+  // Baseline files (nearly all photos) take the fast decoder, which gives jpeg-js's exact pixels;
+  // everything else, broken files included, goes to jpeg-js itself.
+  const fast = decodeBaselineJpeg(complete);
+  if (fast !== undefined) return orientedJpeg(fast, header);
   let decoded: { width: number; height: number; data: Uint8Array };
   try {
     decoded = jpeg.decode(complete, {
@@ -140,11 +146,14 @@ function decodeJpeg(bytes: Uint8Array): RgbImage {
   } catch (err) {
     throw new ImageError(`cannot decode JPEG: ${describe(err)}`);
   }
-  if (decoded.width !== header.width || decoded.height !== header.height ||
-      decoded.data.length !== decoded.width * decoded.height * 3) {
+  return orientedJpeg({ width: decoded.width, height: decoded.height, data: decoded.data }, header);
+}
+
+/** A decoded JPEG checked against the header its size was vetted by, then turned upright per EXIF. */
+function orientedJpeg(image: RgbImage, header: JpegHeader): RgbImage {
+  if (image.width !== header.width || image.height !== header.height || image.data.length !== image.width * image.height * 3) {
     throw new ImageError('corrupt JPEG: decoded size does not match the frame header');
   }
-  const image: RgbImage = { width: decoded.width, height: decoded.height, data: decoded.data };
   return applyExifOrientation(image, header.orientation);
 }
 
