@@ -143,14 +143,18 @@ export class Session {
     for (const name of Object.keys(feeds)) {
       if (!this.placedInputs.has(name)) throw new InputError(`'${name}' is not an input of this model; inputs: ${[...this.placedInputs.keys()].join(', ')}`);
     }
-    for (const step of this.steps) {
-      const start = timings ? performance.now() : 0;
-      if (step.kind === 'wasm') {
-        for (const c of step.calls) this.runCall(c);
-      } else {
-        runHostStep(step, buffer);
+    try {
+      for (const step of this.steps) {
+        const start = timings ? performance.now() : 0;
+        if (step.kind === 'wasm') {
+          for (const c of step.calls) this.runCall(c);
+        } else {
+          runHostStep(step, buffer);
+        }
+        if (timings) timings.push({ node: step.node.name, op: step.node.op, ms: performance.now() - start, macs: step.kind === 'wasm' ? step.macs : 0 });
       }
-      if (timings) timings.push({ node: step.node.name, op: step.node.op, ms: performance.now() - start, macs: step.kind === 'wasm' ? step.macs : 0 });
+    } finally {
+      this.pool?.park();
     }
     const results: Record<string, OutputTensor> = {};
     for (const info of this.outputs) {

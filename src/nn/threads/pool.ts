@@ -38,6 +38,7 @@ export class ThreadPool {
   /** Runs call `index` across all threads; `own` runs the main thread's share. */
   run(index: number, extent: number, own: (begin: number, end: number) => void): void {
     const c = this.control;
+    Atomics.store(c, CONTROL.PARKED, 0);
     Atomics.store(c, CONTROL.DONE, 0);
     Atomics.store(c, CONTROL.CALL, index);
     Atomics.add(c, CONTROL.GENERATION, 1);
@@ -50,6 +51,15 @@ export class ThreadPool {
       if (mainThreadCanWait && ++spins > SPIN_LIMIT) Atomics.wait(c, CONTROL.DONE, done, 1000);
     }
     if (Atomics.load(c, CONTROL.FAILED) === 1) throw new WasmposeError('a kernel failed in a worker thread');
+  }
+
+  /**
+   * Ends a run: the workers block as soon as they are done instead of spinning for a next call,
+   * which would take the cores from whatever the program does between runs (or another engine).
+   * The next run's first call wakes them.
+   */
+  park(): void {
+    Atomics.store(this.control, CONTROL.PARKED, 1);
   }
 
   stop(): void {

@@ -9,7 +9,8 @@
 //   [DONE]       workers finished with the current call
 //   [STOP]       1: leave the loop
 //   [FAILED]     1: a kernel threw in some worker
-export const CONTROL = { GENERATION: 0, CALL: 1, DONE: 2, STOP: 3, FAILED: 4, LENGTH: 8 } as const;
+//   [PARKED]     1: the run is over, block at once instead of spinning for the next call
+export const CONTROL = { GENERATION: 0, CALL: 1, DONE: 2, STOP: 3, FAILED: 4, PARKED: 5, LENGTH: 8 } as const;
 
 /** What a worker is sent once, at start. */
 export interface WorkerInit {
@@ -38,9 +39,11 @@ function workerLoop(init: WorkerInit, ready: () => void): void {
   ready();
   let generation = 0;
   for (;;) {
+    // Spin between the calls of one run (a wake-up costs more than most calls); once the run is
+    // over, or after a long wait, block, leaving the core to the rest of the program.
     let spins = 0;
     while (Atomics.load(control, 0) === generation) {
-      if (++spins > 2000000) Atomics.wait(control, 0, generation); // awake between the calls of one run
+      if (Atomics.load(control, 5) === 1 || ++spins > 2000000) Atomics.wait(control, 0, generation);
     }
     generation = Atomics.load(control, 0);
     if (Atomics.load(control, 3) === 1) return;
