@@ -119,6 +119,11 @@ function enginesFor(network: PreparedNetwork, threads: readonly number[], only: 
   return configs.filter((c) => only === undefined || only.has(c.engine));
 }
 
+/**
+ * Idle time before each timed run: threads an engine leaves spinning after its run (thread pools
+ * wait for a next call that way) would otherwise take a core from the engine that runs next.
+ */
+const SETTLE_MS = 30;
 const LOAD_TIMEOUT_MS = 10 * 60_000;
 const RUN_TIMEOUT_MS = 5 * 60_000;
 const OUTPUT_TAIL_CHARS = 2000;
@@ -273,6 +278,7 @@ async function benchNetwork(network: PreparedNetwork, configs: EngineConfig[], w
     const order = live();
     const shift = order.length > 0 ? round % order.length : 0;
     for (const r of [...order.slice(shift), ...order.slice(0, shift)]) {
+      await new Promise((settled) => setTimeout(settled, SETTLE_MS));
       const ms = await runOnce(r);
       if (ms !== undefined) r.times.push(ms);
     }
