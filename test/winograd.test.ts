@@ -8,6 +8,7 @@ import { activationAttrs, type FusedActivation } from '../src/nn/ops/conv/activa
 import { conv, convTuning, winogradApplies } from '../src/nn/ops/conv/conv.js';
 import { convGeometry } from '../src/nn/ops/conv/geometry.js';
 import { MR } from '../src/nn/ops/conv/pack.js';
+import { instantiateKernels, relaxedSimdSupported } from '../src/nn/runtime/kernels.js';
 import { AT, BT, G, packWinogradWeights, PATCH, transformKernel, winogradConvReference } from '../src/nn/ops/conv/winograd.js';
 import { toFloat32, type Tensor } from '../src/nn/tensor.js';
 import { expectClose, expectEngineMatchesReference, randomTensor, runEngine, seededRandom, singleNodeModel } from './support/harness.js';
@@ -95,6 +96,28 @@ describe('packWinogradWeights', () => {
     }
     // The load-time transform leaves out G's zero terms: the same floats as the dense product.
     expect(Array.from(out, (v) => v + 0)).toEqual(Array.from(expected, (v) => v + 0));
+  });
+
+  it('the WASM kernel writes the same floats as the plain packing, in slices, on odd shapes', async () => {
+    // cin 45: a whole block of input channels and a partial one; cout 7: a partial last panel.
+    for (const build of ['simd', 'relaxed'] as const) {
+      if (build === 'relaxed' && !relaxedSimdSupported()) continue;
+      for (const [cout, cin] of [[7, 45], [4, 1], [1, 32]] as const) {
+        const weights = toFloat32(randomTensor([cout, cin, 3, 3], seededRandom(cout * 100 + cin)));
+        const packing = packWinogradWeights(weights, cout, cin);
+        const plain = new Float32Array(packing.length);
+        packing.write(plain);
+        const { fn, args, extent } = packing.kernel!;
+        const kernels = await instantiateKernels(build, 1 << 20, false);
+        const source = 1 << 16;
+        const target = source + weights.byteLength + 64;
+        kernels.memory.grow(Math.ceil((target + plain.byteLength) / 65536));
+        new Float32Array(kernels.memory.buffer, source, weights.length).set(weights);
+        for (let begin = 0; begin < extent; begin += 2) kernels.fn(fn)(source, target, ...args, begin, Math.min(extent, begin + 2));
+        const packed = new Float32Array(kernels.memory.buffer, target, plain.length);
+        expect(Array.from(packed), `${build} ${cout}x${cin}`).toEqual(Array.from(plain));
+      }
+    }
   });
 });
 

@@ -222,6 +222,9 @@ function runHostStep(step: Extract<Step, { kind: 'host' }>, buffer: ArrayBufferL
   });
 }
 
+/** Units per call of a packing kernel (see writeConstant). */
+const PACKING_SLICE = 4;
+
 /** WebAssembly's page size: memory grows in whole pages. */
 const WASM_PAGE = 65536;
 
@@ -242,12 +245,25 @@ function growTo(memory: WebAssembly.Memory, bytes: number, ahead = false): void 
 /**
  * Writes a constant's values (float32, or int32 for integer types) into the memory at `offset`;
  * a deferred packing packs itself there (the memory past the constants written so far is still
- * zero, as it expects).
+ * zero, as it expects), by its WASM kernel when it has one: the kernel's source goes just past
+ * the target, and is zeroed again once packed.
  */
-function writeConstant(memory: WebAssembly.Memory, offset: number, data: RuntimeData | DeferredPacking): void {
+function writeConstant(kernels: KernelInstance, offset: number, data: RuntimeData | DeferredPacking): void {
+  const memory = kernels.memory;
   if (data instanceof Int32Array) new Int32Array(memory.buffer, offset, data.length).set(data);
   else if (data instanceof Float32Array) new Float32Array(memory.buffer, offset, data.length).set(data);
-  else data.write(new Float32Array(memory.buffer, offset, data.length));
+  else if (data.kernel === undefined) data.write(new Float32Array(memory.buffer, offset, data.length));
+  else {
+    const { fn, source, args, extent } = data.kernel;
+    const sourceAt = alignUp(offset + data.length * ELEMENT_BYTES);
+    growTo(memory, sourceAt + source.byteLength, true);
+    new Float32Array(memory.buffer, sourceAt, source.length).set(source);
+    // Slices, so that V8 can optimise the kernel between calls (one long call would stay in its
+    // baseline code to the end).
+    const pack = kernels.fn(fn);
+    for (let begin = 0; begin < extent; begin += PACKING_SLICE) pack(sourceAt, offset, ...args, begin, Math.min(extent, begin + PACKING_SLICE));
+    new Float32Array(memory.buffer, sourceAt, source.length).fill(0);
+  }
 }
 
 /** A constant as it is written to memory: float32 data as it is, anything else converted. */
@@ -309,7 +325,7 @@ async function layOut(graph: TypedGraph, build: KernelBuild, threads: number, sp
     const offset = constantBytes;
     constantBytes = alignUp(constantBytes + data.length * ELEMENT_BYTES);
     growTo(memory, constantsStart + constantBytes, true);
-    writeConstant(memory, constantsStart + offset, data);
+    writeConstant(kernels, constantsStart + offset, data);
     return offset;
   };
   let scratchBytes = 0;

@@ -4,4 +4,5 @@ export { convDense } from './conv-dense';
 export { convPointwise } from './conv-pointwise';
 export { convDepthwise } from './conv-depthwise';
 export { convWinograd } from './conv-winograd';
+export { packWinogradWeights } from './winograd-weights';
 export { matmul, addScaled } from './matmul';

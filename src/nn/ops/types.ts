@@ -56,6 +56,13 @@ export interface WasmCall {
 export interface DeferredPacking {
   readonly length: number;
   write(target: Float32Array): void;
+  /**
+   * The same packing by a WASM kernel, which a session prefers: `source` is copied into memory
+   * past the target, then fn(source, target, ...args, begin, end) packs units [begin, end) of
+   * `extent`, a slice at a time (the plain `write` stays the reference the kernel is tested
+   * against).
+   */
+  readonly kernel?: { fn: string; source: Float32Array; args: number[]; extent: number };
 }
 
 export interface KernelPlan {

@@ -108,11 +108,17 @@ function transformKernelInto(g: Float32Array, offset: number, gg: Float64Array, 
  * The weights [cout, cin, 3, 3] transformed and packed for convWinograd: ceil(cout / MR) panels of
  * MR output channels; each panel holds the 36 matrices U_xi (xi = 6 * row + column) of its
  * channels, cin x MR floats each (for input channel c, the MR channels' values), zero rows
- * filling the last panel. Deferred: the session writes them straight into its memory, since they
- * are 4x the size of the 3x3 weights.
+ * filling the last panel. Deferred: the session packs them straight into its memory, since they
+ * are 4x the size of the 3x3 weights, with the WASM kernel of the same name
+ * (assembly/kernels/conv/winograd-weights.ts; a large network has millions of 3x3 kernels, and
+ * load time is mostly this transform); writeWinogradWeights is its plain reference.
  */
 export function packWinogradWeights(weights: Float32Array, cout: number, cin: number): DeferredPacking {
-  return { length: Math.ceil(cout / MR) * PATCH * PATCH * cin * MR, write: (out) => writeWinogradWeights(weights, cout, cin, out) };
+  return {
+    length: Math.ceil(cout / MR) * PATCH * PATCH * cin * MR,
+    write: (out) => writeWinogradWeights(weights, cout, cin, out),
+    kernel: { fn: 'packWinogradWeights', source: weights, args: [cout, cin], extent: Math.ceil(cout / MR) },
+  };
 }
 
 /** packWinogradWeights into `out` (zero-filled: the padding lanes are left as they are). */
