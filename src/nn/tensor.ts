@@ -59,14 +59,26 @@ export function tensor<D extends DType>(dtype: D, shape: readonly number[], data
   return { dtype, shape: [...shape], data: d };
 }
 
-/** Decodes one IEEE 754 half-precision value. */
-export function halfToFloat(h: number): number {
+/** Decodes one IEEE 754 half-precision value from its bits. */
+function decodeHalf(h: number): number {
   const sign = h & 0x8000 ? -1 : 1;
   const exp = (h >> 10) & 0x1f;
   const frac = h & 0x3ff;
   if (exp === 0) return sign * frac * 2 ** -24;
   if (exp === 31) return frac ? NaN : sign * Infinity;
   return sign * (1 + frac / 1024) * 2 ** (exp - 15);
+}
+
+/** Every half value as float32 (each is exact there), built on first use: float16 weights are decoded by look-up. */
+let halfTable: Float32Array | undefined;
+
+/** Decodes one IEEE 754 half-precision value. */
+export function halfToFloat(h: number): number {
+  if (halfTable === undefined) {
+    halfTable = new Float32Array(65536);
+    for (let bits = 0; bits < 65536; bits++) halfTable[bits] = decodeHalf(bits);
+  }
+  return halfTable[h & 0xffff]!;
 }
 
 const halfScratch = new Float32Array(1);
