@@ -104,17 +104,19 @@ describe.skipIf(!available)('tfjs models on the engine vs tfjs-backend-cpu', () 
       tf.dispose([input, ...(Array.isArray(result) ? result : [result])]);
       graph.dispose();
 
-      // The engine.
+      // The engine, on the strict build and on the relaxed (fused multiply-add) one: the same bounds.
       const model = readTfjsModel(json, loadShard, { inputShapes: { [inputName]: c.shape } });
-      const session = await Session.create(model);
       const feed = c.int ? Int32Array.from(image) : image;
-      const got = session.run({ [inputName]: feed });
-      outputs.forEach((o, i) => {
-        expect(got[o.engine]!.shape, o.engine).toEqual(expected[i]!.shape);
-        const tolerance = o.engine === 'activation_segmentation' ? 2e-3 : 1e-4;
-        expectClose(got[o.engine]!.data, expected[i]!.data, tolerance, `${c.name}:${o.engine}`);
-      });
-      session.dispose();
+      for (const build of ['simd', 'relaxed'] as const) {
+        const session = await Session.create(model, { build });
+        const got = session.run({ [inputName]: feed });
+        outputs.forEach((o, i) => {
+          expect(got[o.engine]!.shape, o.engine).toEqual(expected[i]!.shape);
+          const tolerance = o.engine === 'activation_segmentation' ? 2e-3 : 1e-4;
+          expectClose(got[o.engine]!.data, expected[i]!.data, tolerance, `${c.name}:${o.engine} (${build})`);
+        });
+        session.dispose();
+      }
 
       console.log(formatTfjsDescription(c.name, describeTfjsModel(json, loadShard, { inputShapes: { [inputName]: c.shape } })));
     }, 180_000);

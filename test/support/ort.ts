@@ -2,6 +2,7 @@
 // onnxruntime-node, compared output by output with the WASM engine.
 import * as ort from 'onnxruntime-node';
 import type { Model } from '../../src/nn/graph.js';
+import type { SessionOptions } from '../../src/nn/session.js';
 import { writeOnnx } from '../../src/nn/formats/onnx/writer.js';
 import { toFloat32, type Tensor } from '../../src/nn/tensor.js';
 import { expectClose, runEngine } from './harness.js';
@@ -29,9 +30,9 @@ export async function runOrt(model: Model, feeds: Record<string, Tensor>): Promi
 }
 
 /** Golden check: every output of the engine within rel x max(1, max|ort|) of ONNX Runtime's, same shape. */
-export async function expectEngineMatchesOrt(model: Model, feeds: Record<string, Tensor>, rel = 1e-4): Promise<void> {
+export async function expectEngineMatchesOrt(model: Model, feeds: Record<string, Tensor>, rel = 1e-4, options: SessionOptions = {}): Promise<void> {
   const golden = await runOrt(model, feeds);
-  const engine = await runEngine(model, feeds);
+  const engine = await runEngine(model, feeds, options);
   for (const [name, g] of Object.entries(golden)) {
     expectClose(Array.from(engine[name]!), g.data, rel, `${model.graph.name}:${name}`);
   }
