@@ -114,12 +114,16 @@ export class PoseEstimator {
     readonly detector: PoseEstimator | undefined,
   ) {}
 
-  /** An estimator on the wasmpose engine. */
+  /**
+   * An estimator on the wasmpose engine. Its kernels are the relaxed-SIMD (fused multiply-add)
+   * build where the host has relaxed SIMD (Node 22+, current browsers), else the strict one: both
+   * are proved against the reference engines within the same bounds. `build` overrides.
+   */
   static async create(spec: NetworkSpec, model: Model, options: SessionOptions & { detector?: PoseEstimator } = {}): Promise<PoseEstimator> {
     const { detector, ...sessionOptions } = options;
     const { width, height } = spec.input;
     const shape = spec.layout === 'NCHW' ? [1, 3, height, width] : [1, height, width, 3];
-    const session = await Session.create(model, { ...sessionOptions, inputShapes: { [spec.inputName]: shape, ...sessionOptions.inputShapes } });
+    const session = await Session.create(model, { build: 'auto', ...sessionOptions, inputShapes: { [spec.inputName]: shape, ...sessionOptions.inputShapes } });
     const missing = requiredOutputs(spec).map((role) => spec.outputs[role]).filter((name) => name === undefined || !session.outputs.some((o) => o.name === name));
     if (missing.length > 0) {
       session.dispose();
