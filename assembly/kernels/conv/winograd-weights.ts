@@ -46,39 +46,31 @@ export function packWinogradWeights(weights: usize, out: usize, cout: i32, cin: 
   }
 }
 
+/** G g, 6x3 float64, of the kernel being transformed (the kernels are transformed one at a time, on one thread). */
+const gg = memory.data(18 * 8);
+
 /** U = G g G^T of the kernel at g, U[row][column] stored at at + (6 * row + column) * xiBytes. */
 @inline function transformKernel(g: usize, at: usize, xiBytes: usize): void {
-  const a0 = <f64>load<f32>(g), a1 = <f64>load<f32>(g, 4), a2 = <f64>load<f32>(g, 8);
-  const b0 = <f64>load<f32>(g, 12), b1 = <f64>load<f32>(g, 16), b2 = <f64>load<f32>(g, 20);
-  const c0 = <f64>load<f32>(g, 24), c1 = <f64>load<f32>(g, 28), c2 = <f64>load<f32>(g, 32);
-  // Row r of G g is G's row r applied to the columns (a_j, b_j, c_j); row r of U is that row times G^T.
-  rowTimesGT(0.25 * a0, 0.25 * a1, 0.25 * a2, at, xiBytes, 0);
-  rowTimesGT(
-    -SIXTH * a0 + -SIXTH * b0 + -SIXTH * c0, -SIXTH * a1 + -SIXTH * b1 + -SIXTH * c1, -SIXTH * a2 + -SIXTH * b2 + -SIXTH * c2,
-    at, xiBytes, 1,
-  );
-  rowTimesGT(
-    -SIXTH * a0 + SIXTH * b0 + -SIXTH * c0, -SIXTH * a1 + SIXTH * b1 + -SIXTH * c1, -SIXTH * a2 + SIXTH * b2 + -SIXTH * c2,
-    at, xiBytes, 2,
-  );
-  rowTimesGT(
-    TWENTY_FOURTH * a0 + TWELFTH * b0 + SIXTH * c0, TWENTY_FOURTH * a1 + TWELFTH * b1 + SIXTH * c1, TWENTY_FOURTH * a2 + TWELFTH * b2 + SIXTH * c2,
-    at, xiBytes, 3,
-  );
-  rowTimesGT(
-    TWENTY_FOURTH * a0 + -TWELFTH * b0 + SIXTH * c0, TWENTY_FOURTH * a1 + -TWELFTH * b1 + SIXTH * c1, TWENTY_FOURTH * a2 + -TWELFTH * b2 + SIXTH * c2,
-    at, xiBytes, 4,
-  );
-  rowTimesGT(c0, c1, c2, at, xiBytes, 5);
+  // Column j of g, (g[j], g[3 + j], g[6 + j]), times G is column j of G g; row r of G g times G^T
+  // is row r of U.
+  for (let j = 0; j < 3; j++) {
+    applyG<f64>(<f64>load<f32>(g + (<usize>j << 2)), <f64>load<f32>(g + (<usize>(3 + j) << 2)), <f64>load<f32>(g + (<usize>(6 + j) << 2)), gg + (<usize>j << 3), 24);
+  }
+  for (let r = 0; r < 6; r++) {
+    const row = gg + <usize>(r * 24);
+    applyG<f32>(load<f64>(row), load<f64>(row, 8), load<f64>(row, 16), at + <usize>(r * PATCH) * xiBytes, xiBytes);
+  }
 }
 
-/** Row `row` of U from the row (a, b, c) of G g: U[row][j] goes to matrix xi = 6 * row + j. */
-@inline function rowTimesGT(a: f64, b: f64, c: f64, at: usize, xiBytes: usize, row: i32): void {
-  const base = at + <usize>(row * PATCH) * xiBytes;
-  store<f32>(base, <f32>(0.25 * a));
-  store<f32>(base + xiBytes, <f32>(-SIXTH * a + -SIXTH * b + -SIXTH * c));
-  store<f32>(base + 2 * xiBytes, <f32>(-SIXTH * a + SIXTH * b + -SIXTH * c));
-  store<f32>(base + 3 * xiBytes, <f32>(TWENTY_FOURTH * a + TWELFTH * b + SIXTH * c));
-  store<f32>(base + 4 * xiBytes, <f32>(TWENTY_FOURTH * a + -TWELFTH * b + SIXTH * c));
-  store<f32>(base + 5 * xiBytes, <f32>c);
+/**
+ * G (a, b, c)^T, its 6 values stored as T at out, out + step, ... out + 5 step: the products of
+ * applyG in src/nn/ops/conv/winograd.ts, summed in the same order in float64.
+ */
+@inline function applyG<T>(a: f64, b: f64, c: f64, out: usize, step: usize): void {
+  store<T>(out, <T>(0.25 * a));
+  store<T>(out + step, <T>(-SIXTH * a + -SIXTH * b + -SIXTH * c));
+  store<T>(out + 2 * step, <T>(-SIXTH * a + SIXTH * b + -SIXTH * c));
+  store<T>(out + 3 * step, <T>(TWENTY_FOURTH * a + TWELFTH * b + SIXTH * c));
+  store<T>(out + 4 * step, <T>(TWENTY_FOURTH * a + -TWELFTH * b + SIXTH * c));
+  store<T>(out + 5 * step, <T>c);
 }
