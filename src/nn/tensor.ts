@@ -40,16 +40,22 @@ export function isFloatType(dtype: DType): boolean {
   return dtype === 'float32' || dtype === 'float16' || dtype === 'float64';
 }
 
+/** The typed array that stores each dtype. */
+const STORAGE: Readonly<Record<DType, {
+  new (length: number): TensorData;
+  new (buffer: ArrayBufferLike, byteOffset: number, length: number): TensorData;
+}>> = {
+  float32: Float32Array, float16: Uint16Array, float64: Float64Array, int8: Int8Array,
+  uint8: Uint8Array, bool: Uint8Array, int32: Int32Array, int64: BigInt64Array,
+};
+
 export function allocData(dtype: DType, length: number): TensorData {
-  switch (dtype) {
-    case 'float32': return new Float32Array(length);
-    case 'float16': return new Uint16Array(length);
-    case 'float64': return new Float64Array(length);
-    case 'int8': return new Int8Array(length);
-    case 'uint8': case 'bool': return new Uint8Array(length);
-    case 'int32': return new Int32Array(length);
-    case 'int64': return new BigInt64Array(length);
-  }
+  return new STORAGE[dtype](length);
+}
+
+/** `count` elements of `dtype` viewed in `buffer` from `byteOffset`, which must be aligned for the type. */
+export function viewData(dtype: DType, buffer: ArrayBufferLike, byteOffset: number, count: number): TensorData {
+  return new STORAGE[dtype](buffer, byteOffset, count);
 }
 
 export function tensor<D extends DType>(dtype: D, shape: readonly number[], data?: TensorDataMap[D]): Tensor {

@@ -3,7 +3,7 @@
 // (float_data, int32_data, int64_data, double_data: older files and small constants), or in an
 // external file named by external_data. The writer always uses raw_data.
 import { ModelFormatError, WasmposeError } from '../../errors.js';
-import { allocData, shapeString, sizeOf, type DType, type Tensor, type TensorData } from '../../tensor.js';
+import { allocData, shapeString, sizeOf, viewData, type DType, type Tensor, type TensorData } from '../../tensor.js';
 import { messageSchema, ProtoReader, ProtoWriter } from '../protobuf.js';
 
 export const TensorProtoSchema = messageSchema('TensorProto', {
@@ -147,18 +147,6 @@ function fromLittleEndian(
   const data = allocData(dtype, count);
   new Uint8Array(data.buffer, data.byteOffset, data.byteLength).set(raw);
   return data;
-}
-
-function viewData(dtype: DType, buffer: ArrayBufferLike, byteOffset: number, count: number): TensorData {
-  switch (dtype) {
-    case 'float32': return new Float32Array(buffer, byteOffset, count);
-    case 'float16': return new Uint16Array(buffer, byteOffset, count);
-    case 'float64': return new Float64Array(buffer, byteOffset, count);
-    case 'int8': return new Int8Array(buffer, byteOffset, count);
-    case 'uint8': case 'bool': return new Uint8Array(buffer, byteOffset, count);
-    case 'int32': return new Int32Array(buffer, byteOffset, count);
-    case 'int64': return new BigInt64Array(buffer, byteOffset, count);
-  }
 }
 
 function externalBytes(
