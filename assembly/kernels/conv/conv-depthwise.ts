@@ -121,8 +121,12 @@ function padPlaneSplit(even: usize, odd: usize, half: i32, rowBuffer: usize, src
   }
 }
 
-/** Stores four outputs at column ox of a row `ow` wide: a whole vector, or the lanes that fit. */
-@inline function storeColumns(row: usize, ox: i32, ow: i32, v: v128): void {
+/**
+ * Stores four outputs at column ox of a row `ow` wide, clamped to [lo, hi] (Relu and Clip; -inf
+ * and +inf for the rest): a whole vector, or the lanes that fit.
+ */
+@inline function storeColumns(row: usize, ox: i32, ow: i32, sums: v128, lo: v128, hi: v128): void {
+  const v = f32x4.pmin(f32x4.pmax(sums, lo), hi);
   const at = row + (<usize>ox << 2);
   if (ox + 4 <= ow) {
     v128.store(at, v);
@@ -170,7 +174,7 @@ function plane3x3s1(src: usize, wp: i32, taps: usize, bias: f32, lo: v128, hi: v
         acc = mac(acc, v128.load(r2 + p), w6);
         acc = mac(acc, v128.load(r2 + p, 4), w7);
         acc = mac(acc, v128.load(r2 + p, 8), w8);
-        storeColumns(out, ox, ow, f32x4.pmin(f32x4.pmax(acc, lo), hi));
+        storeColumns(out, ox, ow, acc, lo, hi);
       }
       continue;
     }
@@ -185,7 +189,7 @@ function plane3x3s1(src: usize, wp: i32, taps: usize, bias: f32, lo: v128, hi: v
       acc = mac(acc, v128.load(r2 + p), w6);
       acc = mac(acc, v128.load(r2 + p + tap1), w7);
       acc = mac(acc, v128.load(r2 + p + tap2), w8);
-      storeColumns(out, ox, ow, f32x4.pmin(f32x4.pmax(acc, lo), hi));
+      storeColumns(out, ox, ow, acc, lo, hi);
     }
   }
 }
@@ -218,7 +222,7 @@ function plane3x3s2(even: usize, odd: usize, half: i32, taps: usize, bias: f32, 
       acc = mac(acc, v128.load(e + 2 * rowBytes), w6);
       acc = mac(acc, v128.load(o + 2 * rowBytes), w7);
       acc = mac(acc, v128.load(e + 2 * rowBytes, 4), w8);
-      storeColumns(out, ox, ow, f32x4.pmin(f32x4.pmax(acc, lo), hi));
+      storeColumns(out, ox, ow, acc, lo, hi);
     }
   }
 }
@@ -248,7 +252,7 @@ function plane3x3s2Shuffled(src: usize, wp: i32, taps: usize, bias: f32, lo: v12
       acc = mac(acc, loadEven(r2 + p), w6);
       acc = mac(acc, loadEven(r2 + p + tap1), w7);
       acc = mac(acc, loadEven(r2 + p + tap2), w8);
-      storeColumns(out, ox, ow, f32x4.pmin(f32x4.pmax(acc, lo), hi));
+      storeColumns(out, ox, ow, acc, lo, hi);
     }
   }
 }
@@ -276,7 +280,7 @@ function planeGeneric(src: usize, wp: i32, taps: usize, bias: f32, lo: v128, hi:
           acc = mac(acc, v, v128.load32_splat(taps + (<usize>(ky * kw + kx) << 2)));
         }
       }
-      storeColumns(out, ox, ow, f32x4.pmin(f32x4.pmax(acc, lo), hi));
+      storeColumns(out, ox, ow, acc, lo, hi);
     }
   }
 }
