@@ -97,23 +97,20 @@ export function resampleInto(image: RgbImage, columns: AxisTaps, rows: AxisTaps,
   const blended = [new Float64Array(rowLength), new Float64Array(rowLength)] as const;
   let slotRow0 = -2;
   let slotRow1 = -2;
+  /** Blends input row `row` unless a slot holds it, into the slot that does not hold `keep`. */
+  const bring = (row: number, keep: number): void => {
+    if (slotRow0 === row || slotRow1 === row) return;
+    const slot = slotRow0 === keep ? 1 : 0;
+    blendInputRow(image, padded, first, second, columns.weight, border, row, blended[slot]);
+    if (slot === 0) slotRow0 = row;
+    else slotRow1 = row;
+  };
   for (let y = 0; y < outHeight; y++) {
     const r0 = rows.first[y]!;
     const r1 = rows.second[y]!;
     const wy = rows.weight[y]!;
-    // Blend the rows not at hand, each into the slot the other row does not occupy.
-    if (slotRow0 !== r0 && slotRow1 !== r0) {
-      const slot = slotRow0 === r1 ? 1 : 0;
-      blendInputRow(image, padded, first, second, columns.weight, border, r0, blended[slot]);
-      if (slot === 0) slotRow0 = r0;
-      else slotRow1 = r0;
-    }
-    if (slotRow0 !== r1 && slotRow1 !== r1) {
-      const slot = slotRow0 === r0 ? 1 : 0;
-      blendInputRow(image, padded, first, second, columns.weight, border, r1, blended[slot]);
-      if (slot === 0) slotRow0 = r1;
-      else slotRow1 = r1;
-    }
+    bring(r0, r1);
+    bring(r1, r0);
     const top = slotRow0 === r0 ? blended[0] : blended[1];
     const bottom = slotRow0 === r1 ? blended[0] : blended[1];
     for (let i = 0, o = y * rowLength; i < rowLength; i++, o++) {
