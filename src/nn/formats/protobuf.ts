@@ -329,6 +329,16 @@ const utf8Encoder = new TextEncoder();
 const REFERENCE_THRESHOLD = 512;
 
 /**
+ * Bytes a length-delimited field puts before its `length` payload bytes when its number is below
+ * 16: the one-byte tag and the length as a varint.
+ */
+export function lengthDelimitedHeaderBytes(length: number): number {
+  let bytes = 2;
+  for (let v = length; v >= 128; v = Math.floor(v / 128)) bytes++;
+  return bytes;
+}
+
+/**
  * Builds one message. Nested messages are built in their own writer and embedded with
  * `message()`, which references the child's chunks (large byte fields are never copied until
  * `finish()` concatenates everything once). A child must not be written to after embedding.

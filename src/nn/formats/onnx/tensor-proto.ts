@@ -4,7 +4,7 @@
 // external file named by external_data. The writer always uses raw_data.
 import { ModelFormatError, WasmposeError } from '../../errors.js';
 import { allocData, shapeString, sizeOf, viewData, type DType, type Tensor, type TensorData } from '../../tensor.js';
-import { messageSchema, ProtoReader, ProtoWriter } from '../protobuf.js';
+import { lengthDelimitedHeaderBytes, messageSchema, ProtoReader, ProtoWriter } from '../protobuf.js';
 
 export const TensorProtoSchema = messageSchema('TensorProto', {
   dims: 1,
@@ -204,13 +204,6 @@ export function encodeStringStringEntry(key: string, value: string): ProtoWriter
 /** Where writeOnnx puts raw_data: at multiples of this many bytes from the file's start, so readers can view it in place. */
 export const RAW_DATA_ALIGNMENT = 16;
 
-/** Bytes of a varint. */
-export function varintSize(value: number): number {
-  let size = 1;
-  for (let v = value; v >= 128; v = Math.floor(v / 128)) size++;
-  return size;
-}
-
 /**
  * Bytes of a padding field (a length-delimited field of the given number, its tag one byte)
  * that moves what follows by `shift` mod RAW_DATA_ALIGNMENT: 0 for no field, and never 1 (the
@@ -241,7 +234,7 @@ export function encodeTensorProto(name: string, tensor: Tensor, payloadStart?: (
   if (name !== '') w.string(f.name, name);
   if (!HOST_IS_LITTLE_ENDIAN) throw new ModelFormatError('writing tensors needs a little-endian host');
   const data = tensor.data;
-  const rawHeader = 1 + varintSize(data.byteLength);
+  const rawHeader = lengthDelimitedHeaderBytes(data.byteLength);
   if (payloadStart !== undefined) {
     // The padding depends on where the message starts, which depends (through its length
     // prefix) on the padding. The padding only grows, by whole alignments where the residue

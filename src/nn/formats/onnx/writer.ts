@@ -4,12 +4,12 @@
 import { ModelFormatError } from '../../errors.js';
 import { emptyGraph, emptyModel, type Attr, type Graph, type Model, type Node, type ValueInfo } from '../../graph.js';
 import type { DType, Tensor } from '../../tensor.js';
-import { ProtoWriter } from '../protobuf.js';
+import { lengthDelimitedHeaderBytes, ProtoWriter } from '../protobuf.js';
 import {
   ATTRIBUTE_TYPE, AttributeProtoSchema, DimensionSchema, GraphProtoSchema, ModelProtoSchema, NodeProtoSchema,
   OperatorSetIdSchema, TensorShapeProtoSchema, TypeProtoSchema, TypeProtoTensorSchema, UNKNOWN_DIM, ValueInfoProtoSchema,
 } from './reader.js';
-import { encodeStringStringEntry, encodeTensorProto, ONNX_DATA_TYPE, paddingFieldBytes, varintSize, writePaddingField } from './tensor-proto.js';
+import { encodeStringStringEntry, encodeTensorProto, ONNX_DATA_TYPE, paddingFieldBytes, writePaddingField } from './tensor-proto.js';
 
 export function writeOnnx(model: Model): Uint8Array {
   const f = ModelProtoSchema.fields;
@@ -20,7 +20,7 @@ export function writeOnnx(model: Model): Uint8Array {
   // The graph starts at a multiple of RAW_DATA_ALIGNMENT (after a doc_string of spaces), and its
   // initializers' raw_data at multiples from there: a reader can view the weights in place.
   const graph = encodeGraph(model.graph);
-  writePaddingField(w, f.docString, paddingFieldBytes(-(w.length + 1 + varintSize(graph.length))));
+  writePaddingField(w, f.docString, paddingFieldBytes(-(w.length + lengthDelimitedHeaderBytes(graph.length))));
   w.message(f.graph, graph);
   for (const opset of model.opsets) {
     const entry = new ProtoWriter();
@@ -38,7 +38,7 @@ function encodeGraph(graph: Graph): ProtoWriter {
   for (const node of graph.nodes) w.message(f.node, encodeNode(node));
   if (graph.name !== '') w.string(f.name, graph.name);
   for (const [name, tensor] of graph.initializers) {
-    w.message(f.initializer, encodeTensorProto(name, tensor, (length) => w.length + 1 + varintSize(length)));
+    w.message(f.initializer, encodeTensorProto(name, tensor, (length) => w.length + lengthDelimitedHeaderBytes(length)));
   }
   for (const info of graph.inputs) w.message(f.input, encodeValueInfo(info));
   for (const info of graph.outputs) w.message(f.output, encodeValueInfo(info));
