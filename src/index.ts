@@ -25,3 +25,5 @@ export { PoseEstimator, type NetworkSpec, type StageTimings } from './pipeline/e
 export { renderPoses, OPENPOSE18_SKELETON, COCO17_SKELETON } from './render/overlay.js';
 export type { RgbImage } from './image/image.js';
 export { MODELS, modelInfo } from './models/registry.js';
+export { limits, setLimits, DEFAULT_LIMITS, type Limits } from './nn/limits.js';
+export { validateGraph, validateModel } from './nn/validate.js';

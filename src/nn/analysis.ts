@@ -65,7 +65,7 @@ const CONFIGURATION_INPUTS: Readonly<Record<string, readonly number[]>> = {
  * declared with symbolic or unknown dimensions, as for Session.create.
  */
 export function analyzeModel(model: Model, inputShapes?: Record<string, readonly number[]>): ModelAnalysis {
-  const graph = inferAndFold(removeIdentities(model.graph), onnxOpset(model), inputShapes);
+  const graph = inferAndFold(removeIdentities(model.graph, onnxOpset(model)), onnxOpset(model), inputShapes);
   const initializers = model.graph.initializers;
   const byOutput = producers(graph);
   const counted = new Set<string>();

@@ -2,7 +2,8 @@
 // one WebAssembly memory (module data, packed constants, activations, scratch) sized before the
 // run, and resolves every kernel call to plain numbers. A run then only copies the inputs in,
 // calls the kernels in order, and copies the outputs out.
-import { InputError, ShapeError, WasmposeError } from './errors.js';
+import { InputError, SessionDisposedError, ShapeError } from './errors.js';
+import { limits } from './limits.js';
 import { onnxOpset, type Model, type Node } from './graph.js';
 import { ALIGNMENT, alignUp, planMemory, type BufferRequest } from './memory-plan.js';
 import { opFor } from './ops/registry.js';
@@ -15,6 +16,7 @@ import { instantiateKernels, kernelModule, MAX_MEMORY_BYTES, resolveBuild, share
 import { ThreadPool, type SpawnWorker } from './threads/pool.js';
 import type { WorkerInit } from './threads/worker-source.js';
 import { fromNumbers, isFloatType, shapeString, sizeOf, toFloat32, toNumbers, type DType, type Tensor } from './tensor.js';
+import { validateGraph } from './validate.js';
 
 export interface SessionOptions {
   /** Concrete shapes for inputs whose declared shape has symbolic or unknown dimensions. */
@@ -26,11 +28,18 @@ export interface SessionOptions {
   /**
    * Threads sharing the work of each heavy kernel (default 1). Needs shared WebAssembly memory;
    * where there is none (a browser page that is not cross-origin isolated) the session says so
-   * once and runs on one thread.
+   * once and runs on one thread. More threads than the cores the runtime reports (the
+   * maxThreads limit) are clamped to that, with a notice.
    */
   threads?: number;
   /** How to start a worker; defaults to worker_threads in Node and Web Workers in browsers. */
   spawnWorker?: SpawnWorker;
+  /**
+   * What `run` does with NaN or infinite values in a float input: 'reject' (the default) throws
+   * an InputError naming the input and the first such element, before any kernel runs; 'allow'
+   * runs them (they propagate through the network as IEEE arithmetic says).
+   */
+  nonFinite?: 'reject' | 'allow';
 }
 
 /** Run-time values are float32, or int32 for integer and boolean values. */
@@ -102,7 +111,10 @@ export class Session {
     private readonly steps: Step[],
     private readonly placedInputs: Map<string, Placed>,
     private readonly resultSources: Map<string, Placed | Tensor>,
+    private readonly nonFinite: 'reject' | 'allow',
   ) {}
+
+  private disposed = false;
 
   /** Total bytes of the WebAssembly memory. */
   get memoryBytes(): number {
@@ -115,33 +127,43 @@ export class Session {
   }
 
   static async create(model: Model, options: SessionOptions = {}): Promise<Session> {
+    if (model === null || typeof model !== 'object' || model.graph === null || typeof model.graph !== 'object') throw new InputError('Session.create needs a Model (from one of the readers)');
+    if (options.nonFinite !== undefined && options.nonFinite !== 'reject' && options.nonFinite !== 'allow') throw new InputError(`nonFinite must be 'reject' or 'allow', got ${String(options.nonFinite)}`);
+    validateGraph(model.graph);
     const opset = onnxOpset(model);
-    const graph = inferAndFold(removeIdentities(model.graph), opset, options.inputShapes);
+    const graph = inferAndFold(removeIdentities(model.graph, opset), opset, options.inputShapes);
     if (options.optimize !== false) optimize(graph);
     removeDeadNodes(graph);
     const build = resolveBuild(options.build ?? 'simd');
-    return layOut(graph, build, usableThreads(options.threads ?? 1), options.spawnWorker);
+    return layOut(graph, build, usableThreads(options.threads ?? 1), options.spawnWorker, options.nonFinite ?? 'reject');
   }
 
-  /** Stops the worker threads, if any. The session must not be run afterwards. */
+  /** Stops the worker threads, if any. `run` afterwards throws a SessionDisposedError. */
   dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
     this.pool?.stop();
+  }
+
+  get isDisposed(): boolean {
+    return this.disposed;
   }
 
   /** Runs the model. Inputs are float32 (or int32 for integer inputs) in row-major order. */
   run(feeds: Record<string, RuntimeData | readonly number[]>, timings?: StepTiming[]): Record<string, OutputTensor> {
-    const buffer = this.kernels.memory.buffer;
-    for (const [name, placed] of this.placedInputs) {
-      const given = feeds[name];
-      if (given === undefined) throw new InputError(`input '${name}' (shape ${shapeString(placed.type.shape)}) was not given`);
-      const expected = sizeOf(placed.type.shape);
-      if (given.length !== expected) {
-        throw new InputError(`input '${name}': expected shape ${shapeString(placed.type.shape)} (${expected} values), given ${given.length} values`);
-      }
-      viewOf(buffer, placed).set(given);
+    if (this.disposed) throw new SessionDisposedError('this session was disposed: create a new one to run the model again');
+    if (feeds === null || typeof feeds !== 'object' || Array.isArray(feeds)) {
+      throw new InputError(`run takes an object of inputs by name (${[...this.placedInputs.keys()].join(', ')}), got ${feeds === null ? 'null' : Array.isArray(feeds) ? 'an array' : typeof feeds}`);
     }
     for (const name of Object.keys(feeds)) {
       if (!this.placedInputs.has(name)) throw new InputError(`'${name}' is not an input of this model; inputs: ${[...this.placedInputs.keys()].join(', ')}`);
+    }
+    const buffer = this.kernels.memory.buffer;
+    for (const [name, placed] of this.placedInputs) {
+      const given = Object.hasOwn(feeds, name) ? feeds[name] : undefined;
+      if (given === undefined) throw new InputError(`input '${name}' (shape ${shapeString(placed.type.shape)}) was not given`);
+      checkFeed(name, given, placed, this.nonFinite);
+      viewOf(buffer, placed).set(given);
     }
     try {
       for (const step of this.steps) {
@@ -160,7 +182,8 @@ export class Session {
     for (const info of this.outputs) {
       const source = this.resultSources.get(info.name)!;
       const data = 'offset' in source ? viewOf(buffer, source).slice() : toRuntimeData(source);
-      results[info.name] = { name: info.name, dtype: runtimeDType(info.dtype), shape: [...info.shape], data };
+      // defineProperty: an output named '__proto__' (legal in every format) stays an own entry.
+      Object.defineProperty(results, info.name, { value: { name: info.name, dtype: runtimeDType(info.dtype), shape: [...info.shape], data }, enumerable: true, writable: true, configurable: true });
     }
     return results;
   }
@@ -173,10 +196,41 @@ export class Session {
   }
 }
 
+/** A feed checked before it is copied in: a numeric array of the planned length, finite unless allowed. */
+function checkFeed(name: string, given: unknown, placed: Placed, nonFinite: 'reject' | 'allow'): asserts given is RuntimeData | readonly number[] {
+  const expected = sizeOf(placed.type.shape);
+  const isTyped = ArrayBuffer.isView(given) && !(given instanceof DataView) && !(given instanceof BigInt64Array) && !(given instanceof BigUint64Array);
+  if (!isTyped && !Array.isArray(given)) {
+    throw new InputError(`input '${name}' must be a Float32Array, Int32Array or array of numbers, got ${given === null ? 'null' : typeof given}`);
+  }
+  const values = given as ArrayLike<unknown>;
+  if (values.length !== expected) {
+    throw new InputError(`input '${name}': expected shape ${shapeString(placed.type.shape)} (${expected} values), given ${values.length} values`);
+  }
+  if (!isTyped) {
+    for (let i = 0; i < values.length; i++) if (typeof values[i] !== 'number') throw new InputError(`input '${name}': element ${i} is ${typeof values[i]}, not a number`);
+  }
+  if (nonFinite === 'reject' && !(given instanceof Int32Array)) {
+    const numbers = values as ArrayLike<number>;
+    for (let i = 0; i < numbers.length; i++) {
+      if (!Number.isFinite(numbers[i])) throw new InputError(`input '${name}': element ${i} is ${numbers[i]} (non-finite inputs are rejected; create the session with nonFinite: 'allow' to run them)`);
+    }
+  }
+}
+
 let warnedNoSharedMemory = false;
+let warnedThreadClamp = false;
 
 function usableThreads(requested: number): number {
   if (!Number.isInteger(requested) || requested < 1) throw new InputError(`threads must be a positive integer, got ${requested}`);
+  const cores = limits().maxThreads;
+  if (requested > cores) {
+    if (!warnedThreadClamp) {
+      warnedThreadClamp = true;
+      console.warn(`wasmpose: ${requested} threads requested, the runtime reports ${cores} cores: running on ${cores} (limit maxThreads)`);
+    }
+    requested = cores;
+  }
   if (requested === 1 || sharedMemorySupported()) return requested;
   if (!warnedNoSharedMemory) {
     warnedNoSharedMemory = true;
@@ -222,6 +276,12 @@ function runHostStep(step: Extract<Step, { kind: 'host' }>, buffer: ArrayBufferL
   });
 }
 
+/** Refuses a memory of `bytes` beyond the session budget (or wasm32's 4 GiB) before it is grown. */
+function checkMemoryBudget(bytes: number): void {
+  const budget = Math.min(MAX_MEMORY_BYTES, limits().maxSessionBytes);
+  if (bytes > budget) throw new ShapeError(`the model needs at least ${bytes} bytes of memory, more than the ${budget} a session may use (limit maxSessionBytes)`);
+}
+
 /** Units per call of a packing kernel (see writeConstant). */
 const PACKING_SLICE = 4;
 
@@ -237,7 +297,7 @@ const WASM_PAGE = 65536;
 function growTo(memory: WebAssembly.Memory, bytes: number, ahead = false): void {
   const have = memory.buffer.byteLength;
   if (bytes <= have) return;
-  if (bytes > MAX_MEMORY_BYTES) throw new WasmposeError(`the model needs ${bytes} bytes of memory, more than the 4 GiB a WebAssembly memory can hold`);
+  checkMemoryBudget(bytes);
   const target = ahead ? Math.min(MAX_MEMORY_BYTES, Math.max(bytes, have + have / 4)) : bytes;
   memory.grow(Math.ceil((target - have) / WASM_PAGE));
 }
@@ -272,7 +332,7 @@ function runtimeDataOf(t: Tensor): RuntimeData {
 }
 
 /** Plans memory and kernels for an optimized graph, then instantiates the kernels over it. */
-async function layOut(graph: TypedGraph, build: KernelBuild, threads: number, spawnWorker: SpawnWorker | undefined): Promise<Session> {
+async function layOut(graph: TypedGraph, build: KernelBuild, threads: number, spawnWorker: SpawnWorker | undefined, nonFinite: 'reject' | 'allow'): Promise<Session> {
   // 1. Buffers of run-time values. An alias shares its source's buffer.
   const ops = graph.nodes.map(opFor);
   const bufferOf = new Map<string, number>();
@@ -289,7 +349,8 @@ async function layOut(graph: TypedGraph, build: KernelBuild, threads: number, sp
   graph.nodes.forEach((node, step) => {
     for (const name of node.inputs) if (name !== '' && bufferOf.has(name)) touch(name, step);
     node.outputs.forEach((name, i) => {
-      if (name === '') return;
+      // An optional output the op does not produce (and nothing reads) gets no buffer.
+      if (name === '' || !graph.types.has(name)) return;
       const source = node.inputs[0]!;
       if (ops[step]!.aliasesInput && i === 0 && bufferOf.has(source)) {
         bufferOf.set(name, bufferOf.get(source)!);
@@ -302,6 +363,8 @@ async function layOut(graph: TypedGraph, build: KernelBuild, threads: number, sp
   });
   for (const name of graph.outputs) if (bufferOf.has(name)) touch(name, Infinity);
   const memoryPlan = planMemory(requests);
+  // The activations alone may already be over budget: refuse before packing any weights.
+  checkMemoryBudget(memoryPlan.bytes);
 
   // 2. One memory: [module data | constants | activations | scratch]. The module's static data
   // ends at heapBase, known only after instantiation; 1 MiB covers it and is checked below. The
@@ -333,7 +396,7 @@ async function layOut(graph: TypedGraph, build: KernelBuild, threads: number, sp
     const op = ops[i]!;
     const inputs = node.inputs.map((n) => (n === '' ? undefined : graph.types.get(n)));
     const constants = node.inputs.map((n) => (n === '' ? undefined : graph.constants.get(n)));
-    const outputs = node.outputs.map((n) => graph.types.get(n)!);
+    const outputs = node.outputs.map((n) => graph.types.get(n) ?? { dtype: 'float32' as const, shape: [0] });
     const plan = op.aliasesInput ? undefined : op.plan?.({ node, opset: graph.opset, inputs, constants, outputs });
     let packedOffsets: number[] = [];
     if (plan !== undefined) {
@@ -423,6 +486,7 @@ async function layOut(graph: TypedGraph, build: KernelBuild, threads: number, sp
     steps,
     placedInputs,
     resultSources,
+    nonFinite,
   );
 }
 

@@ -40,7 +40,7 @@ const FORMAT_NAMES: Record<ModelFormat, string> = { onnx: 'ONNX', openvino: 'Ope
 export function inspectModel(path: string, options: { weights?: string; inputShapes?: Record<string, number[]> } = {}): InspectResult {
   const loaded = loadModel(path, options);
   const { model } = loaded;
-  const typed = inferAndFold(removeIdentities(model.graph), onnxOpset(model), options.inputShapes);
+  const typed = inferAndFold(removeIdentities(model.graph, onnxOpset(model)), onnxOpset(model), options.inputShapes);
   const analysis = analyzeModel(model, options.inputShapes);
   const summary = (name: string): ValueSummary => {
     const t = typed.types.get(name)!;
