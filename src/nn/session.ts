@@ -3,13 +3,12 @@
 // run, and resolves every kernel call to plain numbers. A run then only copies the inputs in,
 // calls the kernels in order, and copies the outputs out.
 import { InputError, ShapeError, WasmposeError } from './errors.js';
-import { onnxOpset, type Model, type Node } from './graph.js';
+import type { Model, Node } from './graph.js';
 import { ALIGNMENT, alignUp, planMemory, type BufferRequest } from './memory-plan.js';
 import { opFor } from './ops/registry.js';
 import type { Arg, DeferredPacking, KernelPlan, OpDef, ValueType, WasmCall } from './ops/types.js';
-import { inferAndFold } from './passes/infer-and-fold.js';
 import { optimize } from './passes/optimize.js';
-import { removeIdentities } from './passes/remove-identity.js';
+import { prepareGraph } from './passes/prepare-graph.js';
 import { removeDeadNodes, type TypedGraph } from './passes/typed-graph.js';
 import { instantiateKernels, kernelModule, MAX_MEMORY_BYTES, resolveBuild, sharedMemorySupported, type KernelBuild, type KernelFunction, type KernelInstance } from './runtime/kernels.js';
 import { ThreadPool, type SpawnWorker } from './threads/pool.js';
@@ -115,8 +114,7 @@ export class Session {
   }
 
   static async create(model: Model, options: SessionOptions = {}): Promise<Session> {
-    const opset = onnxOpset(model);
-    const graph = inferAndFold(removeIdentities(model.graph), opset, options.inputShapes);
+    const graph = prepareGraph(model, options.inputShapes);
     if (options.optimize !== false) optimize(graph);
     removeDeadNodes(graph);
     const build = resolveBuild(options.build ?? 'simd');
