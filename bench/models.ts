@@ -373,12 +373,13 @@ export async function profileSuite(options: ProfileOptions): Promise<void> {
   const feeds: Record<string, RuntimeData> = Object.fromEntries(seededFeeds(feedSpecs(model), INPUT_SEED).map((f) => [f.name, f.data]));
   const warmup = options.quick ? 1 : 3;
   const runs = options.quick ? 3 : 10;
-  for (let i = 0; i < warmup; i++) session.run(feeds);
+  const outputs = session.allocateOutputs();
+  for (let i = 0; i < warmup; i++) session.runInto(feeds, outputs);
   const timings: StepTiming[] = [];
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
     const start = performance.now();
-    session.run(feeds, timings);
+    session.runInto(feeds, outputs, timings);
     times.push(performance.now() - start);
   }
   session.dispose();

@@ -1,5 +1,5 @@
 // Parameter and compute counts of a model, read off the graph after the engine's own shape
-// inference (inferAndFold), so they describe exactly the network the engine runs.
+// inference (prepareGraph), so they describe exactly the network the engine runs.
 //
 // Conventions, chosen to reproduce the published model cards (checked in test/models.test.ts):
 //
@@ -26,9 +26,8 @@
 //   of the total, which this count leaves out. Papers that quote multiply-adds as "FLOPs" differ:
 //   HRNet's 7.1 GFLOPs for W32 at 256x192 is its code's multiply-adds / 2^30 (`macs / 2 ** 30`
 //   here: 7.12), i.e. 15.29 GFLOPs in this convention.
-import { attrInt, onnxOpset, type Model, type Node } from './graph.js';
-import { inferAndFold } from './passes/infer-and-fold.js';
-import { removeIdentities } from './passes/remove-identity.js';
+import { attrInt, type Model, type Node } from './graph.js';
+import { prepareGraph } from './passes/prepare-graph.js';
 import { producers, type TypedGraph } from './passes/typed-graph.js';
 import { isFloatType, sizeOf } from './tensor.js';
 
@@ -65,7 +64,7 @@ const CONFIGURATION_INPUTS: Readonly<Record<string, readonly number[]>> = {
  * declared with symbolic or unknown dimensions, as for Session.create.
  */
 export function analyzeModel(model: Model, inputShapes?: Record<string, readonly number[]>): ModelAnalysis {
-  const graph = inferAndFold(removeIdentities(model.graph, onnxOpset(model)), onnxOpset(model), inputShapes);
+  const graph = prepareGraph(model, inputShapes);
   const initializers = model.graph.initializers;
   const byOutput = producers(graph);
   const counted = new Set<string>();

@@ -77,13 +77,14 @@ export async function benchCommand(argv: readonly string[]): Promise<number> {
   const inputShapes = parseInputShapes(args);
   const session = await Session.create(loadModelFile(modelPath, { inputShapes }), { inputShapes, threads });
   const feeds = seededFeeds(session);
-  for (let i = 0; i < warmup; i++) session.run(feeds);
+  const outputs = session.allocateOutputs();
+  for (let i = 0; i < warmup; i++) session.runInto(feeds, outputs);
   const times: number[] = [];
   const timings: StepTiming[] = [];
   const profile = args.booleans.has('profile');
   for (let i = 0; i < runs; i++) {
     const start = performance.now();
-    session.run(feeds, profile ? timings : undefined);
+    session.runInto(feeds, outputs, profile ? timings : undefined);
     times.push(performance.now() - start);
   }
   session.dispose();
