@@ -53,6 +53,26 @@ describe('wasmpose CLI', () => {
     }
   });
 
+  it('run --keep writes intermediate values as .npy beside the outputs; --list-values names them', async () => {
+    const graph = singleNodeModel({ op: 'Relu', inputs: [{ name: 'x:0', dtype: 'float32', shape: [1, 2, 3, 3] }], outputs: ['hidden/relu'] });
+    graph.graph.outputs = [{ name: 'y', dtype: 'float32' }];
+    graph.graph.nodes.push({ name: 'neg', op: 'Neg', domain: '', inputs: ['hidden/relu'], outputs: ['y'], attrs: {} });
+    const chainPath = join(dir, 'chain.onnx');
+    writeFileSync(chainPath, writeOnnx(graph));
+    writeFileSync(join(dir, 'x.npy'), writeNpy(x));
+    const listed = await cli('run', chainPath, '--list-values');
+    expect(listed.out.split('\n')).toEqual(['x:0', 'hidden/relu', 'y']);
+    const outDir = join(dir, 'out-keep');
+    const { code } = await cli('run', chainPath, '--input', `x:0=${join(dir, 'x.npy')}`, '--out', outDir, '--keep', 'hidden/relu');
+    expect(code).toBe(0);
+    const relu = Array.from(toFloat32(x), (v) => Math.max(v, 0));
+    expect(Array.from(toFloat32(readNpy(readFileSync(join(outDir, 'hidden_relu.npy')))))).toEqual(relu);
+    expect(Array.from(toFloat32(readNpy(readFileSync(join(outDir, 'y.npy')))))).toEqual(relu.map((v) => -v));
+    const bad = await cli('run', chainPath, '--input', `x:0=${join(dir, 'x.npy')}`, '--out', outDir, '--keep', 'nothing');
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/cannot keep 'nothing'/);
+  });
+
   it('run: a wrong input shape is a clear error with exit code 1', async () => {
     writeFileSync(join(dir, 'bad.npy'), writeNpy(float32([1, 2, 3, 4])));
     const { code, err } = await cli('run', modelPath, '--input', `x:0=${join(dir, 'bad.npy')}`, '--out', join(dir, 'bad'));
