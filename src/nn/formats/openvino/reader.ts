@@ -13,7 +13,7 @@ import { emptyGraph, emptyModel, type Attr, type Model, type Node } from '../../
 import { allocData, fromNumbers, sizeOf, toFloat32, toNumbers, type DType, type Tensor } from '../../tensor.js';
 import { child, childrenNamed, parseXml, type XmlElement } from './xml.js';
 
-const ELEMENT_TYPES: Record<string, { dtype: DType; bytes: number }> = {
+const ELEMENT_TYPES = new Map<string, { dtype: DType; bytes: number }>(Object.entries({
   f32: { dtype: 'float32', bytes: 4 },
   f16: { dtype: 'float16', bytes: 2 },
   f64: { dtype: 'float64', bytes: 8 },
@@ -22,7 +22,7 @@ const ELEMENT_TYPES: Record<string, { dtype: DType; bytes: number }> = {
   i8: { dtype: 'int8', bytes: 1 },
   u8: { dtype: 'uint8', bytes: 1 },
   boolean: { dtype: 'bool', bytes: 1 },
-};
+}));
 
 /** ONNX TensorProto data types for Cast's `to`. */
 const ONNX_TYPE: Partial<Record<DType, number>> = { float32: 1, uint8: 2, int8: 3, int32: 6, int64: 7, bool: 9, float16: 10, float64: 11 };
@@ -272,7 +272,7 @@ function autoPad(l: Layer): Record<string, Attr> {
 }
 
 function readConst(l: Layer, weights: Uint8Array | undefined): Tensor {
-  const type = ELEMENT_TYPES[l.data['element_type'] ?? ''];
+  const type = ELEMENT_TYPES.get(l.data['element_type'] ?? '');
   if (type === undefined) throw new UnsupportedOpError(`Const '${l.name}': element type '${l.data['element_type']}' is not supported`);
   const shape = intList(l.data['shape']);
   const n = sizeOf(shape);
@@ -299,13 +299,13 @@ function mapLayer(l: Layer, inputs: string[], outputs: string[], ctx: MapContext
   };
   switch (l.type) {
     case 'Parameter': {
-      const type = ELEMENT_TYPES[l.data['element_type'] ?? 'f32'];
+      const type = ELEMENT_TYPES.get(l.data['element_type'] ?? 'f32');
       if (type === undefined) throw new UnsupportedOpError(`Parameter '${name}': element type '${l.data['element_type']}' is not supported`);
       graph.inputs.push({ name: out, dtype: type.dtype, shape: l.outputs[0]!.dims });
       return;
     }
     case 'Const': {
-      const t = ctx.recovered !== undefined ? fromNumbers(ELEMENT_TYPES[l.data['element_type']!]!.dtype, [ctx.recovered.length], ctx.recovered) : readConst(l, ctx.weights);
+      const t = ctx.recovered !== undefined ? fromNumbers(ELEMENT_TYPES.get(l.data['element_type']!)!.dtype, [ctx.recovered.length], ctx.recovered) : readConst(l, ctx.weights);
       ctx.constants.set(out, t);
       graph.initializers.set(out, t);
       return;
@@ -504,9 +504,9 @@ function mapLayer(l: Layer, inputs: string[], outputs: string[], ctx: MapContext
       return;
     }
     case 'Convert': {
-      const type = ELEMENT_TYPES[l.data['destination_type'] ?? ''];
+      const type = ELEMENT_TYPES.get(l.data['destination_type'] ?? '');
       const to = type && ONNX_TYPE[type.dtype];
-      if (to === undefined) throw new UnsupportedOpError(`layer '${name}' (Convert): destination type '${l.data['destination_type']}' is not supported`);
+      if (type === undefined || to === undefined) throw new UnsupportedOpError(`layer '${name}' (Convert): destination type '${l.data['destination_type']}' is not supported`);
       // A Convert of a Const (compressed FP16 weights, i32 shapes) is done here, so the result
       // is a constant to the layers that need one (Interpolate scales, Reshape targets).
       const source = ctx.constants.get(inputs[0]!);
