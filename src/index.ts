@@ -21,6 +21,7 @@ export * from './decode/index.js';
 export * from './decode/writers.js';
 export { evaluateKeypoints, formatCocoTable } from './eval/coco.js';
 export * from './pipeline/preprocess.js';
+export * from './image/geometry.js';
 export { PoseEstimator, type NetworkSpec, type StageTimings } from './pipeline/estimator.js';
 export { renderPoses, OPENPOSE18_SKELETON, COCO17_SKELETON } from './render/overlay.js';
 export type { RgbImage } from './image/image.js';
