@@ -3,7 +3,7 @@
 export * from './nn/errors.js';
 export * from './nn/tensor.js';
 export type { Attr, Dim, Graph, Model, Node, OpsetImport, ValueInfo } from './nn/graph.js';
-export { Session, type OutputTensor, type SessionOptions, type StepTiming, type TensorInfo } from './nn/session.js';
+export { Session, type OutputTensor, type RunOptions, type SessionOptions, type StepTiming, type TensorInfo } from './nn/session.js';
 export { runReference } from './nn/reference.js';
 export { analyzeModel } from './nn/analysis.js';
 export { supportedOps } from './nn/ops/registry.js';

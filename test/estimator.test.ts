@@ -265,5 +265,19 @@ describe('CLI: estimate, demo, models, eval', () => {
     const stats = JSON.parse(out) as Record<string, number | string>;
     expect(stats).toMatchObject({ model: 'movenet-lightning', boxes: 'gt', people: 12, images: 4 });
     expect(stats['AP']).toBeGreaterThan(0.55);
-  }, 120_000);
+    // --baseline: a stored AP 0.05 above this one is a regression (exit 1), the same AP is not.
+    const dir = mkdtempSync(join(tmpdir(), 'wasmpose-eval-baseline-'));
+    try {
+      const args = ['eval', '--gt', join(coco, 'test_coco.json'), '--images', coco, '--model', 'movenet-lightning'];
+      writeFileSync(join(dir, 'higher.json'), JSON.stringify({ ...stats, AP: (stats['AP'] as number) + 0.05 }));
+      const worse = await run([...args, '--baseline', join(dir, 'higher.json'), '--out', join(dir, 'now.json'), '--tracker', join(dir, 'tracker.json')]);
+      expect(worse.code).toBe(1);
+      expect(worse.out).toMatch(/against the baseline's .*: worse/);
+      expect(JSON.parse(readFileSync(join(dir, 'now.json'), 'utf8'))).toMatchObject({ AP: stats['AP'] });
+      expect(JSON.parse(readFileSync(join(dir, 'tracker.json'), 'utf8'))).toMatchObject([{ name: 'movenet-lightning COCO AP', unit: 'AP', value: stats['AP'] }]);
+      expect((await run([...args, '--baseline', join(dir, 'now.json')])).code).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 240_000);
 });

@@ -3,13 +3,12 @@
 // run, and resolves every kernel call to plain numbers. A run then only copies the inputs in,
 // calls the kernels in order, and copies the outputs out.
 import { InputError, ShapeError, WasmposeError } from './errors.js';
-import { onnxOpset, type Model, type Node } from './graph.js';
+import type { Model, Node } from './graph.js';
 import { ALIGNMENT, alignUp, planMemory, type BufferRequest } from './memory-plan.js';
 import { opFor } from './ops/registry.js';
 import type { Arg, DeferredPacking, KernelPlan, OpDef, ValueType, WasmCall } from './ops/types.js';
-import { inferAndFold } from './passes/infer-and-fold.js';
 import { optimize } from './passes/optimize.js';
-import { removeIdentities } from './passes/remove-identity.js';
+import { prepareGraph } from './passes/prepare-graph.js';
 import { removeDeadNodes, type TypedGraph } from './passes/typed-graph.js';
 import { instantiateKernels, kernelModule, MAX_MEMORY_BYTES, resolveBuild, sharedMemorySupported, type KernelBuild, type KernelFunction, type KernelInstance } from './runtime/kernels.js';
 import { ThreadPool, type SpawnWorker } from './threads/pool.js';
@@ -49,6 +48,19 @@ export interface TensorInfo {
   shape: number[];
 }
 
+/** What `Session.run` does besides computing the outputs. */
+export interface RunOptions {
+  /**
+   * Intermediate values to return along with the outputs, by value name (see `Session.values`).
+   * Each is copied out of the activation arena right after the step that writes it, before the
+   * memory plan hands its bytes to a later value: keeping values changes neither the plan nor
+   * the outputs, and costs the kept values' own bytes and nothing else.
+   */
+  keep?: readonly string[];
+  /** Per-step timings are appended here. */
+  timings?: StepTiming[];
+}
+
 export interface StepTiming {
   node: string;
   op: string;
@@ -69,6 +81,13 @@ interface ResolvedCall {
 interface Placed {
   offset: number;
   type: ValueType;
+}
+
+/** A run-time value that can be kept: where it lives and the step after which it holds its result. */
+interface Keepable {
+  placed: Placed;
+  /** Index into the steps; -1 for graph inputs (ready before the first step). */
+  readyAfter: number;
 }
 
 type Step =
@@ -102,7 +121,15 @@ export class Session {
     private readonly steps: Step[],
     private readonly placedInputs: Map<string, Placed>,
     private readonly resultSources: Map<string, Placed | Tensor>,
+    private readonly keepable: Map<string, Keepable>,
+    /** Values of the loaded model that the graph optimizations folded or fused away. */
+    private readonly optimizedAway: ReadonlySet<string>,
   ) {}
+
+  /** Names of the values `run` can keep (inputs and every value a step writes), in run order. */
+  get values(): string[] {
+    return [...this.keepable.keys()];
+  }
 
   /** Total bytes of the WebAssembly memory. */
   get memoryBytes(): number {
@@ -115,12 +142,13 @@ export class Session {
   }
 
   static async create(model: Model, options: SessionOptions = {}): Promise<Session> {
-    const opset = onnxOpset(model);
-    const graph = inferAndFold(removeIdentities(model.graph), opset, options.inputShapes);
+    const graph = prepareGraph(model, options.inputShapes);
     if (options.optimize !== false) optimize(graph);
     removeDeadNodes(graph);
     const build = resolveBuild(options.build ?? 'simd');
-    return layOut(graph, build, usableThreads(options.threads ?? 1), options.spawnWorker);
+    const remaining = new Set(graph.nodes.flatMap((n) => n.outputs));
+    const optimizedAway = new Set(model.graph.nodes.flatMap((n) => n.outputs).filter((name) => name !== '' && !remaining.has(name) && !graph.constants.has(name)));
+    return layOut(graph, build, usableThreads(options.threads ?? 1), options.spawnWorker, optimizedAway);
   }
 
   /** Stops the worker threads, if any. The session must not be run afterwards. */
@@ -128,8 +156,42 @@ export class Session {
     this.pool?.stop();
   }
 
-  /** Runs the model. Inputs are float32 (or int32 for integer inputs) in row-major order. */
-  run(feeds: Record<string, RuntimeData | readonly number[]>, timings?: StepTiming[]): Record<string, OutputTensor> {
+  /**
+   * Runs the model. Inputs are float32 (or int32 for integer inputs) in row-major order. The
+   * outputs are fresh arrays the caller owns; to run a model again and again without allocating
+   * them each time, use `runInto`. Returns the outputs, plus the intermediate values named in
+   * `options.keep` (an array instead of options collects per-step timings, as `{ timings }` does).
+   */
+  run(feeds: Record<string, RuntimeData | readonly number[]>, options: RunOptions | StepTiming[] = {}): Record<string, OutputTensor> {
+    return this.runInto(feeds, this.allocateOutputs(), options);
+  }
+
+  /** One array per output, of its type and size, for `runInto` to fill run after run. */
+  allocateOutputs(): Record<string, RuntimeData> {
+    return Object.fromEntries(this.outputs.map((info) => {
+      const n = sizeOf(info.shape);
+      return [info.name, runtimeDType(info.dtype) === 'float32' ? new Float32Array(n) : new Int32Array(n)];
+    }));
+  }
+
+  /**
+   * Runs the model and copies every output into the caller's array for it (from
+   * `allocateOutputs`, or any array of the output's type and size); the returned tensors view
+   * those arrays. A fresh array of megabytes per output and run is what a run would otherwise
+   * cost beyond its kernels: allocated, zeroed and collected again (a 3.7 MB output cost ~10 ms
+   * a run, against 0.1 ms for a copy into a kept array). Kept values (options.keep) come back
+   * in fresh arrays.
+   */
+  runInto(feeds: Record<string, RuntimeData | readonly number[]>, outputs: Record<string, RuntimeData>, options: RunOptions | StepTiming[] = {}): Record<string, OutputTensor> {
+    const { keep = [], timings } = Array.isArray(options) ? { timings: options } : (options as RunOptions);
+    const copiesAfter = this.keepPlan(keep);
+    for (const info of this.outputs) {
+      const target = outputs[info.name];
+      const dtype = runtimeDType(info.dtype);
+      if (target === undefined || target.length !== sizeOf(info.shape) || (dtype === 'float32') !== target instanceof Float32Array) {
+        throw new InputError(`output '${info.name}' needs a ${dtype === 'float32' ? 'Float32Array' : 'Int32Array'} of ${sizeOf(info.shape)} values (shape ${shapeString(info.shape)})`);
+      }
+    }
     const buffer = this.kernels.memory.buffer;
     for (const [name, placed] of this.placedInputs) {
       const given = feeds[name];
@@ -143,8 +205,16 @@ export class Session {
     for (const name of Object.keys(feeds)) {
       if (!this.placedInputs.has(name)) throw new InputError(`'${name}' is not an input of this model; inputs: ${[...this.placedInputs.keys()].join(', ')}`);
     }
+    const kept: Record<string, OutputTensor> = {};
+    const copyOut = (step: number): void => {
+      for (const name of copiesAfter?.get(step) ?? []) {
+        const { type } = this.keepable.get(name)!.placed;
+        kept[name] = { name, dtype: runtimeDType(type.dtype), shape: [...type.shape], data: viewOf(buffer, this.keepable.get(name)!.placed).slice() };
+      }
+    };
+    copyOut(-1);
     try {
-      for (const step of this.steps) {
+      this.steps.forEach((step, i) => {
         const start = timings ? performance.now() : 0;
         if (step.kind === 'wasm') {
           for (const c of step.calls) this.runCall(c);
@@ -152,17 +222,37 @@ export class Session {
           runHostStep(step, buffer);
         }
         if (timings) timings.push({ node: step.node.name, op: step.node.op, ms: performance.now() - start, macs: step.kind === 'wasm' ? step.macs : 0 });
-      }
+        if (copiesAfter !== undefined) copyOut(i);
+      });
     } finally {
       this.pool?.park();
     }
-    const results: Record<string, OutputTensor> = {};
+    const results: Record<string, OutputTensor> = kept;
     for (const info of this.outputs) {
       const source = this.resultSources.get(info.name)!;
-      const data = 'offset' in source ? viewOf(buffer, source).slice() : toRuntimeData(source);
+      const data = outputs[info.name]!;
+      data.set('offset' in source ? viewOf(buffer, source) : toRuntimeData(source));
       results[info.name] = { name: info.name, dtype: runtimeDType(info.dtype), shape: [...info.shape], data };
     }
     return results;
+  }
+
+  /** For each step index (-1: before the first), the kept values that are final once it has run. */
+  private keepPlan(keep: readonly string[]): Map<number, string[]> | undefined {
+    if (keep.length === 0) return undefined;
+    const plan = new Map<number, string[]>();
+    for (const name of new Set(keep)) {
+      const value = this.keepable.get(name);
+      if (value === undefined) {
+        if (this.outputs.some((o) => o.name === name)) continue; // an output that is a constant: returned anyway
+        const why = this.optimizedAway.has(name)
+          ? 'the graph optimizations folded or fused it into the node that now writes a later value (create the session with optimize: false to keep it)'
+          : 'no step of this session writes it (unknown name, a constant, or a value no output depends on)';
+        throw new InputError(`cannot keep '${name}': ${why}; the session's values are listed by Session.values`);
+      }
+      plan.set(value.readyAfter, [...(plan.get(value.readyAfter) ?? []), name]);
+    }
+    return plan;
   }
 
   private runCall(c: ResolvedCall): void {
@@ -272,7 +362,7 @@ function runtimeDataOf(t: Tensor): RuntimeData {
 }
 
 /** Plans memory and kernels for an optimized graph, then instantiates the kernels over it. */
-async function layOut(graph: TypedGraph, build: KernelBuild, threads: number, spawnWorker: SpawnWorker | undefined): Promise<Session> {
+async function layOut(graph: TypedGraph, build: KernelBuild, threads: number, spawnWorker: SpawnWorker | undefined, optimizedAway: ReadonlySet<string>): Promise<Session> {
   // 1. Buffers of run-time values. An alias shares its source's buffer.
   const ops = graph.nodes.map(opFor);
   const bufferOf = new Map<string, number>();
@@ -368,9 +458,17 @@ async function layOut(graph: TypedGraph, build: KernelBuild, threads: number, sp
   };
 
   // 4. Steps with every pointer resolved; parallel calls also listed for the worker threads.
+  // Every value a step writes can be kept: it is final after that step (an alias, which no step
+  // writes, once its source is), until the plan reuses its bytes after its last reader.
   const steps: Step[] = [];
   const poolCalls: ((thread: number) => WorkerInit['calls'][number])[] = [];
+  const keepable = new Map<string, Keepable>(graph.inputs.map((input) => [input.name, { placed: place(input.name)!, readyAfter: -1 }]));
   for (const { node, op, calls, packedOffsets, hostConstants } of laidOut) {
+    const readyAfter = op.aliasesInput ? keepable.get(node.inputs[0]!)?.readyAfter : steps.length;
+    node.outputs.forEach((name, i) => {
+      const placed = name === '' || readyAfter === undefined || (op.aliasesInput && i > 0) ? undefined : place(name);
+      if (placed !== undefined) keepable.set(name, { placed, readyAfter: readyAfter! });
+    });
     if (op.aliasesInput) continue;
     if (calls === undefined) {
       steps.push({
@@ -423,6 +521,8 @@ async function layOut(graph: TypedGraph, build: KernelBuild, threads: number, sp
     steps,
     placedInputs,
     resultSources,
+    keepable,
+    optimizedAway,
   );
 }
 
