@@ -12,6 +12,8 @@ import { prepareGraph } from './passes/prepare-graph.js';
 import { removeDeadNodes, type TypedGraph } from './passes/typed-graph.js';
 import { instantiateKernels, kernelModule, MAX_MEMORY_BYTES, resolveBuild, sharedMemorySupported, type KernelBuild, type KernelFunction, type KernelInstance } from './runtime/kernels.js';
 import { ThreadPool, type SpawnWorker } from './threads/pool.js';
+import { spawnBrowserWorker } from './threads/spawn-browser.js';
+import { spawnNodeWorker } from './threads/spawn-node.js';
 import type { WorkerInit } from './threads/worker-source.js';
 import { fromNumbers, isFloatType, shapeString, sizeOf, toFloat32, toNumbers, type DType, type Tensor } from './tensor.js';
 
@@ -270,16 +272,17 @@ function usableThreads(requested: number): number {
   if (requested === 1 || sharedMemorySupported()) return requested;
   if (!warnedNoSharedMemory) {
     warnedNoSharedMemory = true;
-    console.warn('wasmpose: shared WebAssembly memory is unavailable here (a browser page needs cross-origin isolation), so sessions run on one thread');
+    console.warn(
+      'wasmpose: shared WebAssembly memory is unavailable here, so sessions run on one thread ' +
+        '(a page needs cross-origin isolation: Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)',
+    );
   }
   return 1;
 }
 
-async function defaultSpawner(): Promise<SpawnWorker> {
-  if (typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string') {
-    return (await import('./threads/spawn-node.js')).spawnNodeWorker;
-  }
-  return (await import('./threads/spawn-browser.js')).spawnBrowserWorker;
+/** Web Workers where the runtime has them (browsers, Deno, Bun), else Node's worker threads. */
+function defaultSpawner(): SpawnWorker {
+  return typeof Worker === 'function' ? spawnBrowserWorker : spawnNodeWorker;
 }
 
 function viewOf(buffer: ArrayBufferLike, placed: Placed): RuntimeData {
@@ -505,7 +508,7 @@ async function layOut(graph: TypedGraph, build: KernelBuild, threads: number, sp
   let pool: ThreadPool | undefined;
   if (threads > 1) {
     const module = await kernelModule(build, true);
-    pool = await ThreadPool.start(threads, spawnWorker ?? (await defaultSpawner()), { module, memory }, (thread) => poolCalls.map((c) => c(thread)));
+    pool = await ThreadPool.start(threads, spawnWorker ?? defaultSpawner(), { module, memory }, (thread) => poolCalls.map((c) => c(thread)));
   }
   const placedInputs = new Map(graph.inputs.map((input) => [input.name, place(input.name)!]));
   const resultSources = new Map(graph.outputs.map((name) => [name, graph.constants.get(name) ?? place(name)!]));
