@@ -18,6 +18,7 @@ import { decodePose3d } from '../decode/pose3d.js';
 import { boxOfKeypoints, type BoundingBox, type Pose } from '../decode/pose.js';
 import { decodePoseNet } from '../decode/posenet.js';
 import type { RgbImage } from '../image/image.js';
+import { toRgbImage, type ImageInput } from '../image/input.js';
 import { InputError } from '../nn/errors.js';
 import type { Model } from '../nn/graph.js';
 import { Session, type SessionOptions } from '../nn/session.js';
@@ -139,8 +140,9 @@ export class PoseEstimator {
     return new PoseEstimator(spec, runner, detector);
   }
 
-  /** People in `image`, keypoints in its pixel coordinates. */
-  async estimate(image: RgbImage, config: EstimateConfig = {}): Promise<Pose[]> {
+  /** People in `input`, keypoints in its pixel coordinates. */
+  async estimate(input: ImageInput, config: EstimateConfig = {}): Promise<Pose[]> {
+    const image = toRgbImage(input);
     const timings: StageTimings = { preprocess: 0, infer: 0, postprocess: 0 };
     let poses: Pose[];
     if (isTopDown(this.spec)) {
