@@ -52,11 +52,17 @@ export function relaxedSimdSupported(): boolean {
   }
 }
 
-/** Shared memory needs SharedArrayBuffer (in browsers: a cross-origin isolated page). */
+/**
+ * Whether worker threads can share a WebAssembly memory here: SharedArrayBuffer exists, a shared
+ * memory can be made, and its buffer can be posted (cloned). Browsers allow that only on a cross-origin
+ * isolated page (COOP: same-origin, COEP: require-corp), yet Chromium lets any page construct a
+ * shared memory, so constructing one alone proves nothing.
+ */
 export function sharedMemorySupported(): boolean {
+  if ((globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === false || typeof SharedArrayBuffer !== 'function') return false;
   try {
-    new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
-    return true;
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+    return structuredClone(memory.buffer) instanceof SharedArrayBuffer;
   } catch {
     return false;
   }
