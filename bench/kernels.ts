@@ -99,10 +99,11 @@ async function benchShape(s: ConvShape, build: KernelBuild, runs: number): Promi
   const kernelTimes: number[] = [];
   const runTimes: number[] = [];
   let macs = 0;
+  const outputs = session.allocateOutputs();
   for (let i = 0; i < runs + 3; i++) {
     const timings: StepTiming[] = [];
     const start = performance.now();
-    session.run({ X: x }, timings);
+    session.runInto({ X: x }, outputs, timings);
     const elapsed = performance.now() - start;
     if (i < 3) continue; // warm-up: JIT tiers and cold caches
     runTimes.push(elapsed);

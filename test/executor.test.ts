@@ -40,6 +40,22 @@ describe('executor', () => {
     expect(() => session.run({})).toThrow(/not given/);
   });
 
+  it('runs into caller arrays: the same values as run, the same arrays run after run, a wrong array refused', async () => {
+    const session = await Session.create(singleNodeModel({ op: 'Relu', inputs: [{ name: 'x', dtype: 'float32', shape: [3, 5] }], outputs: ['y'] }));
+    const outputs = session.allocateOutputs();
+    const target = outputs['y']!;
+    const x1 = randomTensor([3, 5], seededRandom(2)).data as Float32Array;
+    const x2 = randomTensor([3, 5], seededRandom(3)).data as Float32Array;
+    const first = session.runInto({ x: x1 }, outputs);
+    expect(first['y']!.data).toBe(target);
+    expect(Array.from(target)).toEqual(Array.from(session.run({ x: x1 })['y']!.data));
+    session.runInto({ x: x2 }, outputs);
+    expect(Array.from(target)).toEqual(Array.from(x2, (v) => Math.max(0, v)));
+    expect(() => session.runInto({ x: x1 }, { y: new Float32Array(14) })).toThrow(/output 'y' needs a Float32Array of 15 values/);
+    expect(() => session.runInto({ x: x1 }, { y: new Int32Array(15) })).toThrow(InputError);
+    expect(() => session.runInto({ x: x1 }, {})).toThrow(InputError);
+  });
+
   it('refuses an unknown op at load, naming op and node', async () => {
     const model = singleNodeModel({ op: 'FancyOp', inputs: [{ name: 'x', dtype: 'float32', shape: [2] }], outputs: ['y'] });
     await expect(Session.create(model)).rejects.toThrow(UnsupportedOpError);

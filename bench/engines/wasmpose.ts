@@ -18,9 +18,11 @@ export const loadWasmpose: EngineLoader = async (model, feeds, config) => {
     : readOnnx(model.onnx);
   const session = await Session.create(graph, { inputShapes, threads: config.threads, build });
   const inputs: Record<string, RuntimeData> = Object.fromEntries(feeds.map((f) => [f.name, f.data]));
+  // Outputs land in arrays allocated once, as a program running the model frame after frame would do.
+  const outputs = session.allocateOutputs();
   return {
     threads: session.threads,
-    run: async () => Object.values(session.run(inputs)).map((t) => t.data),
+    run: async () => Object.values(session.runInto(inputs, outputs)).map((t) => t.data),
     dispose: async () => session.dispose(),
   };
 };

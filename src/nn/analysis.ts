@@ -1,5 +1,5 @@
 // Parameter and compute counts of a model, read off the graph after the engine's own shape
-// inference (inferAndFold), so they describe exactly the network the engine runs.
+// inference (prepareGraph), so they describe exactly the network the engine runs.
 //
 // Conventions, chosen to reproduce the published model cards (checked in test/models.test.ts):
 //
@@ -12,7 +12,13 @@
 //   counted. This gives human-pose-estimation-0001 4,098,674 parameters (card: 4.099 M); counting
 //   the four batch-norm vectors instead would give 4,125,874.
 //   Inputs that configure an op rather than weigh it (Resize scales and sizes, Pad values, Clip
-//   bounds) are not parameters.
+//   bounds, quantization scales and zero points, single values such as FakeQuantize's per-tensor
+//   ranges and levels) are not parameters.
+//   Weights are counted as the engine reads them, after constant folding: weights stored as
+//   int8 or uint8 (an OpenVINO FP16-INT8 IR's Const i8 -> Convert -> Multiply, or weights through
+//   FakeQuantize, or an ONNX DequantizeLinear on int8 weights) count once, as the folded weight
+//   the convolution reads, like their float originals; int8/uint8 weights that quantized ops
+//   (QLinearConv, ConvInteger, ...) read directly count as they are.
 //
 // - MACs (multiply-adds) are counted for Conv (output elements x Cin/group x kh x kw),
 //   ConvTranspose (input elements x Cout/group x kh x kw), Gemm and MatMul (output elements x
@@ -26,11 +32,10 @@
 //   of the total, which this count leaves out. Papers that quote multiply-adds as "FLOPs" differ:
 //   HRNet's 7.1 GFLOPs for W32 at 256x192 is its code's multiply-adds / 2^30 (`macs / 2 ** 30`
 //   here: 7.12), i.e. 15.29 GFLOPs in this convention.
-import { attrInt, onnxOpset, type Model, type Node } from './graph.js';
-import { inferAndFold } from './passes/infer-and-fold.js';
-import { removeIdentities } from './passes/remove-identity.js';
+import { attrInt, type Model, type Node } from './graph.js';
+import { prepareGraph } from './passes/prepare-graph.js';
 import { producers, type TypedGraph } from './passes/typed-graph.js';
-import { isFloatType, sizeOf } from './tensor.js';
+import { isFloatType, sizeOf, type DType } from './tensor.js';
 
 export interface NodeCost {
   name: string;
@@ -58,15 +63,25 @@ const CONFIGURATION_INPUTS: Readonly<Record<string, readonly number[]>> = {
   Upsample: [1],
   Pad: [1, 2, 3],
   Clip: [1, 2],
+  QuantizeLinear: [1, 2],
+  DequantizeLinear: [1, 2],
+  QLinearConv: [1, 2, 4, 5, 6, 7],
+  QLinearMatMul: [1, 2, 4, 5, 6, 7],
+  ConvInteger: [2, 3],
+  MatMulInteger: [2, 3],
 };
+
+/** Element types a weight is stored in: float, or the 8-bit integers of quantized weights. */
+function isWeightType(dtype: DType): boolean {
+  return isFloatType(dtype) || dtype === 'int8' || dtype === 'uint8';
+}
 
 /**
  * Counts parameters and multiply-adds of a model. `inputShapes` gives concrete shapes for inputs
  * declared with symbolic or unknown dimensions, as for Session.create.
  */
 export function analyzeModel(model: Model, inputShapes?: Record<string, readonly number[]>): ModelAnalysis {
-  const graph = inferAndFold(removeIdentities(model.graph), onnxOpset(model), inputShapes);
-  const initializers = model.graph.initializers;
+  const graph = prepareGraph(model, inputShapes);
   const byOutput = producers(graph);
   const counted = new Set<string>();
 
@@ -77,8 +92,8 @@ export function analyzeModel(model: Model, inputShapes?: Record<string, readonly
     } else {
       const skipped = CONFIGURATION_INPUTS[node.op] ?? [];
       node.inputs.forEach((name, i) => {
-        const t = initializers.get(name);
-        if (t === undefined || skipped.includes(i) || !isFloatType(t.dtype) || counted.has(name)) return;
+        const t = graph.constants.get(name);
+        if (t === undefined || skipped.includes(i) || !isWeightType(t.dtype) || sizeOf(t.shape) === 1 || counted.has(name)) return;
         counted.add(name);
         params += sizeOf(t.shape);
       });

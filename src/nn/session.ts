@@ -2,17 +2,19 @@
 // one WebAssembly memory (module data, packed constants, activations, scratch) sized before the
 // run, and resolves every kernel call to plain numbers. A run then only copies the inputs in,
 // calls the kernels in order, and copies the outputs out.
-import { InputError, ShapeError, WasmposeError } from './errors.js';
-import { onnxOpset, type Model, type Node } from './graph.js';
+import { InputError, SessionDisposedError, ShapeError } from './errors.js';
+import { limits } from './limits.js';
+import type { Model, Node } from './graph.js';
 import { ALIGNMENT, alignUp, planMemory, type BufferRequest } from './memory-plan.js';
 import { opFor } from './ops/registry.js';
 import type { Arg, DeferredPacking, KernelPlan, OpDef, ValueType, WasmCall } from './ops/types.js';
-import { inferAndFold } from './passes/infer-and-fold.js';
 import { optimize } from './passes/optimize.js';
-import { removeIdentities } from './passes/remove-identity.js';
+import { prepareGraph } from './passes/prepare-graph.js';
 import { removeDeadNodes, type TypedGraph } from './passes/typed-graph.js';
 import { instantiateKernels, kernelModule, MAX_MEMORY_BYTES, resolveBuild, sharedMemorySupported, type KernelBuild, type KernelFunction, type KernelInstance } from './runtime/kernels.js';
 import { ThreadPool, type SpawnWorker } from './threads/pool.js';
+import { spawnBrowserWorker } from './threads/spawn-browser.js';
+import { spawnNodeWorker } from './threads/spawn-node.js';
 import type { WorkerInit } from './threads/worker-source.js';
 import { fromNumbers, isFloatType, shapeString, sizeOf, toFloat32, toNumbers, type DType, type Tensor } from './tensor.js';
 
@@ -26,11 +28,18 @@ export interface SessionOptions {
   /**
    * Threads sharing the work of each heavy kernel (default 1). Needs shared WebAssembly memory;
    * where there is none (a browser page that is not cross-origin isolated) the session says so
-   * once and runs on one thread.
+   * once and runs on one thread. More threads than the cores the runtime reports (the
+   * maxThreads limit) are clamped to that, with a notice.
    */
   threads?: number;
   /** How to start a worker; defaults to worker_threads in Node and Web Workers in browsers. */
   spawnWorker?: SpawnWorker;
+  /**
+   * What `run` does with NaN or infinite values in a float input: 'reject' (the default) throws
+   * an InputError naming the input and the first such element, before any kernel runs; 'allow'
+   * runs them (they propagate through the network as IEEE arithmetic says).
+   */
+  nonFinite?: 'reject' | 'allow';
 }
 
 /** Run-time values are float32, or int32 for integer and boolean values. */
@@ -47,6 +56,19 @@ export interface TensorInfo {
   name: string;
   dtype: DType;
   shape: number[];
+}
+
+/** What `Session.run` does besides computing the outputs. */
+export interface RunOptions {
+  /**
+   * Intermediate values to return along with the outputs, by value name (see `Session.values`).
+   * Each is copied out of the activation arena right after the step that writes it, before the
+   * memory plan hands its bytes to a later value: keeping values changes neither the plan nor
+   * the outputs, and costs the kept values' own bytes and nothing else.
+   */
+  keep?: readonly string[];
+  /** Per-step timings are appended here. */
+  timings?: StepTiming[];
 }
 
 export interface StepTiming {
@@ -69,6 +91,13 @@ interface ResolvedCall {
 interface Placed {
   offset: number;
   type: ValueType;
+}
+
+/** A run-time value that can be kept: where it lives and the step after which it holds its result. */
+interface Keepable {
+  placed: Placed;
+  /** Index into the steps; -1 for graph inputs (ready before the first step). */
+  readyAfter: number;
 }
 
 type Step =
@@ -102,7 +131,18 @@ export class Session {
     private readonly steps: Step[],
     private readonly placedInputs: Map<string, Placed>,
     private readonly resultSources: Map<string, Placed | Tensor>,
+    private readonly keepable: Map<string, Keepable>,
+    /** Values of the loaded model that the graph optimizations folded or fused away. */
+    private readonly optimizedAway: ReadonlySet<string>,
+    private readonly nonFinite: 'reject' | 'allow',
   ) {}
+
+  private disposed = false;
+
+  /** Names of the values `run` can keep (inputs and every value a step writes), in run order. */
+  get values(): string[] {
+    return [...this.keepable.keys()];
+  }
 
   /** Total bytes of the WebAssembly memory. */
   get memoryBytes(): number {
@@ -115,36 +155,88 @@ export class Session {
   }
 
   static async create(model: Model, options: SessionOptions = {}): Promise<Session> {
-    const opset = onnxOpset(model);
-    const graph = inferAndFold(removeIdentities(model.graph), opset, options.inputShapes);
+    if (model === null || typeof model !== 'object' || model.graph === null || typeof model.graph !== 'object') throw new InputError('Session.create needs a Model (from one of the readers)');
+    if (options.nonFinite !== undefined && options.nonFinite !== 'reject' && options.nonFinite !== 'allow') throw new InputError(`nonFinite must be 'reject' or 'allow', got ${String(options.nonFinite)}`);
+    const graph = prepareGraph(model, options.inputShapes);
     if (options.optimize !== false) optimize(graph);
     removeDeadNodes(graph);
     const build = resolveBuild(options.build ?? 'simd');
-    return layOut(graph, build, usableThreads(options.threads ?? 1), options.spawnWorker);
+    const remaining = new Set(graph.nodes.flatMap((n) => n.outputs));
+    const optimizedAway = new Set(model.graph.nodes.flatMap((n) => n.outputs).filter((name) => name !== '' && !remaining.has(name) && !graph.constants.has(name)));
+    return layOut(graph, build, usableThreads(options.threads ?? 1), options.spawnWorker, optimizedAway, options.nonFinite ?? 'reject');
   }
 
-  /** Stops the worker threads, if any. The session must not be run afterwards. */
+  /** Stops the worker threads, if any. `run` afterwards throws a SessionDisposedError. */
   dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
     this.pool?.stop();
   }
 
-  /** Runs the model. Inputs are float32 (or int32 for integer inputs) in row-major order. */
-  run(feeds: Record<string, RuntimeData | readonly number[]>, timings?: StepTiming[]): Record<string, OutputTensor> {
-    const buffer = this.kernels.memory.buffer;
-    for (const [name, placed] of this.placedInputs) {
-      const given = feeds[name];
-      if (given === undefined) throw new InputError(`input '${name}' (shape ${shapeString(placed.type.shape)}) was not given`);
-      const expected = sizeOf(placed.type.shape);
-      if (given.length !== expected) {
-        throw new InputError(`input '${name}': expected shape ${shapeString(placed.type.shape)} (${expected} values), given ${given.length} values`);
-      }
-      viewOf(buffer, placed).set(given);
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  /**
+   * Runs the model. Inputs are float32 (or int32 for integer inputs) in row-major order. The
+   * outputs are fresh arrays the caller owns; to run a model again and again without allocating
+   * them each time, use `runInto`. Returns the outputs, plus the intermediate values named in
+   * `options.keep` (an array instead of options collects per-step timings, as `{ timings }` does).
+   */
+  run(feeds: Record<string, RuntimeData | readonly number[]>, options: RunOptions | StepTiming[] = {}): Record<string, OutputTensor> {
+    return this.runInto(feeds, this.allocateOutputs(), options);
+  }
+
+  /** One array per output, of its type and size, for `runInto` to fill run after run. */
+  allocateOutputs(): Record<string, RuntimeData> {
+    return Object.fromEntries(this.outputs.map((info) => {
+      const n = sizeOf(info.shape);
+      return [info.name, runtimeDType(info.dtype) === 'float32' ? new Float32Array(n) : new Int32Array(n)];
+    }));
+  }
+
+  /**
+   * Runs the model and copies every output into the caller's array for it (from
+   * `allocateOutputs`, or any array of the output's type and size); the returned tensors view
+   * those arrays. A fresh array of megabytes per output and run is what a run would otherwise
+   * cost beyond its kernels: allocated, zeroed and collected again (a 3.7 MB output cost ~10 ms
+   * a run, against 0.1 ms for a copy into a kept array). Kept values (options.keep) come back
+   * in fresh arrays.
+   */
+  runInto(feeds: Record<string, RuntimeData | readonly number[]>, outputs: Record<string, RuntimeData>, options: RunOptions | StepTiming[] = {}): Record<string, OutputTensor> {
+    if (this.disposed) throw new SessionDisposedError('this session was disposed: create a new one to run the model again');
+    if (feeds === null || typeof feeds !== 'object' || Array.isArray(feeds)) {
+      throw new InputError(`run takes an object of inputs by name (${[...this.placedInputs.keys()].join(', ')}), got ${feeds === null ? 'null' : Array.isArray(feeds) ? 'an array' : typeof feeds}`);
     }
     for (const name of Object.keys(feeds)) {
       if (!this.placedInputs.has(name)) throw new InputError(`'${name}' is not an input of this model; inputs: ${[...this.placedInputs.keys()].join(', ')}`);
     }
+    const { keep = [], timings } = Array.isArray(options) ? { timings: options } : (options as RunOptions);
+    const copiesAfter = this.keepPlan(keep);
+    for (const info of this.outputs) {
+      const target = Object.hasOwn(outputs, info.name) ? outputs[info.name] : undefined;
+      const dtype = runtimeDType(info.dtype);
+      if (target === undefined || target.length !== sizeOf(info.shape) || (dtype === 'float32') !== target instanceof Float32Array) {
+        throw new InputError(`output '${info.name}' needs a ${dtype === 'float32' ? 'Float32Array' : 'Int32Array'} of ${sizeOf(info.shape)} values (shape ${shapeString(info.shape)})`);
+      }
+    }
+    const buffer = this.kernels.memory.buffer;
+    for (const [name, placed] of this.placedInputs) {
+      const given = Object.hasOwn(feeds, name) ? feeds[name] : undefined;
+      if (given === undefined) throw new InputError(`input '${name}' (shape ${shapeString(placed.type.shape)}) was not given`);
+      checkFeed(name, given, placed, this.nonFinite);
+      viewOf(buffer, placed).set(given);
+    }
+    const kept: Record<string, OutputTensor> = {};
+    const copyOut = (step: number): void => {
+      for (const name of copiesAfter?.get(step) ?? []) {
+        const { type } = this.keepable.get(name)!.placed;
+        setOwn(kept, name, { name, dtype: runtimeDType(type.dtype), shape: [...type.shape], data: viewOf(buffer, this.keepable.get(name)!.placed).slice() });
+      }
+    };
+    copyOut(-1);
     try {
-      for (const step of this.steps) {
+      this.steps.forEach((step, i) => {
         const start = timings ? performance.now() : 0;
         if (step.kind === 'wasm') {
           for (const c of step.calls) this.runCall(c);
@@ -152,17 +244,37 @@ export class Session {
           runHostStep(step, buffer);
         }
         if (timings) timings.push({ node: step.node.name, op: step.node.op, ms: performance.now() - start, macs: step.kind === 'wasm' ? step.macs : 0 });
-      }
+        if (copiesAfter !== undefined) copyOut(i);
+      });
     } finally {
       this.pool?.park();
     }
-    const results: Record<string, OutputTensor> = {};
+    const results: Record<string, OutputTensor> = kept;
     for (const info of this.outputs) {
       const source = this.resultSources.get(info.name)!;
-      const data = 'offset' in source ? viewOf(buffer, source).slice() : toRuntimeData(source);
-      results[info.name] = { name: info.name, dtype: runtimeDType(info.dtype), shape: [...info.shape], data };
+      const data = outputs[info.name]!;
+      data.set('offset' in source ? viewOf(buffer, source) : toRuntimeData(source));
+      setOwn(results, info.name, { name: info.name, dtype: runtimeDType(info.dtype), shape: [...info.shape], data });
     }
     return results;
+  }
+
+  /** For each step index (-1: before the first), the kept values that are final once it has run. */
+  private keepPlan(keep: readonly string[]): Map<number, string[]> | undefined {
+    if (keep.length === 0) return undefined;
+    const plan = new Map<number, string[]>();
+    for (const name of new Set(keep)) {
+      const value = this.keepable.get(name);
+      if (value === undefined) {
+        if (this.outputs.some((o) => o.name === name)) continue; // an output that is a constant: returned anyway
+        const why = this.optimizedAway.has(name)
+          ? 'the graph optimizations folded or fused it into the node that now writes a later value (create the session with optimize: false to keep it)'
+          : 'no step of this session writes it (unknown name, a constant, or a value no output depends on)';
+        throw new InputError(`cannot keep '${name}': ${why}; the session's values are listed by Session.values`);
+      }
+      plan.set(value.readyAfter, [...(plan.get(value.readyAfter) ?? []), name]);
+    }
+    return plan;
   }
 
   private runCall(c: ResolvedCall): void {
@@ -173,23 +285,60 @@ export class Session {
   }
 }
 
+/** record[key] = value as an own entry, even for a key like '__proto__' (legal in every format). */
+function setOwn<T>(record: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/** A feed checked before it is copied in: a numeric array of the planned length, finite unless allowed. */
+function checkFeed(name: string, given: unknown, placed: Placed, nonFinite: 'reject' | 'allow'): asserts given is RuntimeData | readonly number[] {
+  const expected = sizeOf(placed.type.shape);
+  const isTyped = ArrayBuffer.isView(given) && !(given instanceof DataView) && !(given instanceof BigInt64Array) && !(given instanceof BigUint64Array);
+  if (!isTyped && !Array.isArray(given)) {
+    throw new InputError(`input '${name}' must be a Float32Array, Int32Array or array of numbers, got ${given === null ? 'null' : typeof given}`);
+  }
+  const values = given as ArrayLike<unknown>;
+  if (values.length !== expected) {
+    throw new InputError(`input '${name}': expected shape ${shapeString(placed.type.shape)} (${expected} values), given ${values.length} values`);
+  }
+  if (!isTyped) {
+    for (let i = 0; i < values.length; i++) if (typeof values[i] !== 'number') throw new InputError(`input '${name}': element ${i} is ${typeof values[i]}, not a number`);
+  }
+  if (nonFinite === 'reject' && !(given instanceof Int32Array)) {
+    const numbers = values as ArrayLike<number>;
+    for (let i = 0; i < numbers.length; i++) {
+      if (!Number.isFinite(numbers[i])) throw new InputError(`input '${name}': element ${i} is ${numbers[i]} (non-finite inputs are rejected; create the session with nonFinite: 'allow' to run them)`);
+    }
+  }
+}
+
 let warnedNoSharedMemory = false;
+let warnedThreadClamp = false;
 
 function usableThreads(requested: number): number {
   if (!Number.isInteger(requested) || requested < 1) throw new InputError(`threads must be a positive integer, got ${requested}`);
+  const cores = limits().maxThreads;
+  if (requested > cores) {
+    if (!warnedThreadClamp) {
+      warnedThreadClamp = true;
+      console.warn(`wasmpose: ${requested} threads requested, the runtime reports ${cores} cores: running on ${cores} (limit maxThreads)`);
+    }
+    requested = cores;
+  }
   if (requested === 1 || sharedMemorySupported()) return requested;
   if (!warnedNoSharedMemory) {
     warnedNoSharedMemory = true;
-    console.warn('wasmpose: shared WebAssembly memory is unavailable here (a browser page needs cross-origin isolation), so sessions run on one thread');
+    console.warn(
+      'wasmpose: shared WebAssembly memory is unavailable here, so sessions run on one thread ' +
+        '(a page needs cross-origin isolation: Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)',
+    );
   }
   return 1;
 }
 
-async function defaultSpawner(): Promise<SpawnWorker> {
-  if (typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string') {
-    return (await import('./threads/spawn-node.js')).spawnNodeWorker;
-  }
-  return (await import('./threads/spawn-browser.js')).spawnBrowserWorker;
+/** Web Workers where the runtime has them (browsers, Deno, Bun), else Node's worker threads. */
+function defaultSpawner(): SpawnWorker {
+  return typeof Worker === 'function' ? spawnBrowserWorker : spawnNodeWorker;
 }
 
 function viewOf(buffer: ArrayBufferLike, placed: Placed): RuntimeData {
@@ -222,6 +371,12 @@ function runHostStep(step: Extract<Step, { kind: 'host' }>, buffer: ArrayBufferL
   });
 }
 
+/** Refuses a memory of `bytes` beyond the session budget (or wasm32's 4 GiB) before it is grown. */
+function checkMemoryBudget(bytes: number): void {
+  const budget = Math.min(MAX_MEMORY_BYTES, limits().maxSessionBytes);
+  if (bytes > budget) throw new ShapeError(`the model needs at least ${bytes} bytes of memory, more than the ${budget} a session may use (limit maxSessionBytes)`);
+}
+
 /** Units per call of a packing kernel (see writeConstant). */
 const PACKING_SLICE = 4;
 
@@ -237,7 +392,7 @@ const WASM_PAGE = 65536;
 function growTo(memory: WebAssembly.Memory, bytes: number, ahead = false): void {
   const have = memory.buffer.byteLength;
   if (bytes <= have) return;
-  if (bytes > MAX_MEMORY_BYTES) throw new WasmposeError(`the model needs ${bytes} bytes of memory, more than the 4 GiB a WebAssembly memory can hold`);
+  checkMemoryBudget(bytes);
   const target = ahead ? Math.min(MAX_MEMORY_BYTES, Math.max(bytes, have + have / 4)) : bytes;
   memory.grow(Math.ceil((target - have) / WASM_PAGE));
 }
@@ -272,7 +427,7 @@ function runtimeDataOf(t: Tensor): RuntimeData {
 }
 
 /** Plans memory and kernels for an optimized graph, then instantiates the kernels over it. */
-async function layOut(graph: TypedGraph, build: KernelBuild, threads: number, spawnWorker: SpawnWorker | undefined): Promise<Session> {
+async function layOut(graph: TypedGraph, build: KernelBuild, threads: number, spawnWorker: SpawnWorker | undefined, optimizedAway: ReadonlySet<string>, nonFinite: 'reject' | 'allow'): Promise<Session> {
   // 1. Buffers of run-time values. An alias shares its source's buffer.
   const ops = graph.nodes.map(opFor);
   const bufferOf = new Map<string, number>();
@@ -289,7 +444,8 @@ async function layOut(graph: TypedGraph, build: KernelBuild, threads: number, sp
   graph.nodes.forEach((node, step) => {
     for (const name of node.inputs) if (name !== '' && bufferOf.has(name)) touch(name, step);
     node.outputs.forEach((name, i) => {
-      if (name === '') return;
+      // An optional output the op does not produce (and nothing reads) gets no buffer.
+      if (name === '' || !graph.types.has(name)) return;
       const source = node.inputs[0]!;
       if (ops[step]!.aliasesInput && i === 0 && bufferOf.has(source)) {
         bufferOf.set(name, bufferOf.get(source)!);
@@ -302,6 +458,8 @@ async function layOut(graph: TypedGraph, build: KernelBuild, threads: number, sp
   });
   for (const name of graph.outputs) if (bufferOf.has(name)) touch(name, Infinity);
   const memoryPlan = planMemory(requests);
+  // The activations alone may already be over budget: refuse before packing any weights.
+  checkMemoryBudget(memoryPlan.bytes);
 
   // 2. One memory: [module data | constants | activations | scratch]. The module's static data
   // ends at heapBase, known only after instantiation; 1 MiB covers it and is checked below. The
@@ -333,7 +491,7 @@ async function layOut(graph: TypedGraph, build: KernelBuild, threads: number, sp
     const op = ops[i]!;
     const inputs = node.inputs.map((n) => (n === '' ? undefined : graph.types.get(n)));
     const constants = node.inputs.map((n) => (n === '' ? undefined : graph.constants.get(n)));
-    const outputs = node.outputs.map((n) => graph.types.get(n)!);
+    const outputs = node.outputs.map((n) => graph.types.get(n) ?? { dtype: 'float32' as const, shape: [0] });
     const plan = op.aliasesInput ? undefined : op.plan?.({ node, opset: graph.opset, inputs, constants, outputs });
     let packedOffsets: number[] = [];
     if (plan !== undefined) {
@@ -368,9 +526,17 @@ async function layOut(graph: TypedGraph, build: KernelBuild, threads: number, sp
   };
 
   // 4. Steps with every pointer resolved; parallel calls also listed for the worker threads.
+  // Every value a step writes can be kept: it is final after that step (an alias, which no step
+  // writes, once its source is), until the plan reuses its bytes after its last reader.
   const steps: Step[] = [];
   const poolCalls: ((thread: number) => WorkerInit['calls'][number])[] = [];
+  const keepable = new Map<string, Keepable>(graph.inputs.map((input) => [input.name, { placed: place(input.name)!, readyAfter: -1 }]));
   for (const { node, op, calls, packedOffsets, hostConstants } of laidOut) {
+    const readyAfter = op.aliasesInput ? keepable.get(node.inputs[0]!)?.readyAfter : steps.length;
+    node.outputs.forEach((name, i) => {
+      const placed = name === '' || readyAfter === undefined || (op.aliasesInput && i > 0) ? undefined : place(name);
+      if (placed !== undefined) keepable.set(name, { placed, readyAfter: readyAfter! });
+    });
     if (op.aliasesInput) continue;
     if (calls === undefined) {
       steps.push({
@@ -407,7 +573,7 @@ async function layOut(graph: TypedGraph, build: KernelBuild, threads: number, sp
   let pool: ThreadPool | undefined;
   if (threads > 1) {
     const module = await kernelModule(build, true);
-    pool = await ThreadPool.start(threads, spawnWorker ?? (await defaultSpawner()), { module, memory }, (thread) => poolCalls.map((c) => c(thread)));
+    pool = await ThreadPool.start(threads, spawnWorker ?? defaultSpawner(), { module, memory }, (thread) => poolCalls.map((c) => c(thread)));
   }
   const placedInputs = new Map(graph.inputs.map((input) => [input.name, place(input.name)!]));
   const resultSources = new Map(graph.outputs.map((name) => [name, graph.constants.get(name) ?? place(name)!]));
@@ -423,6 +589,9 @@ async function layOut(graph: TypedGraph, build: KernelBuild, threads: number, sp
     steps,
     placedInputs,
     resultSources,
+    keepable,
+    optimizedAway,
+    nonFinite,
   );
 }
 

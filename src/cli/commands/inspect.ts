@@ -5,9 +5,7 @@
 // without its .caffemodel): shapes and counts need no weight values.
 import { analyzeModel } from '../../nn/analysis.js';
 import { loadModel, type ModelFormat } from '../../nn/formats/load-file.js';
-import { onnxOpset } from '../../nn/graph.js';
-import { inferAndFold } from '../../nn/passes/infer-and-fold.js';
-import { removeIdentities } from '../../nn/passes/remove-identity.js';
+import { prepareGraph } from '../../nn/passes/prepare-graph.js';
 import { parseArgs, UsageError } from '../args.js';
 import { parseInputShapes } from './bench.js';
 
@@ -40,7 +38,7 @@ const FORMAT_NAMES: Record<ModelFormat, string> = { onnx: 'ONNX', openvino: 'Ope
 export function inspectModel(path: string, options: { weights?: string; inputShapes?: Record<string, number[]> } = {}): InspectResult {
   const loaded = loadModel(path, options);
   const { model } = loaded;
-  const typed = inferAndFold(removeIdentities(model.graph), onnxOpset(model), options.inputShapes);
+  const typed = prepareGraph(model, options.inputShapes);
   const analysis = analyzeModel(model, options.inputShapes);
   const summary = (name: string): ValueSummary => {
     const t = typed.types.get(name)!;

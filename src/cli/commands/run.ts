@@ -1,5 +1,6 @@
-// `wasmpose run <model> --input <name>=<file> ... --out <dir>`: runs any supported model on
-// inputs from .npy (float32) or ONNX TensorProto .pb files and writes each output as .npy.
+// `wasmpose run <model> --input <name>=<file> ... --out <dir> [--keep <value,...>]`: runs any
+// supported model on inputs from .npy (float32) or ONNX TensorProto .pb files and writes each
+// output, and each intermediate value named by --keep, as .npy.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readNpy, writeNpy } from '../../nn/formats/npy.js';
@@ -10,7 +11,7 @@ import { Session } from '../../nn/session.js';
 import { fromNumbers, isFloatType, toFloat32, toNumbers, type Tensor } from '../../nn/tensor.js';
 import { parseArgs, UsageError } from '../args.js';
 
-export const runUsage = 'wasmpose run <model> --input <name>=<file.npy|file.pb> [--input ...] --out <dir>';
+export const runUsage = 'wasmpose run <model> --input <name>=<file.npy|file.pb> [--input ...] --out <dir> [--keep <value,...>] [--list-values]';
 
 /** An output name made safe as a file name: characters outside [A-Za-z0-9._-] become '_'. */
 export function outputFileName(name: string): string {
@@ -25,10 +26,12 @@ function readInputFile(path: string): Tensor {
 }
 
 export async function runCommand(argv: readonly string[]): Promise<number> {
-  const args = parseArgs(argv, { input: { kind: 'list' }, out: { kind: 'string' } });
+  const args = parseArgs(argv, { input: { kind: 'list' }, out: { kind: 'string' }, keep: { kind: 'list' }, 'list-values': { kind: 'boolean' } });
   const [modelPath] = args.positionals;
   const outDir = args.strings.get('out');
-  if (modelPath === undefined || outDir === undefined) throw new UsageError(`usage: ${runUsage}`);
+  const listValues = args.booleans.has('list-values');
+  if (modelPath === undefined || (outDir === undefined && !listValues)) throw new UsageError(`usage: ${runUsage}`);
+  const keep = (args.lists.get('keep') ?? []).flatMap((list) => list.split(',')).filter((name) => name !== '');
   const feeds: Record<string, Tensor> = {};
   for (const spec of args.lists.get('input') ?? []) {
     const eq = spec.indexOf('=');
@@ -38,6 +41,12 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   const model = loadModelFile(modelPath);
   const inputShapes = Object.fromEntries(Object.entries(feeds).map(([name, t]) => [name, [...t.shape]]));
   const session = await Session.create(model, { inputShapes });
+  if (listValues) {
+    // What --keep takes: every value a step writes, in run order.
+    for (const name of session.values) console.log(name);
+    session.dispose();
+    return 0;
+  }
   const runtimeFeeds = Object.fromEntries(
     session.inputs.map((info) => {
       const t = feeds[info.name];
@@ -45,11 +54,12 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
       return [info.name, isFloatType(info.dtype) ? toFloat32(t) : Int32Array.from(toNumbers(t))];
     }),
   );
-  const outputs = session.run(runtimeFeeds);
-  mkdirSync(outDir, { recursive: true });
+  const outputs = session.run(runtimeFeeds, { keep });
+  session.dispose();
+  mkdirSync(outDir!, { recursive: true });
   for (const out of Object.values(outputs)) {
     const t = out.dtype === 'float32' ? { dtype: 'float32' as const, shape: out.shape, data: out.data as Float32Array } : fromNumbers('int64', out.shape, out.data);
-    const file = join(outDir, outputFileName(out.name));
+    const file = join(outDir!, outputFileName(out.name));
     writeFileSync(file, writeNpy(t));
     console.log(`${out.name} [${out.shape.join(', ')}] -> ${file}`);
   }

@@ -30,9 +30,8 @@
 // Caffe has no list of outputs: a net's outputs are the blobs no layer reads. A graph output
 // that other nodes also read is therefore not an output of the written net.
 import { UnsupportedOpError } from '../../errors.js';
-import { attrFloat, attrInt, attrInts, attrString, onnxOpset, type Model, type Node } from '../../graph.js';
-import { inferAndFold } from '../../passes/infer-and-fold.js';
-import { removeIdentities } from '../../passes/remove-identity.js';
+import { attrFloat, attrInt, attrInts, attrString, type Model, type Node } from '../../graph.js';
+import { prepareGraph } from '../../passes/prepare-graph.js';
 import type { TypedGraph } from '../../passes/typed-graph.js';
 import { float32, sameShape, shapeString, toFloat32, type Tensor } from '../../tensor.js';
 import { writeCaffemodel, type CaffemodelLayer } from './caffemodel.js';
@@ -90,7 +89,7 @@ const refuse = (node: Node, why: string): never => {
 };
 
 export function writeCaffe(model: Model, options: CaffeWriteOptions = {}): { prototxt: string; caffemodel: Uint8Array } {
-  const graph = inferAndFold(removeIdentities(model.graph), onnxOpset(model), options.inputShapes);
+  const graph = prepareGraph(model, options.inputShapes);
   const layers = graph.nodes.flatMap((node) => mapNode(node, graph));
 
   let prototxt = `name: "${model.graph.name}"\n`;

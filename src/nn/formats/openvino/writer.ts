@@ -4,10 +4,9 @@
 // inference; constant subgraphs are folded first. With FP16, float weights are stored as f16
 // Consts followed by a Convert to f32, as compressed IR does.
 import { UnsupportedOpError } from '../../errors.js';
-import { attrFloat, attrInt, attrInts, attrString, onnxOpset, type Model, type Node } from '../../graph.js';
+import { attrFloat, attrInt, attrInts, attrString, type Model, type Node } from '../../graph.js';
 import type { ValueType } from '../../ops/types.js';
-import { inferAndFold } from '../../passes/infer-and-fold.js';
-import { removeIdentities } from '../../passes/remove-identity.js';
+import { prepareGraph } from '../../passes/prepare-graph.js';
 import { fromNumbers, isFloatType, toFloat32, toNumbers, type DType, type Tensor } from '../../tensor.js';
 
 export interface OpenVinoWriteOptions {
@@ -102,7 +101,7 @@ function escapeXml(s: string): string {
 }
 
 export function writeOpenVino(model: Model, options: OpenVinoWriteOptions = {}): { xml: string; bin: Uint8Array } {
-  const graph = inferAndFold(removeIdentities(model.graph), onnxOpset(model), options.inputShapes);
+  const graph = prepareGraph(model, options.inputShapes);
   const ir = new IrBuilder(options.precision ?? 'FP32');
   const ports = new Map<string, Port>();
   const typeOf = (name: string): ValueType => graph.types.get(name)!;

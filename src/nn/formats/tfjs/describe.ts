@@ -3,9 +3,8 @@
 // host reference (small integer or bookkeeping ops), or a zero-copy alias (Reshape and kin).
 import { onnxOpset } from '../../graph.js';
 import { opFor } from '../../ops/registry.js';
-import { inferAndFold } from '../../passes/infer-and-fold.js';
 import { optimize } from '../../passes/optimize.js';
-import { removeIdentities } from '../../passes/remove-identity.js';
+import { prepareGraph } from '../../passes/prepare-graph.js';
 import { removeDeadNodes } from '../../passes/typed-graph.js';
 import { readTfjsModel, tfjsOpCounts, type TfjsReadOptions } from './reader.js';
 
@@ -26,7 +25,7 @@ export function describeTfjsModel(modelJson: object | string, loadShard: (path: 
   const tfOps = [...tfjsOpCounts(modelJson)].map(([op, count]) => ({ op, count })).sort((a, b) => a.op.localeCompare(b.op));
   const model = readTfjsModel(modelJson, loadShard, options);
   const opset = onnxOpset(model);
-  const graph = inferAndFold(removeIdentities(model.graph), opset);
+  const graph = prepareGraph(model);
   optimize(graph);
   removeDeadNodes(graph);
   const uses = new Map<string, EngineOpUse>();

@@ -19,7 +19,7 @@ import { InputError, ShapeError, WeightsError } from '../nn/errors.js';
 import { loadModel, readFileOrThrow } from '../nn/formats/load-file.js';
 import { readPytorchCheckpoint } from '../nn/formats/pytorch/reader.js';
 import { inferAndFold } from '../nn/passes/infer-and-fold.js';
-import { removeIdentities } from '../nn/passes/remove-identity.js';
+import { prepareGraph } from '../nn/passes/prepare-graph.js';
 import { isFloatType, sameShape, shapeString, toFloat32, tensor, type Tensor } from '../nn/tensor.js';
 import { modelEntry, type ModelEntry } from './registry.js';
 
@@ -107,7 +107,7 @@ export function checkInterface(model: Model, name: string, options: InterfaceOpt
 
   let types;
   try {
-    types = inferAndFold(removeIdentities(model.graph), onnxOpset(model), { [entry.input.name]: shape }).types;
+    types = prepareGraph(model, { [entry.input.name]: shape }).types;
   } catch (e) {
     if (e instanceof ShapeError || e instanceof InputError) throw new WeightsError(`${what} does not run at ${name}'s input ${shapeString(shape)}: ${e.message}`);
     throw e;
