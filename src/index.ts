@@ -22,6 +22,7 @@ export * from './decode/index.js';
 export * from './decode/writers.js';
 export { evaluateKeypoints, formatCocoTable } from './eval/coco.js';
 export * from './pipeline/preprocess.js';
+export * from './image/geometry.js';
 export {
   PoseEstimator, isTopDown,
   type DecoderKind, type EstimateConfig, type InferenceRunner, type NetworkSpec, type OutputRole, type RunnerOutput, type StageTimings,
