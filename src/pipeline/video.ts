@@ -1,7 +1,7 @@
 // Video mode: an estimator that sees frames in order, as TensorFlow.js pose-detection's detectors
 // do with `estimatePoses(frame, config, timestamp)`: `video.estimate(frame, { timestamp })` returns
 // the people of the frame with track ids (pose.id), keypoints and boxes smoothed by One Euro
-// filters. Browser-safe: frames are RgbImages, from ffmpeg in Node or from a canvas in a page.
+// filters. Browser-safe: frames come from ffmpeg in Node, from a video element or VideoFrame in a page.
 //
 // Single-person (top-down) networks do not need the multi-person box finder on every frame: as
 // MoveNet's and MediaPipe's trackers crop, each person's crop in the next frame is taken around
@@ -11,10 +11,13 @@
 // on every frame while a live track is missing (hidden or gone, until it is found or expires). Without a finder the first crop is the whole frame, as MoveNet's own is.
 import { boxOfKeypoints, type BoundingBox, type Keypoint, type Pose } from '../decode/pose.js';
 import type { RgbImage } from '../image/image.js';
+import { toRgbImage, type ImageInput } from '../image/input.js';
 import { InputError } from '../nn/errors.js';
 import { DEFAULT_TRACKER, keypointSimilarity, type TrackedPose } from '../track/tracker.js';
 import { PoseTracking, type TrackingOptions } from '../track/tracking.js';
-import { isTopDown, type NetworkSpec, type PoseEstimator, type StageTimings } from './estimator.js';
+import { isTopDown } from './decoders.js';
+import type { PoseEstimator, StageTimings } from './estimator.js';
+import type { NetworkSpec } from './network-spec.js';
 
 export interface VideoEstimatorOptions extends TrackingOptions {
   /** Top-down with a finder: run it every N frames at least (default 15; 1: on every frame). */
@@ -73,8 +76,12 @@ export class VideoPoseEstimator {
     this.tracking = options.track === false ? undefined : new PoseTracking(options);
   }
 
-  /** The people in `frame`, tracked (pose.id) and smoothed; frames must come in time order. */
-  async estimate(frame: RgbImage, config: FrameConfig): Promise<TrackedPose[]> {
+  /**
+   * The people in `frame` (an RgbImage, or in a page a video element, VideoFrame, canvas or
+   * ImageData), tracked (pose.id) and smoothed; frames must come in time order.
+   */
+  async estimate(input: ImageInput, config: FrameConfig): Promise<TrackedPose[]> {
+    const frame = toRgbImage(input);
     const { timestamp } = config;
     if (!Number.isFinite(timestamp)) throw new InputError(`frame timestamp must be milliseconds, got ${timestamp}`);
     if (timestamp < this.lastTimestamp) throw new InputError(`frame timestamp ${timestamp} ms is before the previous frame's ${this.lastTimestamp} ms: frames must come in order (reset() to start over)`);
