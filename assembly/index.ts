@@ -10,6 +10,7 @@ export function heapBase(): usize {
 export { copyBytes, fillF32 } from './kernels/memory';
 export * from './kernels/conv/index';
 export * from './kernels/elementwise/index';
+export * from './kernels/quant/index';
 export * from './kernels/select/index';
 export * from './kernels/spatial/index';
 export * from './kernels/tensor/index';

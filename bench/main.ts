@@ -3,11 +3,14 @@
 //   models    wasmpose against onnxruntime-web, onnxruntime-node and tfjs-backend-wasm on whole
 //             networks, same model file and input, each engine in its own process
 //             [--network a,b] [--engine wasmpose,onnxruntime-node,...] [--threads 1,2] [--rounds N] [--warmup N]
+//             [--baseline <results.json> [--min-effect 0.05] [--alpha 0.01]]: compare with a stored run
+//             (exit 1 when a row is slower beyond the noise); every run also writes the CI
+//             trackers' JSON (customSmallerIsBetter) beside its results
 //   profile   wasmpose's time per node on one network [--network name] [--threads N] [--build simd|relaxed]
 import type { EngineName } from './engines/types.js';
 
 /** `--name value` options; `--quick` is the only flag without a value. */
-const VALUE_OPTIONS = new Set(['network', 'engine', 'threads', 'rounds', 'warmup', 'build']);
+const VALUE_OPTIONS = new Set(['network', 'engine', 'threads', 'rounds', 'warmup', 'build', 'baseline', 'min-effect', 'alpha']);
 const ENGINES: readonly EngineName[] = ['wasmpose', 'onnxruntime-web', 'onnxruntime-node', 'tfjs-wasm'];
 
 function fail(message: string): never {
@@ -46,6 +49,12 @@ const count = (key: string): number | undefined => {
 };
 const engines = list('engine')?.map((e) => (ENGINES.includes(e as EngineName) ? (e as EngineName) : fail(`unknown engine '${e}'; engines: ${ENGINES.join(', ')}`)));
 const threads = list('threads')?.map((t) => positive('threads', t));
+const fraction = (key: string): number | undefined => {
+  const text = options.get(key);
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  return Number.isFinite(n) && n >= 0 ? n : fail(`--${key} expects a non-negative number, got '${text}'`);
+};
 const buildOption = options.get('build');
 const build = buildOption === undefined || buildOption === 'simd' || buildOption === 'relaxed' ? buildOption : fail(`--build expects simd or relaxed, got '${buildOption}'`);
 
@@ -56,7 +65,10 @@ const SUITES: Record<string, (quick: boolean) => Promise<void>> = {
   },
   models: async (quick) => {
     const { modelsSuite } = await import('./models.js');
-    await modelsSuite({ quick, networks: list('network'), threads, engines, warmup: count('warmup'), rounds: count('rounds') });
+    await modelsSuite({
+      quick, networks: list('network'), threads, engines, warmup: count('warmup'), rounds: count('rounds'),
+      baseline: options.get('baseline'), test: { minEffect: fraction('min-effect'), alpha: fraction('alpha') },
+    });
   },
   profile: async (quick) => {
     const { profileSuite } = await import('./models.js');

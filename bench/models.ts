@@ -32,7 +32,8 @@ import { Session, type RuntimeData, type StepTiming } from '../src/nn/session.js
 import { MODELS } from '../src/models/registry.js';
 import type { ChildMessage, ModelFiles, OutputSummary, ParentMessage } from './child.js';
 import { engineLabel, seededFeeds, type EngineConfig, type EngineName, type FeedSpec } from './engines/types.js';
-import { engineTable, hostInfo, writeResults, type EngineRow } from './report.js';
+import { compareTimes, describeTimeTest, timeComparisonTable, timeTrackerEntries, type TimeComparison, type TimeComparisonOptions } from '../src/eval/regression.js';
+import { engineTable, hostInfo, rowName, writeResults, type EngineRow } from './report.js';
 
 /** The seed of the benchmark input, the same in every engine. */
 const INPUT_SEED = 1;
@@ -47,6 +48,7 @@ interface TfjsNetwork {
 
 const TFJS_NETWORKS: readonly TfjsNetwork[] = [
   { name: 'posenet', input: [1, 385, 385, 3] },
+  { name: 'movenet-thunder', input: [1, 256, 256, 3] },
   { name: 'movenet-lightning', input: [1, 192, 192, 3] },
   { name: 'movenet-multipose', input: [1, 256, 256, 3] },
 ];
@@ -221,6 +223,10 @@ export interface ModelsOptions {
   engines?: EngineName[];
   warmup?: number;
   rounds?: number;
+  /** A stored results file of this suite to compare with (see compareWithBaseline). */
+  baseline?: string;
+  /** Options of the comparison's test. */
+  test?: TimeComparisonOptions;
 }
 
 function log(message: string): void {
@@ -297,6 +303,7 @@ async function benchNetwork(network: PreparedNetwork, configs: EngineConfig[], w
   for (const r of runs) {
     if (r.row.error !== undefined || r.times.length === 0) continue;
     r.row.runs = r.times.length;
+    r.row.timesMs = r.times;
     r.row.medianMs = median(r.times);
     r.row.minMs = Math.min(...r.times);
     r.row.gflops = (2 * network.macs) / (r.row.medianMs * 1e6);
@@ -352,7 +359,43 @@ export async function modelsSuite(options: ModelsOptions): Promise<EngineRow[]> 
   );
   const path = writeResults('models', { suite: 'models', date: new Date().toISOString(), quick: options.quick, settings: { warmup, rounds, threads, inputSeed: INPUT_SEED }, host, networks, rows });
   console.log(`results: ${path}`);
+  const timed = rows.filter((r) => r.medianMs !== undefined);
+  const trackerPath = writeResults('models', timeTrackerEntries(timed.map((r) => ({ name: rowName(r), medianMs: r.medianMs!, runs: r.runs }))), '.tracker');
+  console.log(`CI tracker JSON (customSmallerIsBetter): ${trackerPath}`);
+  if (options.baseline !== undefined) {
+    const slower = compareWithBaseline(rows, options.baseline, options.test ?? {});
+    if (slower > 0) process.exitCode = 1;
+  }
   return rows;
+}
+
+/**
+ * Compares every timed row with the row of the same network, engine and threads in a stored
+ * results file, prints the table and returns how many rows are slower beyond the noise.
+ */
+export function compareWithBaseline(rows: readonly EngineRow[], baselinePath: string, test: TimeComparisonOptions): number {
+  let stored: { rows?: EngineRow[] };
+  try {
+    stored = JSON.parse(readFileSync(baselinePath, 'utf8')) as { rows?: EngineRow[] };
+  } catch (e) {
+    throw new InputError(`cannot read the baseline '${baselinePath}': ${errorMessage(e)}`);
+  }
+  const byName = new Map((stored.rows ?? []).filter((r) => r.timesMs !== undefined && r.timesMs.length >= 2).map((r) => [rowName(r), r.timesMs!]));
+  if (byName.size === 0) throw new InputError(`the baseline '${baselinePath}' has no rows with per-run times (timesMs): write it with this version of 'npm run bench -- models'`);
+  const comparisons: TimeComparison[] = [];
+  const missing: string[] = [];
+  for (const r of rows) {
+    if (r.timesMs === undefined || r.timesMs.length < 2) continue;
+    const base = byName.get(rowName(r));
+    if (base === undefined) missing.push(rowName(r));
+    else comparisons.push(compareTimes(rowName(r), base, r.timesMs, test));
+  }
+  console.log(`\n## against ${baselinePath}: ${describeTimeTest(test)}\n`);
+  console.log(timeComparisonTable(comparisons));
+  if (missing.length > 0) console.log(`\nnot in the baseline: ${missing.join(', ')}`);
+  const slower = comparisons.filter((c) => c.verdict === 'slower');
+  console.log(slower.length > 0 ? `\nslower beyond the noise: ${slower.map((c) => c.name).join(', ')}` : '\nnothing slower beyond the noise');
+  return slower.length;
 }
 
 export interface ProfileOptions {

@@ -32,6 +32,8 @@ export interface EngineRow {
   outputCheck?: string;
   /** Timed runs the median is taken over. */
   runs: number;
+  /** Every timed run, in order: what `--baseline` compares. */
+  timesMs?: number[];
   error?: string;
 }
 
@@ -98,12 +100,17 @@ function repoRoot(): string {
   }
 }
 
-/** Writes bench/results/<date>-<suite>.json and returns its path. */
-export function writeResults(suite: string, report: object): string {
+/** Writes bench/results/<date>-<suite><suffix>.json (suffix e.g. '.tracker') and returns its path. */
+export function writeResults(suite: string, report: object, suffix = ''): string {
   const dir = join(repoRoot(), 'bench', 'results');
   mkdirSync(dir, { recursive: true });
   const stamp = new Date().toISOString().replace(/\.\d+Z$/, '').replace(/:/g, '-');
-  const path = join(dir, `${stamp}-${suite}.json`);
+  const path = join(dir, `${stamp}-${suite}${suffix}.json`);
   writeFileSync(path, `${JSON.stringify(report, null, 2)}\n`);
   return path;
+}
+
+/** The row's name in comparisons and tracker files: network, engine, threads. */
+export function rowName(row: Pick<EngineRow, 'network' | 'engine' | 'threads'>): string {
+  return `${row.network} / ${row.engine} x${row.threads}`;
 }

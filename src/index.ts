@@ -1,5 +1,6 @@
 // wasmpose's public API: everything here runs wherever WebAssembly SIMD runs (Node, browsers,
-// workers). File loading and image codecs, which need Node, are in ./node.ts.
+// workers, Deno, Bun), with no Node module in its imports. Loading model files by path and
+// writing PNG files, which need Node, are in ./node.ts ('wasmpose/node').
 export * from './nn/errors.js';
 export * from './nn/tensor.js';
 export type { Attr, Dim, Graph, Model, Node, OpsetImport, ValueInfo } from './nn/graph.js';
@@ -21,7 +22,15 @@ export * from './decode/index.js';
 export * from './decode/writers.js';
 export { evaluateKeypoints, formatCocoTable } from './eval/coco.js';
 export * from './pipeline/preprocess.js';
-export { PoseEstimator, type NetworkSpec, type StageTimings } from './pipeline/estimator.js';
+export * from './image/geometry.js';
+export {
+  PoseEstimator, isTopDown,
+  type DecoderKind, type EstimateConfig, type InferenceRunner, type NetworkSpec, type OutputRole, type RunnerOutput, type StageTimings,
+} from './pipeline/estimator.js';
 export { renderPoses, OPENPOSE18_SKELETON, COCO17_SKELETON } from './render/overlay.js';
-export type { RgbImage } from './image/image.js';
+export { rgbaToRgb, rgbToRgba, MAX_IMAGE_PIXELS, type RgbImage, type RgbaImage } from './image/image.js';
+export { toRgbImage, type BrowserImage, type CanvasImage, type ElementImage, type FrameImage, type ImageInput, type PixelImage, type VideoImage } from './image/input.js';
+export { decodeImage, sniffImageFormat, type ImageFormat } from './image/codec.js';
 export { MODELS, modelInfo } from './models/registry.js';
+export { limits, setLimits, DEFAULT_LIMITS, type Limits } from './nn/limits.js';
+export { validateGraph, validateModel } from './nn/validate.js';

@@ -1,3 +1,5 @@
-// Node-only helpers: loading model files from disk and decoding or encoding images.
-export { loadModel, loadModelFile, type LoadOptions, type LoadedModel } from './nn/formats/load-file.js';
-export { decodeImage, encodePng } from './image/codec.js';
+// Node-only helpers: loading model files from disk by path, and writing PNG files. Everything
+// else, decodeImage included, is in the main entry ('wasmpose'), which runs in every runtime.
+export { loadModel, loadModelFile, type LoadOptions, type LoadedModel, type ModelFormat } from './nn/formats/load-file.js';
+export { decodeImage } from './image/codec.js';
+export { encodePng } from './image/png-encode.js';

@@ -84,9 +84,34 @@ describe('wasmpose CLI', () => {
     const { code, out } = await cli('bench', modelPath, '--runs', '3', '--warmup', '1', '--json');
     expect(code).toBe(0);
     const result = JSON.parse(out) as Record<string, number>;
-    expect(Object.keys(result).sort()).toEqual(['median_ms', 'min_ms', 'peak_bytes', 'runs', 'threads']);
+    expect(Object.keys(result).sort()).toEqual(['median_ms', 'min_ms', 'model', 'peak_bytes', 'runs', 'threads', 'times_ms']);
     expect(result.runs).toBe(3);
     expect(result.threads).toBe(1);
+    expect(result.times_ms).toHaveLength(3);
+  });
+
+  it('bench --baseline: exit 1 when slower beyond the noise, 0 otherwise; --out and --tracker files', async () => {
+    const stored = join(dir, 'stored.json');
+    const tracker = join(dir, 'tracker.json');
+    expect((await cli('bench', modelPath, '--runs', '8', '--warmup', '1', '--out', stored, '--tracker', tracker)).code).toBe(0);
+    const result = JSON.parse(readFileSync(stored, 'utf8')) as { times_ms: number[]; median_ms: number };
+    expect(result.times_ms).toHaveLength(8);
+    expect(JSON.parse(readFileSync(tracker, 'utf8'))).toEqual([{ name: `${modelPath} x1`, unit: 'ms', value: result.median_ms, extra: 'median of 8 runs' }]);
+    // A baseline 1000x faster than any run can be: this run is slower, significantly and by far.
+    const fast = join(dir, 'fast.json');
+    writeFileSync(fast, JSON.stringify({ ...result, times_ms: result.times_ms.map((t) => t / 1000) }));
+    const slower = await cli('bench', modelPath, '--runs', '8', '--warmup', '1', '--baseline', fast, '--json');
+    expect(slower.code).toBe(1);
+    expect((JSON.parse(slower.out) as { comparison: { verdict: string } }).comparison.verdict).toBe('slower');
+    const slow = join(dir, 'slow.json');
+    writeFileSync(slow, JSON.stringify({ ...result, times_ms: result.times_ms.map((t) => t * 1000) }));
+    const faster = await cli('bench', modelPath, '--runs', '8', '--warmup', '1', '--baseline', slow);
+    expect(faster.code).toBe(0);
+    expect(faster.out).toMatch(/Mann-Whitney U[\s\S]*\| faster \|/);
+    writeFileSync(join(dir, 'old.json'), JSON.stringify({ median_ms: 1 }));
+    const old = await cli('bench', modelPath, '--baseline', join(dir, 'old.json'));
+    expect(old.code).toBe(1);
+    expect(old.err).toMatch(/no per-run times/);
   });
 
   it('convert: Caffe to ONNX that ONNX Runtime runs', async () => {

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DecodeAhead } from '../src/cli/decode-ahead.js';
-import { decodeImage, encodePng } from '../src/image/codec.js';
+import { decodeImage } from '../src/image/codec.js';
+import { encodePng } from '../src/image/png-encode.js';
 import { ImageError } from '../src/nn/errors.js';
 
 const repoRoot = resolve(import.meta.dirname, '..');

@@ -7,7 +7,8 @@ import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
 import { ImageError } from '../src/nn/errors.js';
 import { applyExifOrientation, createImage, rgbaToRgb, rgbToRgba, type RgbImage } from '../src/image/image.js';
-import { decodeImage, encodePng, readJpegHeader, sniffImageFormat } from '../src/image/codec.js';
+import { decodeImage, readJpegHeader, sniffImageFormat } from '../src/image/codec.js';
+import { encodePng } from '../src/image/png-encode.js';
 import { resizeBilinear, warpAffine } from '../src/image/resize.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

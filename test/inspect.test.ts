@@ -104,3 +104,59 @@ describe('inspect an OpenVINO .xml with and without its .bin, and ONNX', () => {
     await expect(inspectCommand([join(dir, 'model.txt')])).rejects.toThrow(/unknown model format/);
   });
 });
+
+describe('inspect counts quantized weights (an FP16-INT8-style IR)', () => {
+  // x [1,2,4,4] -> FakeQuantize (per-tensor) -> Convolution A, weights f32 [3,2,1,1] through a
+  // per-channel FakeQuantize -> Convolution B, weights i8 [4,3,3,3] -> Convert -> Multiply by a
+  // per-channel scale [4,1,1,1] (how OpenVINO stores compressed INT8 weights). Parameters: 6 + 108,
+  // as the float network; the FakeQuantize ranges and scales configure, they are not weights.
+  const dir = mkdtempSync(join(tmpdir(), 'wasmpose-inspect-int8-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const f32 = (values: number[]) => new Uint8Array(new Float32Array(values).buffer);
+  const blobs = [
+    f32([0.1, -0.2, 0.3, -0.4, 0.5, -0.6]), f32([-1]), f32([1]), f32([-0.6, -0.6, -0.6]), f32([0.6, 0.6, 0.6]),
+    new Uint8Array(Int8Array.from({ length: 108 }, (_, i) => (i * 37) % 255 - 127).buffer), f32([0.01, 0.02, 0.03, 0.04]),
+  ];
+  const offsets = blobs.map((_, i) => blobs.slice(0, i).reduce((n, b) => n + b.length, 0));
+  const bin = new Uint8Array(blobs.reduce((n, b) => n + b.length, 0));
+  blobs.forEach((b, i) => bin.set(b, offsets[i]!));
+  const dims = (shape: number[]) => shape.map((d) => `<dim>${d}</dim>`).join('');
+  const port = (id: number, shape: number[], precision = 'FP32') => `<port id="${id}" precision="${precision}">${dims(shape)}</port>`;
+  const constant = (id: number, blob: number, shape: number[], type = 'f32') =>
+    `<layer id="${id}" name="c${id}" type="Const" version="opset1"><data element_type="${type}" shape="${shape.join(',')}" offset="${offsets[blob]}" size="${blobs[blob]!.length}"/><output>${port(0, shape, type === 'i8' ? 'I8' : 'FP32')}</output></layer>`;
+  const fq = (id: number, levels: number, shape: number[], range: number[]) =>
+    `<layer id="${id}" name="fq${id}" type="FakeQuantize" version="opset1"><data levels="${levels}" auto_broadcast="numpy"/><input>${port(0, shape)}${[1, 2, 3, 4].map((p) => port(p, range)).join('')}</input><output>${port(5, shape)}</output></layer>`;
+  const conv = (id: number, x: number[], w: number[], y: number[], pad: number) =>
+    `<layer id="${id}" name="conv${id}" type="Convolution" version="opset1"><data strides="1,1" dilations="1,1" pads_begin="${pad},${pad}" pads_end="${pad},${pad}" auto_pad="explicit"/><input>${port(0, x)}${port(1, w)}</input><output>${port(2, y)}</output></layer>`;
+  const edge = (from: number, fromPort: number, to: number, toPort: number) => `<edge from-layer="${from}" from-port="${fromPort}" to-layer="${to}" to-port="${toPort}"/>`;
+  const xml = `<?xml version="1.0"?>
+<net name="int8" version="11"><layers>
+<layer id="0" name="x" type="Parameter" version="opset1"><data shape="1,2,4,4" element_type="f32"/><output>${port(0, [1, 2, 4, 4])}</output></layer>
+${constant(1, 1, [])}${constant(2, 2, [])}${fq(3, 256, [1, 2, 4, 4], [])}
+${constant(4, 0, [3, 2, 1, 1])}${constant(5, 3, [3, 1, 1, 1])}${constant(6, 4, [3, 1, 1, 1])}${fq(7, 255, [3, 2, 1, 1], [3, 1, 1, 1])}
+${conv(8, [1, 2, 4, 4], [3, 2, 1, 1], [1, 3, 4, 4], 0)}
+${constant(9, 5, [4, 3, 3, 3], 'i8')}
+<layer id="10" name="decompress" type="Convert" version="opset1"><data destination_type="f32"/><input>${port(0, [4, 3, 3, 3], 'I8')}</input><output>${port(1, [4, 3, 3, 3])}</output></layer>
+${constant(11, 6, [4, 1, 1, 1])}
+<layer id="12" name="dequantize" type="Multiply" version="opset1"><data auto_broadcast="numpy"/><input>${port(0, [4, 3, 3, 3])}${port(1, [4, 1, 1, 1])}</input><output>${port(2, [4, 3, 3, 3])}</output></layer>
+${conv(13, [1, 3, 4, 4], [4, 3, 3, 3], [1, 4, 4, 4], 1)}
+<layer id="14" name="y" type="Result" version="opset1"><input>${port(0, [1, 4, 4, 4])}</input></layer>
+</layers><edges>
+${edge(0, 0, 3, 0)}${edge(1, 0, 3, 1)}${edge(2, 0, 3, 2)}${edge(1, 0, 3, 3)}${edge(2, 0, 3, 4)}
+${edge(4, 0, 7, 0)}${edge(5, 0, 7, 1)}${edge(6, 0, 7, 2)}${edge(5, 0, 7, 3)}${edge(6, 0, 7, 4)}
+${edge(3, 5, 8, 0)}${edge(7, 5, 8, 1)}
+${edge(9, 0, 10, 0)}${edge(10, 1, 12, 0)}${edge(11, 0, 12, 1)}
+${edge(8, 2, 13, 0)}${edge(12, 2, 13, 1)}${edge(13, 2, 14, 0)}
+</edges></net>`;
+  writeFileSync(join(dir, 'int8.xml'), xml);
+  writeFileSync(join(dir, 'int8.bin'), bin);
+  writeFileSync(join(dir, 'alone.xml'), xml);
+
+  it('counts int8 and FakeQuantize\'d weights as the float network has them, with or without the .bin', async () => {
+    for (const file of ['int8.xml', 'alone.xml']) {
+      const r = await inspectJson(join(dir, file));
+      expect(r.params, file).toBe(6 + 108);
+      expect(r.macs, file).toBe(3 * 2 * 16 + 4 * 3 * 9 * 16);
+    }
+  });
+});

@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { InputError } from '../src/nn/errors.js';
 import { COCO_KEYPOINTS, OPENPOSE_KEYPOINTS, type Keypoint, type Pose } from '../src/decode/pose.js';
 import { createImage, type RgbImage } from '../src/image/image.js';
-import { decodeImage, encodePng } from '../src/image/codec.js';
+import { decodeImage } from '../src/image/codec.js';
+import { encodePng } from '../src/image/png-encode.js';
 import { drawLine, drawRect, fillCircle, fillRect } from '../src/render/draw.js';
 import { COCO17_SKELETON, OPENPOSE18_SKELETON, OPENPOSE_COLORS, renderPoses } from '../src/render/overlay.js';
 

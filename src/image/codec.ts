@@ -1,5 +1,6 @@
-// Image files in and out: JPEG and PNG decoding (jpeg-js, pngjs) to RgbImage, PNG encoding.
-// Baseline JPEGs are decoded by ./jpeg-baseline.ts, pixel for pixel as jpeg-js would, only faster.
+// Image files in: JPEG and PNG decoding to RgbImage, the same code in every runtime (no Node API).
+// Baseline JPEGs are decoded by ./jpeg-baseline.ts, pixel for pixel as jpeg-js would, only faster;
+// other JPEGs by jpeg-js's own decoder (built into the package as an ES module); PNGs by ./png.ts.
 //
 // Every size is read from the file header and checked BEFORE the decoder runs, so a forged header
 // claiming a gigapixel image is rejected without allocating anything. Decoder failures (truncated or
@@ -13,20 +14,13 @@
 //   Pixels made transparent by a tRNS colour key come out black (pngjs zeroes them).
 // - 16-bit PNG samples are rounded to the nearest 8-bit value (v * 255 / 65535); grey, grey+alpha and
 //   palette images are expanded to RGB; sub-8-bit depths are scaled up to 0..255.
-//
-// pngjs's synchronous API works on Node Buffers; that is the only Node dependency and it stays here.
-import jpeg from 'jpeg-js';
-import { PNG } from 'pngjs';
 import { ImageError } from '../nn/errors.js';
-import {
-  applyExifOrientation, checkImageSize, MAX_IMAGE_PIXELS, rgbaToRgb,
-  type RgbaImage, type RgbImage,
-} from './image.js';
+import decodeJpegJs from './generated/jpeg-js-decoder.js';
+import { applyExifOrientation, checkImageSize, MAX_IMAGE_PIXELS, type RgbImage } from './image.js';
 import { decodeBaselineJpeg } from './jpeg-baseline.js';
+import { decodePng, PNG_SIGNATURE } from './png.js';
 
 export type ImageFormat = 'jpeg' | 'png';
-
-const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
 /** The file format by its magic bytes, or undefined for anything else. */
 export function sniffImageFormat(bytes: Uint8Array): ImageFormat | undefined {
@@ -35,9 +29,13 @@ export function sniffImageFormat(bytes: Uint8Array): ImageFormat | undefined {
   return undefined;
 }
 
-/** Decodes a JPEG or PNG file to RGB. Throws ImageError for anything else or anything broken. */
-export function decodeImage(bytes: Uint8Array): RgbImage {
-  if (!(bytes instanceof Uint8Array)) throw new ImageError('image data must be a Uint8Array');
+/**
+ * Decodes a JPEG or PNG file (bytes, or an ArrayBuffer as `fetch` gives it) to RGB. Throws
+ * ImageError for anything else or anything broken.
+ */
+export function decodeImage(file: Uint8Array | ArrayBuffer): RgbImage {
+  const bytes = file instanceof ArrayBuffer ? new Uint8Array(file) : file;
+  if (!(bytes instanceof Uint8Array)) throw new ImageError('image data must be a Uint8Array or an ArrayBuffer');
   if (bytes.length === 0) throw new ImageError('image data is empty');
   const format = sniffImageFormat(bytes);
   if (format === 'jpeg') return decodeJpeg(bytes);
@@ -133,7 +131,7 @@ function decodeJpeg(bytes: Uint8Array): RgbImage {
   if (fast !== undefined) return orientedJpeg(fast, header);
   let decoded: { width: number; height: number; data: Uint8Array };
   try {
-    decoded = jpeg.decode(complete, {
+    decoded = decodeJpegJs(complete, {
       useTArray: true,
       formatAsRGBA: false,
       // Strict: a truncated scan is an error instead of a silently half-grey picture.
@@ -155,53 +153,6 @@ function orientedJpeg(image: RgbImage, header: JpegHeader): RgbImage {
     throw new ImageError('corrupt JPEG: decoded size does not match the frame header');
   }
   return applyExifOrientation(image, header.orientation);
-}
-
-// ---------------------------------------------------------------------------------------------
-// PNG
-
-/** Size from the IHDR chunk, which the PNG format requires to come first. */
-export function readPngHeader(bytes: Uint8Array): { width: number; height: number } {
-  if (bytes.length < 24) throw new ImageError('truncated PNG: too short for its header');
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const chunkType = String.fromCharCode(bytes[12]!, bytes[13]!, bytes[14]!, bytes[15]!);
-  if (chunkType !== 'IHDR') throw new ImageError(`corrupt PNG: first chunk is "${chunkType}", not IHDR`);
-  return { width: view.getUint32(16), height: view.getUint32(20) };
-}
-
-function decodePng(bytes: Uint8Array): RgbImage {
-  const header = readPngHeader(bytes);
-  checkImageSize(header.width, header.height, 'PNG image');
-  let decoded: PNG;
-  try {
-    decoded = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-  } catch (err) {
-    throw new ImageError(`cannot decode PNG: ${describe(err)}`);
-  }
-  const rgba: RgbaImage = { width: decoded.width, height: decoded.height, data: new Uint8Array(decoded.data.buffer, decoded.data.byteOffset, decoded.data.byteLength) };
-  return rgbaToRgb(rgba);
-}
-
-/**
- * Encodes an RGB or RGBA image (told apart by the buffer length) as an 8-bit PNG: colour type 2
- * for RGB, 6 for RGBA.
- */
-export function encodePng(image: RgbImage | RgbaImage): Uint8Array {
-  checkImageSize(image.width, image.height);
-  const pixels = image.width * image.height;
-  let channels: 3 | 4;
-  if (image.data.length === pixels * 3) channels = 3;
-  else if (image.data.length === pixels * 4) channels = 4;
-  else {
-    throw new ImageError(
-      `cannot encode PNG: ${image.width}x${image.height} needs ${pixels * 3} (RGB) or ${pixels * 4} (RGBA) bytes, got ${image.data.length}`,
-    );
-  }
-  const colorType = channels === 3 ? 2 : 6;
-  const png = new PNG({ width: image.width, height: image.height, colorType, inputColorType: colorType, inputHasAlpha: channels === 4 });
-  png.data = Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength);
-  const out = PNG.sync.write(png, { colorType, inputColorType: colorType, inputHasAlpha: channels === 4 });
-  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }
 
 function describe(err: unknown): string {

@@ -12,7 +12,13 @@
 //   counted. This gives human-pose-estimation-0001 4,098,674 parameters (card: 4.099 M); counting
 //   the four batch-norm vectors instead would give 4,125,874.
 //   Inputs that configure an op rather than weigh it (Resize scales and sizes, Pad values, Clip
-//   bounds) are not parameters.
+//   bounds, quantization scales and zero points, single values such as FakeQuantize's per-tensor
+//   ranges and levels) are not parameters.
+//   Weights are counted as the engine reads them, after constant folding: weights stored as
+//   int8 or uint8 (an OpenVINO FP16-INT8 IR's Const i8 -> Convert -> Multiply, or weights through
+//   FakeQuantize, or an ONNX DequantizeLinear on int8 weights) count once, as the folded weight
+//   the convolution reads, like their float originals; int8/uint8 weights that quantized ops
+//   (QLinearConv, ConvInteger, ...) read directly count as they are.
 //
 // - MACs (multiply-adds) are counted for Conv (output elements x Cin/group x kh x kw),
 //   ConvTranspose (input elements x Cout/group x kh x kw), Gemm and MatMul (output elements x
@@ -29,7 +35,7 @@
 import { attrInt, type Model, type Node } from './graph.js';
 import { prepareGraph } from './passes/prepare-graph.js';
 import { producers, type TypedGraph } from './passes/typed-graph.js';
-import { isFloatType, sizeOf } from './tensor.js';
+import { isFloatType, sizeOf, type DType } from './tensor.js';
 
 export interface NodeCost {
   name: string;
@@ -57,7 +63,18 @@ const CONFIGURATION_INPUTS: Readonly<Record<string, readonly number[]>> = {
   Upsample: [1],
   Pad: [1, 2, 3],
   Clip: [1, 2],
+  QuantizeLinear: [1, 2],
+  DequantizeLinear: [1, 2],
+  QLinearConv: [1, 2, 4, 5, 6, 7],
+  QLinearMatMul: [1, 2, 4, 5, 6, 7],
+  ConvInteger: [2, 3],
+  MatMulInteger: [2, 3],
 };
+
+/** Element types a weight is stored in: float, or the 8-bit integers of quantized weights. */
+function isWeightType(dtype: DType): boolean {
+  return isFloatType(dtype) || dtype === 'int8' || dtype === 'uint8';
+}
 
 /**
  * Counts parameters and multiply-adds of a model. `inputShapes` gives concrete shapes for inputs
@@ -65,7 +82,6 @@ const CONFIGURATION_INPUTS: Readonly<Record<string, readonly number[]>> = {
  */
 export function analyzeModel(model: Model, inputShapes?: Record<string, readonly number[]>): ModelAnalysis {
   const graph = prepareGraph(model, inputShapes);
-  const initializers = model.graph.initializers;
   const byOutput = producers(graph);
   const counted = new Set<string>();
 
@@ -76,8 +92,8 @@ export function analyzeModel(model: Model, inputShapes?: Record<string, readonly
     } else {
       const skipped = CONFIGURATION_INPUTS[node.op] ?? [];
       node.inputs.forEach((name, i) => {
-        const t = initializers.get(name);
-        if (t === undefined || skipped.includes(i) || !isFloatType(t.dtype) || counted.has(name)) return;
+        const t = graph.constants.get(name);
+        if (t === undefined || skipped.includes(i) || !isWeightType(t.dtype) || sizeOf(t.shape) === 1 || counted.has(name)) return;
         counted.add(name);
         params += sizeOf(t.shape);
       });

@@ -9,7 +9,6 @@
 // - top-down (HRNet-style heatmaps, MoveNet Lightning/Thunder, EfficientPose) see one person per
 //   run: they run once per person box, boxes given by the caller or found by a bottom-up
 //   `detector` estimator; without either, the whole photo is one person.
-import { heatmapToImageTransform } from '../decode/affine.js';
 import { decodeEfficientPose } from '../decode/efficientpose.js';
 import { decodeHeatmaps } from '../decode/heatmap.js';
 import { decodeMoveNetMulti, decodeMoveNetSingle } from '../decode/movenet.js';
@@ -17,13 +16,14 @@ import { decodeOpenPose } from '../decode/openpose.js';
 import { decodePose3d } from '../decode/pose3d.js';
 import { boxOfKeypoints, type BoundingBox, type Pose } from '../decode/pose.js';
 import { decodePoseNet } from '../decode/posenet.js';
+import { boxRegion, heatmapToImageTransform, letterboxRegion, type SquareRegion } from '../image/geometry.js';
 import type { RgbImage } from '../image/image.js';
+import { toRgbImage, type ImageInput } from '../image/input.js';
 import { InputError } from '../nn/errors.js';
 import type { Model } from '../nn/graph.js';
 import { Session, type SessionOptions } from '../nn/session.js';
 import { toFloat32 } from '../nn/tensor.js';
-import { cropForPerson, letterboxForStride, type InputSpec } from './preprocess.js';
-import { boxRegion, letterboxRegion, squareInput, type SquareRegion } from './tfjs-models.js';
+import { cropForPerson, letterboxForStride, squareInput, type InputSpec } from './preprocess.js';
 
 export type DecoderKind = 'openpose' | 'heatmap' | 'pose3d' | 'movenet-single' | 'movenet-multi' | 'posenet' | 'efficientpose';
 
@@ -139,8 +139,9 @@ export class PoseEstimator {
     return new PoseEstimator(spec, runner, detector);
   }
 
-  /** People in `image`, keypoints in its pixel coordinates. */
-  async estimate(image: RgbImage, config: EstimateConfig = {}): Promise<Pose[]> {
+  /** People in `input`, keypoints in its pixel coordinates. */
+  async estimate(input: ImageInput, config: EstimateConfig = {}): Promise<Pose[]> {
+    const image = toRgbImage(input);
     const timings: StageTimings = { preprocess: 0, infer: 0, postprocess: 0 };
     let poses: Pose[];
     if (isTopDown(this.spec)) {
@@ -227,7 +228,7 @@ export class PoseEstimator {
     let start = performance.now();
     const prepared = squareInput(image, letterboxRegion(image), this.spec);
     timings.preprocess += performance.now() - start;
-    const outputs = this.run(prepared.data, timings);
+    const outputs = this.run(prepared.tensor.data as Float32Array | Int32Array, timings);
     start = performance.now();
     let poses: Pose[];
     if (this.spec.decoder === 'movenet-multi') {
@@ -240,7 +241,7 @@ export class PoseEstimator {
         this.floatOutput(outputs, 'displacementsFwd'),
         this.floatOutput(outputs, 'displacementsBwd'),
         { height: shape[1]!, width: shape[2]! },
-        { layout: 'NHWC', outputStride: this.spec.stride ?? 16, ...POSENET_DECODING, mapToImage: prepared.pixelToImage },
+        { layout: 'NHWC', outputStride: this.spec.stride ?? 16, ...POSENET_DECODING, mapToImage: prepared.transform.toImage },
       );
     } else {
       throw new InputError(`${this.spec.name}: decoder '${this.spec.decoder}' is not a bottom-up NHWC decoder`);
@@ -276,7 +277,7 @@ export class PoseEstimator {
     const region: SquareRegion = box === undefined ? letterboxRegion(image) : boxRegion(box);
     const prepared = squareInput(image, region, this.spec);
     timings.preprocess += performance.now() - start;
-    const outputs = this.run(prepared.data, timings);
+    const outputs = this.run(prepared.tensor.data as Float32Array | Int32Array, timings);
     start = performance.now();
     let poses: Pose[];
     if (this.spec.decoder === 'movenet-single') {
@@ -288,7 +289,7 @@ export class PoseEstimator {
       // `size` pixels has its centre at input pixel (i + 0.5) * size / W - 0.5.
       const size = this.spec.input.width;
       const toImage = (x: number, y: number): [number, number] =>
-        prepared.pixelToImage((x * grid.width + 0.5) * (size / grid.width) - 0.5, (y * grid.height + 0.5) * (size / grid.height) - 0.5);
+        prepared.transform.toImage((x * grid.width + 0.5) * (size / grid.width) - 0.5, (y * grid.height + 0.5) * (size / grid.height) - 0.5);
       poses = [decodeEfficientPose(this.floatOutput(outputs, 'heatmaps'), grid, { layout: 'NHWC', toImage })];
     } else {
       throw new InputError(`${this.spec.name}: decoder '${this.spec.decoder}' is not a top-down NHWC decoder`);

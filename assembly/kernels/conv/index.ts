@@ -4,5 +4,6 @@ export { convDense } from './conv-dense';
 export { convPointwise } from './conv-pointwise';
 export { convDepthwise } from './conv-depthwise';
 export { convWinograd } from './conv-winograd';
+export { convTranspose2d } from './conv-transpose';
 export { packWinogradWeights } from './winograd-weights';
 export { matmul, addScaled } from './matmul';

@@ -1,7 +1,6 @@
 // Kernels of the spatial family; one file per kernel.
 export { averagePool2d } from './average-pool';
 export { batchNorm } from './batch-norm';
-export { convTranspose2d } from './conv-transpose';
 export { globalAveragePool, globalMaxPool } from './global-pool';
 export { instanceNorm } from './instance-norm';
 export { lrn } from './lrn';

@@ -4,7 +4,8 @@ import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'n
 import { basename, dirname, extname, join } from 'node:path';
 import { COCO_KEYPOINTS, OPENPOSE_KEYPOINTS, reorderKeypoints, type Pose } from '../../decode/pose.js';
 import { toCocoResults, toOpenPoseJson, type CocoResult } from '../../decode/writers.js';
-import { decodeImage, encodePng } from '../../image/codec.js';
+import { decodeImage } from '../../image/codec.js';
+import { encodePng } from '../../image/png-encode.js';
 import type { RgbImage } from '../../image/image.js';
 import { InputError } from '../../nn/errors.js';
 import { createEstimator, DEFAULT_BOXES_FROM, DEFAULT_MODEL, estimatorNames, estimatorSpec, tfjsModelAvailable } from '../../pipeline/create.js';

@@ -5,6 +5,8 @@
 //   plan        (optional) how the op runs on the WASM kernels: a list of calls into the module
 //               with symbolic pointer arguments the executor resolves after memory planning.
 import type { Node } from '../graph.js';
+import type { KernelParameters, RangedKernel } from '../runtime/generated/kernel-signatures.js';
+import type { KernelName } from '../runtime/kernels.js';
 import type { DType, Tensor } from '../tensor.js';
 
 export interface ValueType {
@@ -35,18 +37,40 @@ export interface ReferenceContext {
  */
 export type Arg = number | { input: number } | { output: number } | { packed: number } | 'scratch';
 
-export interface WasmCall {
+/** A kernel's parameters as a plan passes them: an Arg in each place, in order. */
+type ArgsOf<P extends number[]> = { [I in keyof P]: Arg };
+
+/** A ranged kernel's parameters without the trailing (begin, end), which the executor appends. */
+type WithoutRange<P extends number[]> = P extends [...infer Rest extends number[], number, number] ? Rest : never;
+
+interface KernelCall<K extends KernelName, A> {
   /** Export name in assembly/index.ts. */
-  fn: string;
-  args: Arg[];
+  fn: K;
+  /** The kernel's arguments in its parameter order: the count is checked against assembly/. */
+  args: A;
   /**
-   * When set, the kernel takes (begin, end) after `args`: a range over its outermost independent
-   * loop of this extent, which the executor may split across threads.
+   * Set exactly for the kernels that take (begin, end) after `args`: a range over their outermost
+   * independent loop of this extent, which the executor may split across threads.
    */
   parallel?: number;
   /** Multiply-adds of this call, for profiles and benchmarks (0 for data movement). */
   macs?: number;
 }
+
+/** One call into the WASM module: a kernel's name and its arguments, checked against its signature. */
+export type WasmCall = {
+  [K in KernelName]: K extends RangedKernel
+    ? KernelCall<K, ArgsOf<WithoutRange<KernelParameters[K]>>> & { parallel: number }
+    : KernelCall<K, ArgsOf<KernelParameters[K]>> & { parallel?: undefined };
+}[KernelName];
+
+/** A packing kernel's parameters after (source, target) and before (begin, end). */
+type PackingArgs<P extends number[]> = P extends [number, number, ...infer Rest extends number[], number, number] ? Rest : never;
+
+/** A ranged kernel that packs `source` into a constant: fn(source, target, ...args, begin, end). */
+export type PackingCall = {
+  [K in RangedKernel]: { fn: K; source: Float32Array; args: PackingArgs<KernelParameters[K]>; extent: number };
+}[RangedKernel];
 
 /**
  * A packed constant the session writes straight into its memory, so that the packed copy of the
@@ -62,7 +86,7 @@ export interface DeferredPacking {
    * `extent`, a slice at a time (the plain `write` stays the reference the kernel is tested
    * against).
    */
-  readonly kernel?: { fn: string; source: Float32Array; args: number[]; extent: number };
+  readonly kernel?: PackingCall;
 }
 
 export interface KernelPlan {

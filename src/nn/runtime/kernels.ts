@@ -2,9 +2,13 @@
 // SIMD or relaxed SIMD (fused multiply-add), each with a private or a shared memory. Modules are
 // compiled once per process; each session instantiates its own copy over its own memory.
 import { WasmposeError } from '../errors.js';
+import type { KernelParameters } from './generated/kernel-signatures.js';
 import { relaxedBase64, relaxedSharedBase64, simdBase64, simdSharedBase64 } from './generated/kernels-wasm.js';
 
 export type KernelBuild = 'simd' | 'relaxed';
+
+/** A kernel export of assembly/index.ts (the generated signatures list each with its parameters). */
+export type KernelName = keyof KernelParameters;
 
 export type KernelFunction = (...args: number[]) => void;
 
@@ -13,7 +17,7 @@ export interface KernelInstance {
   readonly memory: WebAssembly.Memory;
   /** First byte past the module's own static data: the engine's buffers start here. */
   readonly heapBase: number;
-  fn(name: string): KernelFunction;
+  fn(name: KernelName): KernelFunction;
 }
 
 const WASM_PAGE = 65536;
@@ -48,11 +52,17 @@ export function relaxedSimdSupported(): boolean {
   }
 }
 
-/** Shared memory needs SharedArrayBuffer (in browsers: a cross-origin isolated page). */
+/**
+ * Whether worker threads can share a WebAssembly memory here: SharedArrayBuffer exists, a shared
+ * memory can be made, and its buffer can be posted (cloned). Browsers allow that only on a cross-origin
+ * isolated page (COOP: same-origin, COEP: require-corp), yet Chromium lets any page construct a
+ * shared memory, so constructing one alone proves nothing.
+ */
 export function sharedMemorySupported(): boolean {
+  if ((globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === false || typeof SharedArrayBuffer !== 'function') return false;
   try {
-    new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
-    return true;
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+    return structuredClone(memory.buffer) instanceof SharedArrayBuffer;
   } catch {
     return false;
   }
@@ -98,7 +108,7 @@ export async function instantiateKernels(
     build,
     memory,
     heapBase,
-    fn(name: string): KernelFunction {
+    fn(name: KernelName): KernelFunction {
       const f = exports[name];
       if (typeof f !== 'function') throw new WasmposeError(`kernel '${name}' is missing from the ${build} build`);
       return f as KernelFunction;

@@ -134,7 +134,7 @@ export const conv: OpDef = {
       bias === undefined ? new Float32Array(0) : packRowValues(toFloat32(bias), g.groups, coutPerGroup),
       params,
     ];
-    const operands: Arg[] = [{ input: 0 }, { packed: 0 }, bias === undefined ? 0 : { packed: 1 }, { packed: 2 }, { output: 0 }, 'scratch'];
+    const operands: [Arg, Arg, Arg, Arg, Arg, Arg] = [{ input: 0 }, { packed: 0 }, bias === undefined ? 0 : { packed: 1 }, { packed: 2 }, { output: 0 }, 'scratch'];
     const tileBytes = MR * NR * 4;
     const pixels = g.oh * g.ow;
     if (winograd) {

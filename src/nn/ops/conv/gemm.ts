@@ -4,7 +4,7 @@
 import { ShapeError } from '../../errors.js';
 import { attrFloat, attrInt } from '../../graph.js';
 import { float32, shapeString, toFloat32 } from '../../tensor.js';
-import type { Arg, OpDef } from '../types.js';
+import type { Arg, OpDef, WasmCall } from '../types.js';
 import { MR, NR } from './pack.js';
 
 interface GemmShape {
@@ -82,9 +82,9 @@ export const gemm: OpDef = {
       [bRow, bCol] = [s.n, 1];
     }
     const [aRow, aCol] = s.transA ? [1, s.m] : [s.k, 1];
-    const calls = [{
+    const calls: WasmCall[] = [{
       fn: 'matmul',
-      args: [{ input: 0 }, b, { output: 0 }, { packed: 0 }, 'scratch', s.m, s.n, s.k, aRow, aCol, bRow, bCol, alpha] as Arg[],
+      args: [{ input: 0 }, b, { output: 0 }, { packed: 0 }, 'scratch', s.m, s.n, s.k, aRow, aCol, bRow, bCol, alpha],
       parallel: Math.ceil(s.m / MR),
       macs: s.m * s.n * s.k,
     }];

@@ -1,11 +1,11 @@
 // The elementwise family: broadcast arithmetic, activations and unary math, Softmax, reductions,
-// Cast and the small comparison/selection ops of shape chains.
+// Cast, the comparisons and logic ops, and the small selection ops of shape chains.
 import type { OpDef } from '../types.js';
 import { elu, hardSigmoid, hardSwish, leakyRelu, relu, selu, sigmoid, softplus, tanh } from './activations.js';
 import { add, div, mul, pow, sub } from './arithmetic.js';
 import { cast } from './cast.js';
 import { clip } from './clip.js';
-import { equal, greater, less } from './compare.js';
+import { and, equal, greater, greaterOrEqual, less, lessOrEqual, or, xor } from './compare.js';
 import { not } from './not.js';
 import { prelu } from './prelu.js';
 import { reduceMax, reduceMean, reduceSum } from './reduce.js';
@@ -20,5 +20,5 @@ export const elementwiseOps: OpDef[] = [
   exp, sqrt, neg, abs, erfOp, floor, ceil, round, reciprocal,
   softmax, logSoftmax,
   reduceSum, reduceMean, reduceMax,
-  cast, equal, less, greater, where, not,
+  cast, equal, less, greater, lessOrEqual, greaterOrEqual, and, or, xor, where, not,
 ];

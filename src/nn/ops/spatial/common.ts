@@ -130,8 +130,8 @@ export function poolWindow(node: Node, height: number, width: number): Window2D 
   }) as Window2D;
 }
 
-/** The window's geometry as kernel arguments: H, W, OH, OW, kh, kw, sh, sw, pad top, pad left, dh, dw. */
-export function windowArgs([h, w]: Window2D): number[] {
+/** The window's geometry as the pooling kernels' trailing arguments: input and output height and width, kernel, stride, pad top/left, dilation. */
+export function windowArgs([h, w]: Window2D): [H: number, W: number, OH: number, OW: number, kh: number, kw: number, sh: number, sw: number, pt: number, pl: number, dh: number, dw: number] {
   return [h.input, w.input, h.output, w.output, h.kernel, w.kernel, h.stride, w.stride, h.padBegin, w.padBegin, h.dilation, w.dilation];
 }
 

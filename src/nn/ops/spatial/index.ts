@@ -1,7 +1,6 @@
 import type { OpDef } from '../types.js';
 import { averagePool } from './average-pool.js';
 import { batchNormalization } from './batch-normalization.js';
-import { convTranspose } from './conv-transpose.js';
 import { globalAveragePool } from './global-average-pool.js';
 import { globalMaxPool } from './global-max-pool.js';
 import { instanceNormalization } from './instance-normalization.js';
@@ -12,5 +11,5 @@ import { resize } from './resize.js';
 import { upsample } from './upsample.js';
 
 export const spatialOps: OpDef[] = [
-  maxPool, averagePool, globalAveragePool, globalMaxPool, lrn, batchNormalization, instanceNormalization, pad, resize, upsample, convTranspose,
+  maxPool, averagePool, globalAveragePool, globalMaxPool, lrn, batchNormalization, instanceNormalization, pad, resize, upsample,
 ];

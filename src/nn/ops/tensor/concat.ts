@@ -4,7 +4,7 @@
 import { ShapeError } from '../../errors.js';
 import { attrInt, type Node } from '../../graph.js';
 import { allocData, shapeString, sizeOf, type TensorData } from '../../tensor.js';
-import type { OpDef, ValueType, WasmCall } from '../types.js';
+import type { Arg, OpDef, ValueType, WasmCall } from '../types.js';
 import { normalizeAxis } from './common.js';
 
 function concatAxis(node: Node, opset: number, rank: number): number {
@@ -72,7 +72,7 @@ export function blockCopies(pieces: readonly ValueType[], whole: readonly number
   pieces.forEach((piece, k) => {
     const block = piece.shape[axis]! * inner;
     if (block > 0 && outer > 0) {
-      const args =
+      const args: [Arg, Arg, Arg, Arg, Arg, Arg] =
         direction === 'concat'
           ? [{ output: 0 }, offset, wholeRow, { input: k }, 0, block]
           : [{ output: k }, 0, block, { input: 0 }, offset, wholeRow];

@@ -14,9 +14,9 @@
 import { ShapeError, UnsupportedOpError } from '../../errors.js';
 import { attrInt, attrInts, attrString, type Node } from '../../graph.js';
 import { float32, shapeString, toFloat32, type Tensor } from '../../tensor.js';
+import { nchw, where } from '../spatial/common.js';
 import type { OpDef, ValueType } from '../types.js';
-import { nchw, where } from './common.js';
-import { MR, NR } from '../conv/pack.js';
+import { MR, NR } from './pack.js';
 
 export interface ConvTransposeGeometry {
   n: number;

@@ -7,8 +7,8 @@
 //      (iy * sh - pt + ky * dh, ix * sw - pl + kx * dw). Stride 1 adds whole rows as vectors.
 // Scratch: cols, ceil(kh * kw / 4) * 4 planes of H x W floats, then the last pixels' columns
 // zero-padded to NR (K * NR floats, K the group's input channels) and the tile's MR * NR floats.
-import { packColumns } from '../conv/block';
-import { MR, NR, tile } from '../conv/micro-kernel';
+import { packColumns } from './block';
+import { MR, NR, tile } from './micro-kernel';
 
 export function convTranspose2d(
   x: usize, w: usize, bias: usize, y: usize, scratch: usize,
