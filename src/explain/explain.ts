@@ -9,7 +9,6 @@
 // Platform-neutral: it takes a decoded photo and a loaded model and returns the report and its
 // pictures; the CLI (src/cli/commands/explain.ts) loads files and writes them out.
 import { decodeEfficientPose, EFFICIENTPOSE_KEYPOINTS } from '../decode/efficientpose.js';
-import { applyAffine, heatmapToImageTransform, invertAffine } from '../decode/affine.js';
 import { decodeHeatmaps, type HeatmapKeypointTrace } from '../decode/heatmap.js';
 import { decodeMoveNetMulti, decodeMoveNetSingle, type MoveNetPersonTrace } from '../decode/movenet.js';
 import { decodeOpenPose, OPENPOSE_LIMBS, upsampledCellToInput, type OpenPoseTrace, type ScoredConnection } from '../decode/openpose.js';
@@ -17,15 +16,15 @@ import { decodePose3d, PANOPTIC_KEYPOINTS } from '../decode/pose3d.js';
 import { boxOfKeypoints, OPENPOSE_KEYPOINTS, type BoundingBox, type Pose } from '../decode/pose.js';
 import { decodePoseNet, POSE_CHAIN, type PoseNetTrace } from '../decode/posenet.js';
 import { cloneImage, createImage, type Rgb, type RgbImage } from '../image/image.js';
-import { resizeBilinear, type Affine2x3 } from '../image/resize.js';
+import { applyAffine, boxRegion, heatmapToImageTransform, invertAffine, letterboxRegion, type Affine } from '../image/geometry.js';
+import { resizeBilinear } from '../image/resize.js';
 import { analyzeModel } from '../nn/analysis.js';
 import { InputError } from '../nn/errors.js';
 import { attrInt, attrInts, type Model } from '../nn/graph.js';
 import { Session, type OutputTensor, type StepTiming } from '../nn/session.js';
 import { toFloat32 } from '../nn/tensor.js';
 import { isTopDown, type NetworkSpec } from '../pipeline/estimator.js';
-import { cropForPerson, letterboxForStride } from '../pipeline/preprocess.js';
-import { boxRegion, letterboxRegion, squareInput, type SquareRegion } from '../pipeline/tfjs-models.js';
+import { cropForPerson, letterboxForStride, squareInput } from '../pipeline/preprocess.js';
 import { drawLine, drawRect, fillCircle } from '../render/draw.js';
 import { COCO17_SKELETON, OPENPOSE18_SKELETON, OPENPOSE_COLORS, renderPoses } from '../render/overlay.js';
 import { composeAffine, dimmed, drawArrow, drawCross, drawRing, flowLegend, flowOverlay, heatmapOverlay, planeOf, type MapPlane } from '../render/maps.js';
@@ -85,14 +84,18 @@ export interface ExplainOutput {
 /** One preprocessing of the photo into the network's input. */
 interface Prepared {
   data: Float32Array | Int32Array;
-  inputToImage: Affine2x3;
-  imageToInput: Affine2x3;
+  inputToImage: Affine;
+  imageToInput: Affine;
+  /** inputToImage as the pipeline evaluates it (its decoders' keypoints are bit-identical to the estimator's this way). */
+  toImage: (x: number, y: number) => [number, number];
   /** Input size in pixels. */
   width: number;
   height: number;
   /** For letterboxed NCHW inputs: the part of the input the photo covers. */
   contentWidth?: number;
   contentHeight?: number;
+  /** For square (NHWC) crops: normalised input coordinates -> photo, as MoveNet's outputs are mapped. */
+  normalizedToImage?: (x: number, y: number) => [number, number];
   /** For top-down NCHW crops: HRNet's crop centre and size. */
   crop?: { center: [number, number]; size: [number, number] };
   what: string;
@@ -101,8 +104,8 @@ interface Prepared {
 /** A picture of the photo at a display size, and the map from photo pixels to it. */
 interface View {
   image: RgbImage;
-  imageToView: Affine2x3;
-  viewToImage: Affine2x3;
+  imageToView: Affine;
+  viewToImage: Affine;
 }
 
 const GREEN: Rgb = [40, 220, 90];
@@ -121,12 +124,12 @@ function viewOf(photo: RgbImage, maxSide: number): View {
   const w = Math.max(1, Math.round(photo.width * s)), h = Math.max(1, Math.round(photo.height * s));
   const sx = w / photo.width, sy = h / photo.height;
   // Pixel-centre aligned, as resizeBilinear samples.
-  const imageToView: Affine2x3 = [sx, 0, 0.5 * sx - 0.5, 0, sy, 0.5 * sy - 0.5];
+  const imageToView: Affine = [sx, 0, 0.5 * sx - 0.5, 0, sy, 0.5 * sy - 0.5];
   return { image: resizeBilinear(photo, w, h), imageToView, viewToImage: invertAffine(imageToView) };
 }
 
 /** The input's pixel-centre map to a grid whose cell c is centred on input pixel (c + 0.5) * stride - 0.5 + shift * stride. */
-function inputToGrid(stride: number, cellCentre: 'centre' | 'corner'): Affine2x3 {
+function inputToGrid(stride: number, cellCentre: 'centre' | 'corner'): Affine {
   // centre: cell c centred at input (c + 0.5) * stride - 0.5 -> c = (x + 0.5) / stride - 0.5.
   // corner: cell c at input edge c * stride (MoveNet, PoseNet) -> c = (x + 0.5) / stride.
   const shift = cellCentre === 'centre' ? 0.5 / stride - 0.5 : 0.5 / stride;
@@ -139,28 +142,23 @@ function describeNormalisation(spec: NetworkSpec): string {
   return `${colorOrder} channel order; value = (pixel - mean) / scale with mean [${mean.join(', ')}] and scale [${scale.join(', ')}] per channel (in ${colorOrder} order)`;
 }
 
-function squareRegionTransform(region: SquareRegion, size: number): Affine2x3 {
-  const unit = region.side / size;
-  return [unit, 0, region.left + 0.5 * unit - 0.5, 0, unit, region.top + 0.5 * unit - 0.5];
-}
-
 /** The photo (or one person box of it) as the network's input, with the transform back to the photo. */
 function prepare(photo: RgbImage, spec: NetworkSpec, box: BoundingBox | undefined): Prepared {
   const { width, height } = spec.input;
   if (spec.layout === 'NHWC') {
     const region = box === undefined ? letterboxRegion(photo) : boxRegion(box);
     const prepared = squareInput(photo, region, spec);
-    const inputToImage = squareRegionTransform(region, width);
+    const inputToImage = prepared.transform.inputToImage;
     const what = box === undefined
       ? `the whole photo padded with black to a centred ${region.side.toFixed(0)} px square, resized to ${width} x ${height}`
       : `a square of 1.25 x the person box's longer side (${region.side.toFixed(1)} px) around its centre, resized to ${width} x ${height}`;
-    return { data: prepared.data, inputToImage, imageToInput: invertAffine(inputToImage), width, height, what };
+    return { data: prepared.tensor.data as Float32Array | Int32Array, inputToImage, imageToInput: prepared.transform.imageToInput, toImage: prepared.transform.toImage, width, height, normalizedToImage: prepared.normalizedToImage, what };
   }
   if (isTopDown(spec)) {
     const personBox = box ?? { xMin: 0, yMin: 0, xMax: photo.width - 1, yMax: photo.height - 1, width: photo.width - 1, height: photo.height - 1 };
     const crop = cropForPerson(photo, personBox, spec.input);
     return {
-      data: toFloat32(crop.tensor), inputToImage: crop.transform.inputToImage, imageToInput: crop.transform.imageToInput, width, height,
+      data: toFloat32(crop.tensor), inputToImage: crop.transform.inputToImage, imageToInput: crop.transform.imageToInput, toImage: crop.transform.toImage, width, height,
       crop: { center: crop.center, size: crop.cropSize },
       what: `an affine crop around the person box (box widened to the ${width}:${height} aspect, then x 1.25), ${crop.cropSize[0].toFixed(1)} x ${crop.cropSize[1].toFixed(1)} photo pixels to ${width} x ${height}`,
     };
@@ -168,7 +166,7 @@ function prepare(photo: RgbImage, spec: NetworkSpec, box: BoundingBox | undefine
   const stride = spec.stride ?? 8;
   const prepared = letterboxForStride(photo, spec.input, stride);
   return {
-    data: toFloat32(prepared.tensor), inputToImage: prepared.transform.inputToImage, imageToInput: prepared.transform.imageToInput, width, height,
+    data: toFloat32(prepared.tensor), inputToImage: prepared.transform.inputToImage, imageToInput: prepared.transform.imageToInput, toImage: prepared.transform.toImage, width, height,
     contentWidth: prepared.contentWidth, contentHeight: prepared.contentHeight,
     what: `resized to ${prepared.contentWidth} x ${prepared.contentHeight} (the network's height, aspect kept) and padded right/bottom to ${width} x ${height} with the mean colour (0 after normalisation)`,
   };
@@ -230,7 +228,7 @@ class Figures {
 }
 
 /** A map plane placed on a view: image -> map composed with the view's inverse. */
-function viewToMap(view: View, imageToMap: Affine2x3): Affine2x3 {
+function viewToMap(view: View, imageToMap: Affine): Affine {
   return composeAffine(imageToMap, view.viewToImage);
 }
 
@@ -238,7 +236,7 @@ interface HeatmapSource {
   /** Planes per person crop (one for bottom-up models). */
   planes: MapPlane[];
   /** image -> map cell per crop. */
-  imageToMap: Affine2x3[];
+  imageToMap: Affine[];
 }
 
 /** One overlay of each crop's plane composited on the view (crops cover their own region). */
@@ -492,7 +490,7 @@ function heatmapGallery(context: DecoderContext, names: readonly string[], sourc
   });
 }
 
-function recordCheck(context: DecoderContext, person: number, name: string, plane: MapPlane, imageToMap: Affine2x3, decoded: { x: number; y: number; score: number }): void {
+function recordCheck(context: DecoderContext, person: number, name: string, plane: MapPlane, imageToMap: Affine, decoded: { x: number; y: number; score: number }): void {
   if (!(decoded.score > 0)) return;
   const hot = hottestCell(plane);
   const mapToImage = invertAffine(imageToMap);
@@ -524,7 +522,7 @@ function explainOpenPose(context: DecoderContext): { poses: Pose[]; accepted: No
   const cells = { height: Math.min(gridH, Math.ceil(prepared.contentHeight! / stride)), width: Math.min(gridW, Math.ceil(prepared.contentWidth! / stride)) };
   const crop = (maps: Float32Array): Float32Array => cropMaps(maps, { height: gridH, width: gridW }, cells);
   const toImage = (x: number, y: number): [number, number] => {
-    const [ix, iy] = applyAffine(prepared.inputToImage, x, y);
+    const [ix, iy] = prepared.toImage(x, y);
     return [Math.min(Math.max(ix, 0), photo.width - 1), Math.min(Math.max(iy, 0), photo.height - 1)];
   };
   const trace: OpenPoseTrace = {};
@@ -743,7 +741,7 @@ function explainPoseNet(context: DecoderContext): Pose[] {
   const fwd = floatData(output(context, 0, 'displacementsFwd'));
   const bwd = floatData(output(context, 0, 'displacementsBwd'));
   const trace: PoseNetTrace = {};
-  const toImage = (x: number, y: number): [number, number] => applyAffine(prepared.inputToImage, x, y);
+  const toImage = prepared.toImage;
   const decoding = { maxPoses: 10, scoreThreshold: 0.5, nmsRadius: 20 };
   const poses = decodePoseNet(logits, offsets, fwd, bwd, { height: gridH, width: gridW }, { layout: 'NHWC', outputStride: stride, ...decoding, mapToImage: toImage, trace });
   const scores = logits.map((v) => 1 / (1 + Math.exp(-v)));
@@ -835,7 +833,7 @@ function explainMoveNet(context: DecoderContext, boxes: (BoundingBox | undefined
   const traces: MoveNetPersonTrace[] = [];
   runs.forEach((run, i) => {
     const p = prepared[i]!;
-    const toImage = (x: number, y: number): [number, number] => applyAffine(p.inputToImage, x * p.width - 0.5, y * p.height - 0.5);
+    const toImage = p.normalizedToImage!;
     const data = floatData(run[spec.outputs.poses!]!);
     if (multi) poses.push(...decodeMoveNetMulti(data, { toImage, trace: traces }));
     else poses.push(...decodeMoveNetSingle(data, { toImage, minPoseScore: boxes[i] === undefined ? undefined : 0, trace: traces }).map((pose) => ({ ...pose, box: boxes[i] ?? pose.box ?? boxOfKeypoints(pose.keypoints) })));
@@ -923,7 +921,7 @@ function explainHeatmaps(context: DecoderContext, boxes: (BoundingBox | undefine
   const poses: Pose[] = [];
   const traces: HeatmapKeypointTrace[][] = [];
   const planesOf: ((k: number) => MapPlane)[] = [];
-  const imageToMaps: Affine2x3[] = [];
+  const imageToMaps: Affine[] = [];
   const names = efficient ? EFFICIENTPOSE_KEYPOINTS : spec.keypoints;
   runs.forEach((run, i) => {
     const out = run[spec.outputs.heatmaps!]!;

@@ -8,10 +8,9 @@
 // decoders use to put keypoints on the photo, so a map lies exactly where the decoder reads it.
 // Maps are sampled bilinearly between cell centres and clamped at the edge; pixels whose map
 // position falls outside the map by more than half a cell are left as they are.
-import { applyAffine } from '../decode/affine.js';
 import { InputError } from '../nn/errors.js';
 import { cloneImage, type Rgb, type RgbImage } from '../image/image.js';
-import type { Affine2x3 } from '../image/resize.js';
+import { applyAffine, type Affine } from '../image/geometry.js';
 import { blendPixel, drawLine } from './draw.js';
 
 /** One channel plane of a map: `width * height` values, row-major, at `data[offset + y * width + x]`. */
@@ -91,7 +90,7 @@ export function flowColor(vx: number, vy: number, maxMagnitude: number): Rgb {
   return hsvToRgb(hue, 1, Math.min(1, magnitude / maxMagnitude));
 }
 
-function checkAffine(m: Affine2x3): void {
+function checkAffine(m: Affine): void {
   if (m.length !== 6 || !m.every(Number.isFinite)) throw new InputError(`imageToMap must be 6 finite numbers, got [${m.join(', ')}]`);
 }
 
@@ -125,7 +124,7 @@ export function planeMax(plane: MapPlane): number {
  * The map over a copy of the photo: each pixel blends the colour scale's colour for its value
  * over the photo, more opaque where the value is higher. Returns the copy and the [min, max] used.
  */
-export function heatmapOverlay(photo: RgbImage, plane: MapPlane, imageToMap: Affine2x3, options: HeatmapOverlayOptions = {}): { image: RgbImage; min: number; max: number } {
+export function heatmapOverlay(photo: RgbImage, plane: MapPlane, imageToMap: Affine, options: HeatmapOverlayOptions = {}): { image: RgbImage; min: number; max: number } {
   checkAffine(imageToMap);
   const min = options.min ?? 0;
   const max = Math.max(options.max ?? planeMax(plane), min + 1e-6);
@@ -156,7 +155,7 @@ export interface FlowOverlayOptions {
  * photo's axes up to scale for the letterbox and crop transforms used here. Returns the copy and
  * the magnitude shown at full brightness.
  */
-export function flowOverlay(photo: RgbImage, vx: MapPlane, vy: MapPlane, imageToMap: Affine2x3, options: FlowOverlayOptions = {}): { image: RgbImage; maxMagnitude: number } {
+export function flowOverlay(photo: RgbImage, vx: MapPlane, vy: MapPlane, imageToMap: Affine, options: FlowOverlayOptions = {}): { image: RgbImage; maxMagnitude: number } {
   checkAffine(imageToMap);
   if (vx.width !== vy.width || vx.height !== vy.height) throw new InputError('flowOverlay: the x and y planes differ in size');
   let maxMagnitude = options.maxMagnitude ?? 0;
@@ -230,7 +229,7 @@ export function drawCross(image: RgbImage, cx: number, cy: number, size: number,
 }
 
 /** The composition of two 2x3 affine transforms: first `inner`, then `outer`. */
-export function composeAffine(outer: Affine2x3, inner: Affine2x3): Affine2x3 {
+export function composeAffine(outer: Affine, inner: Affine): Affine {
   const [a, b, c, d, e, f] = outer;
   const [p, q, r, s, t, u] = inner;
   return [a * p + b * s, a * q + b * t, a * r + b * u + c, d * p + e * s, d * q + e * t, d * r + e * u + f];
