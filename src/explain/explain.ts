@@ -23,7 +23,7 @@ import { InputError } from '../nn/errors.js';
 import { attrInt, attrInts, type Model } from '../nn/graph.js';
 import { Session, type OutputTensor, type StepTiming } from '../nn/session.js';
 import { toFloat32 } from '../nn/tensor.js';
-import { isTopDown, type NetworkSpec } from '../pipeline/estimator.js';
+import { cropMaps, isTopDown, type NetworkSpec } from '../pipeline/estimator.js';
 import { cropForPerson, letterboxForStride, squareInput } from '../pipeline/preprocess.js';
 import { drawLine, drawRect, fillCircle } from '../render/draw.js';
 import { COCO17_SKELETON, OPENPOSE18_SKELETON, OPENPOSE_COLORS, renderPoses } from '../render/overlay.js';
@@ -711,20 +711,6 @@ function pose3dSection(context: DecoderContext, poses: Pose[]): ReportSection {
       numeric: [0, 2, 3, 4, 5],
     }],
   };
-}
-
-/** The top-left `cells` of every channel of CHW maps laid out on a `size` grid. */
-function cropMaps(maps: Float32Array, size: { height: number; width: number }, cells: { height: number; width: number }): Float32Array {
-  if (cells.height === size.height && cells.width === size.width) return maps;
-  const channels = maps.length / (size.height * size.width);
-  const out = new Float32Array(channels * cells.height * cells.width);
-  for (let c = 0; c < channels; c++) {
-    for (let y = 0; y < cells.height; y++) {
-      const from = (c * size.height + y) * size.width;
-      out.set(maps.subarray(from, from + cells.width), (c * cells.height + y) * cells.width);
-    }
-  }
-  return out;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -300,7 +300,7 @@ export class PoseEstimator {
 }
 
 /** The top-left `cells` of every channel of CHW maps laid out on a `size` grid. */
-function cropMaps(maps: Float32Array, size: { height: number; width: number }, cells: { height: number; width: number }): Float32Array {
+export function cropMaps(maps: Float32Array, size: { height: number; width: number }, cells: { height: number; width: number }): Float32Array {
   if (cells.height === size.height && cells.width === size.width) return maps;
   const channels = maps.length / (size.height * size.width);
   const out = new Float32Array(channels * cells.height * cells.width);
