@@ -8,23 +8,21 @@
 //
 // Platform-neutral: it takes a decoded photo and a loaded model and returns the report and its
 // pictures; the CLI (src/cli/commands/explain.ts) loads files and writes them out.
-import { decodeEfficientPose, EFFICIENTPOSE_KEYPOINTS } from '../decode/efficientpose.js';
-import { decodeHeatmaps, type HeatmapKeypointTrace } from '../decode/heatmap.js';
-import { decodeMoveNetMulti, decodeMoveNetSingle, type MoveNetPersonTrace } from '../decode/movenet.js';
-import { decodeOpenPose, OPENPOSE_LIMBS, upsampledCellToInput, type OpenPoseTrace, type ScoredConnection } from '../decode/openpose.js';
-import { decodePose3d, PANOPTIC_KEYPOINTS } from '../decode/pose3d.js';
+import { EFFICIENTPOSE_KEYPOINTS } from '../decode/efficientpose.js';
+import { OPENPOSE_LIMBS, upsampledCellToInput, type OpenPoseTrace, type ScoredConnection } from '../decode/openpose.js';
+import { PANOPTIC_KEYPOINTS } from '../decode/pose3d.js';
 import { boxOfKeypoints, OPENPOSE_KEYPOINTS, type BoundingBox, type Pose } from '../decode/pose.js';
-import { decodePoseNet, POSE_CHAIN, type PoseNetTrace } from '../decode/posenet.js';
+import { POSE_CHAIN } from '../decode/posenet.js';
 import { cloneImage, createImage, type Rgb, type RgbImage } from '../image/image.js';
-import { applyAffine, boxRegion, heatmapToImageTransform, invertAffine, letterboxRegion, type Affine } from '../image/geometry.js';
+import { applyAffine, heatmapToImageTransform, invertAffine, type Affine } from '../image/geometry.js';
 import { resizeBilinear } from '../image/resize.js';
 import { analyzeModel } from '../nn/analysis.js';
 import { InputError } from '../nn/errors.js';
 import { attrInt, attrInts, type Model } from '../nn/graph.js';
 import { Session, type OutputTensor, type StepTiming } from '../nn/session.js';
-import { toFloat32 } from '../nn/tensor.js';
-import { cropMaps, isTopDown, type NetworkSpec } from '../pipeline/estimator.js';
-import { cropForPerson, letterboxForStride, squareInput } from '../pipeline/preprocess.js';
+import { cropMaps, decodeOutputs, isTopDown, POSENET_DECODING, prepareInput, type DecoderTrace } from '../pipeline/decoders.js';
+import type { NetworkSpec } from '../pipeline/network-spec.js';
+import type { CroppedInput, LetterboxedInput, PreparedInput, SquareInput } from '../pipeline/preprocess.js';
 import { drawLine, drawRect, fillCircle } from '../render/draw.js';
 import { COCO17_SKELETON, OPENPOSE18_SKELETON, OPENPOSE_COLORS, renderPoses } from '../render/overlay.js';
 import { composeAffine, dimmed, drawArrow, drawCross, drawRing, flowLegend, flowOverlay, heatmapOverlay, planeOf, type MapPlane } from '../render/maps.js';
@@ -81,23 +79,16 @@ export interface ExplainOutput {
   summary: ExplainSummary;
 }
 
-/** One preprocessing of the photo into the network's input. */
+/** One preprocessing of the photo into the network's input (the pipeline's prepareInput), and what it did. */
 interface Prepared {
+  input: PreparedInput;
+  box: BoundingBox | undefined;
   data: Float32Array | Int32Array;
   inputToImage: Affine;
   imageToInput: Affine;
-  /** inputToImage as the pipeline evaluates it (its decoders' keypoints are bit-identical to the estimator's this way). */
-  toImage: (x: number, y: number) => [number, number];
   /** Input size in pixels. */
   width: number;
   height: number;
-  /** For letterboxed NCHW inputs: the part of the input the photo covers. */
-  contentWidth?: number;
-  contentHeight?: number;
-  /** For square (NHWC) crops: normalised input coordinates -> photo, as MoveNet's outputs are mapped. */
-  normalizedToImage?: (x: number, y: number) => [number, number];
-  /** For top-down NCHW crops: HRNet's crop centre and size. */
-  crop?: { center: [number, number]; size: [number, number] };
   what: string;
 }
 
@@ -142,34 +133,25 @@ function describeNormalisation(spec: NetworkSpec): string {
   return `${colorOrder} channel order; value = (pixel - mean) / scale with mean [${mean.join(', ')}] and scale [${scale.join(', ')}] per channel (in ${colorOrder} order)`;
 }
 
-/** The photo (or one person box of it) as the network's input, with the transform back to the photo. */
+/** The photo (or one person box of it) as the network's input, by the pipeline's own first stage. */
 function prepare(photo: RgbImage, spec: NetworkSpec, box: BoundingBox | undefined): Prepared {
+  const input = prepareInput(spec, photo, box);
   const { width, height } = spec.input;
-  if (spec.layout === 'NHWC') {
-    const region = box === undefined ? letterboxRegion(photo) : boxRegion(box);
-    const prepared = squareInput(photo, region, spec);
-    const inputToImage = prepared.transform.inputToImage;
-    const what = box === undefined
+  let what: string;
+  if ('region' in input) {
+    const { region } = input as SquareInput;
+    what = box === undefined
       ? `the whole photo padded with black to a centred ${region.side.toFixed(0)} px square, resized to ${width} x ${height}`
       : `a square of 1.25 x the person box's longer side (${region.side.toFixed(1)} px) around its centre, resized to ${width} x ${height}`;
-    return { data: prepared.tensor.data as Float32Array | Int32Array, inputToImage, imageToInput: prepared.transform.imageToInput, toImage: prepared.transform.toImage, width, height, normalizedToImage: prepared.normalizedToImage, what };
+  } else if ('cropSize' in input) {
+    const { cropSize } = input as CroppedInput;
+    what = `an affine crop around the person box (widened to the ${width}:${height} aspect, then x 1.25), ${cropSize[0].toFixed(1)} x ${cropSize[1].toFixed(1)} photo pixels to ${width} x ${height}`;
+  } else {
+    const { contentWidth, contentHeight } = input as LetterboxedInput;
+    what = `resized to ${contentWidth} x ${contentHeight} (the network's height, aspect kept) and padded right/bottom to ${width} x ${height} with the mean colour (0 after normalisation)`;
   }
-  if (isTopDown(spec)) {
-    const personBox = box ?? { xMin: 0, yMin: 0, xMax: photo.width - 1, yMax: photo.height - 1, width: photo.width - 1, height: photo.height - 1 };
-    const crop = cropForPerson(photo, personBox, spec.input);
-    return {
-      data: toFloat32(crop.tensor), inputToImage: crop.transform.inputToImage, imageToInput: crop.transform.imageToInput, toImage: crop.transform.toImage, width, height,
-      crop: { center: crop.center, size: crop.cropSize },
-      what: `an affine crop around the person box (box widened to the ${width}:${height} aspect, then x 1.25), ${crop.cropSize[0].toFixed(1)} x ${crop.cropSize[1].toFixed(1)} photo pixels to ${width} x ${height}`,
-    };
-  }
-  const stride = spec.stride ?? 8;
-  const prepared = letterboxForStride(photo, spec.input, stride);
-  return {
-    data: toFloat32(prepared.tensor), inputToImage: prepared.transform.inputToImage, imageToInput: prepared.transform.imageToInput, toImage: prepared.transform.toImage, width, height,
-    contentWidth: prepared.contentWidth, contentHeight: prepared.contentHeight,
-    what: `resized to ${prepared.contentWidth} x ${prepared.contentHeight} (the network's height, aspect kept) and padded right/bottom to ${width} x ${height} with the mean colour (0 after normalisation)`,
-  };
+  const data = input.tensor.data instanceof Int32Array ? input.tensor.data : (input.tensor.data as Float32Array);
+  return { input, box, data, inputToImage: input.transform.inputToImage, imageToInput: input.transform.imageToInput, width, height, what };
 }
 
 /** The network input back as a picture (undoing the normalisation). */
@@ -403,11 +385,11 @@ export async function explainPhoto(photo: RgbImage, net: ExplainModel, options: 
       break;
     case 'movenet-single':
     case 'movenet-multi':
-      poses = explainMoveNet(context, boxes);
+      poses = explainMoveNet(context);
       break;
     case 'heatmap':
     case 'efficientpose':
-      poses = explainHeatmaps(context, boxes);
+      poses = explainHeatmaps(context);
       break;
   }
 
@@ -518,19 +500,19 @@ function explainOpenPose(context: DecoderContext): { poses: Pose[]; accepted: No
     pafs = heatmaps.subarray(split);
     heatmaps = heatmaps.subarray(0, split);
   }
-  // Only the cells covering the photo are decoded (the estimator does the same).
-  const cells = { height: Math.min(gridH, Math.ceil(prepared.contentHeight! / stride)), width: Math.min(gridW, Math.ceil(prepared.contentWidth! / stride)) };
+  // The pipeline's decode stage, with the trace the figures are drawn from.
+  const traces: DecoderTrace = {};
+  const poses = decodeOutputs(spec, context.runs[0]!, prepared.input, photo, undefined, traces);
+  const trace: OpenPoseTrace = traces.openpose!;
+  // It decodes the cells covering the photo: the figures show those.
+  const cells = { height: trace.upsampled!.height / trace.options!.upsample, width: trace.upsampled!.width / trace.options!.upsample };
   const crop = (maps: Float32Array): Float32Array => cropMaps(maps, { height: gridH, width: gridW }, cells);
+  // Network-input pixels to the photo, clamped to it as the decode stage clamps keypoints.
   const toImage = (x: number, y: number): [number, number] => {
-    const [ix, iy] = prepared.toImage(x, y);
+    const [ix, iy] = prepared.input.transform.toImage(x, y);
     return [Math.min(Math.max(ix, 0), photo.width - 1), Math.min(Math.max(iy, 0), photo.height - 1)];
   };
-  const trace: OpenPoseTrace = {};
-  const options = { stride, mapToImage: toImage, trace };
   const cropped = { heatmaps: crop(heatmaps), pafs: crop(pafs) };
-  const poses = spec.decoder === 'pose3d'
-    ? decodePose3d(crop(floatData(output(context, 0, 'features'))), cropped.heatmaps, cropped.pafs, cells, options)
-    : decodeOpenPose(cropped.heatmaps, cropped.pafs, cells, options);
   const imageToMap = composeAffine(inputToGrid(stride, 'centre'), prepared.imageToInput);
   const plane = (data: Float32Array, c: number, channels: number): MapPlane => planeOf(data, 'NCHW', channels, cells.height, cells.width, c);
 
@@ -726,10 +708,11 @@ function explainPoseNet(context: DecoderContext): Pose[] {
   const offsets = floatData(output(context, 0, 'offsets'));
   const fwd = floatData(output(context, 0, 'displacementsFwd'));
   const bwd = floatData(output(context, 0, 'displacementsBwd'));
-  const trace: PoseNetTrace = {};
-  const toImage = prepared.toImage;
-  const decoding = { maxPoses: 10, scoreThreshold: 0.5, nmsRadius: 20 };
-  const poses = decodePoseNet(logits, offsets, fwd, bwd, { height: gridH, width: gridW }, { layout: 'NHWC', outputStride: stride, ...decoding, mapToImage: toImage, trace });
+  const toImage = prepared.input.transform.toImage;
+  const decoding = POSENET_DECODING;
+  const traces: DecoderTrace = {};
+  const poses = decodeOutputs(spec, context.runs[0]!, prepared.input, context.photo, undefined, traces);
+  const trace = traces.posenet!;
   const scores = logits.map((v) => 1 / (1 + Math.exp(-v)));
   // PoseNet's cell c sits at input pixel c * stride (its corner); offsets are added to that.
   const imageToMap = composeAffine([1 / stride, 0, 0, 0, 1 / stride, 0], prepared.imageToInput);
@@ -812,17 +795,14 @@ function explainPoseNet(context: DecoderContext): Pose[] {
 // ---------------------------------------------------------------------------------------------
 // MoveNet: the graph decodes itself; its heads are kept from inside it.
 
-function explainMoveNet(context: DecoderContext, boxes: (BoundingBox | undefined)[]): Pose[] {
+function explainMoveNet(context: DecoderContext): Pose[] {
   const { spec, figures, sections, heads, prepared, runs } = context;
   const multi = spec.decoder === 'movenet-multi';
   const poses: Pose[] = [];
-  const traces: MoveNetPersonTrace[] = [];
-  runs.forEach((run, i) => {
-    const p = prepared[i]!;
-    const toImage = p.normalizedToImage!;
-    const data = floatData(run[spec.outputs.poses!]!);
-    if (multi) poses.push(...decodeMoveNetMulti(data, { toImage, trace: traces }));
-    else poses.push(...decodeMoveNetSingle(data, { toImage, minPoseScore: boxes[i] === undefined ? undefined : 0, trace: traces }).map((pose) => ({ ...pose, box: boxes[i] ?? pose.box ?? boxOfKeypoints(pose.keypoints) })));
+  const traces = runs.flatMap((run, i) => {
+    const trace: DecoderTrace = {};
+    poses.push(...decodeOutputs(spec, run, prepared[i]!.input, context.photo, prepared[i]!.box, trace));
+    return trace.movenet!;
   });
   const anyHeads = heads.heatmaps !== undefined && heads.centre !== undefined;
   const gridOf = (name: string): [number, number] => {
@@ -901,11 +881,11 @@ function explainMoveNet(context: DecoderContext, boxes: (BoundingBox | undefined
 // ---------------------------------------------------------------------------------------------
 // Top-down heatmap networks (HRNet-style seed networks, EfficientPose).
 
-function explainHeatmaps(context: DecoderContext, boxes: (BoundingBox | undefined)[]): Pose[] {
+function explainHeatmaps(context: DecoderContext): Pose[] {
   const { spec, sections, runs, prepared } = context;
   const efficient = spec.decoder === 'efficientpose';
   const poses: Pose[] = [];
-  const traces: HeatmapKeypointTrace[][] = [];
+  const traces: NonNullable<DecoderTrace['heatmaps']>[] = [];
   const planesOf: ((k: number) => MapPlane)[] = [];
   const imageToMaps: Affine[] = [];
   const names = efficient ? EFFICIENTPOSE_KEYPOINTS : spec.keypoints;
@@ -913,23 +893,19 @@ function explainHeatmaps(context: DecoderContext, boxes: (BoundingBox | undefine
     const out = run[spec.outputs.heatmaps!]!;
     const data = floatData(out);
     const p = prepared[i]!;
-    const trace: HeatmapKeypointTrace[] = [];
+    const trace: DecoderTrace = {};
+    poses.push(...decodeOutputs(spec, run, p.input, context.photo, p.box, trace));
     if (efficient) {
       const [, gh, gw, channels] = out.shape as [number, number, number, number];
-      const toImage = (x: number, y: number): [number, number] => applyAffine(p.inputToImage, (x * gw + 0.5) * (p.width / gw) - 0.5, (y * gh + 0.5) * (p.height / gh) - 0.5);
-      const pose = decodeEfficientPose(data, { height: gh, width: gw }, { layout: 'NHWC', toImage, trace });
-      poses.push({ ...pose, box: boxes[i] ?? pose.box });
       planesOf.push((k) => planeOf(data, 'NHWC', channels, gh, gw, k));
       imageToMaps.push(composeAffine(inputToGrid(p.width / gw, 'centre'), p.imageToInput));
     } else {
       const [, channels, gh, gw] = out.shape as [number, number, number, number];
-      const heatmapToImage = heatmapToImageTransform(p.crop!.center, p.crop!.size, gw, gh);
-      const decoded = decodeHeatmaps(data, { channels, height: gh, width: gw }, { heatmapToImage, keypointNames: spec.keypoints, trace });
-      poses.push({ keypoints: decoded.keypoints, score: decoded.score, box: boxes[i] ?? boxOfKeypoints(decoded.keypoints) });
+      const { center, cropSize } = p.input as CroppedInput;
       planesOf.push((k) => planeOf(data, 'NCHW', channels, gh, gw, k));
-      imageToMaps.push(invertAffine(heatmapToImage));
+      imageToMaps.push(invertAffine(heatmapToImageTransform(center, cropSize, gw, gh)));
     }
-    traces.push(trace);
+    traces.push(trace.heatmaps!);
   });
   const gallery = heatmapGallery(context, names, (k) => ({ planes: planesOf.map((f) => f(k)), imageToMap: imageToMaps }),
     (k, max) => `${names[k]}: heatmap channel ${k}, maximum ${fmt(max)}${traces.length === 1 ? `, hottest cell (${traces[0]![k]!.cellX}, ${traces[0]![k]!.cellY})` : ''}.`);
