@@ -8,6 +8,7 @@ import { demoCommand, demoUsage } from './commands/demo.js';
 import { estimateCommand, estimateUsage } from './commands/estimate.js';
 import { evalCommand, evalUsage } from './commands/eval.js';
 import { explainCommand, explainUsage } from './commands/explain.js';
+import { mergeCommand, mergeUsage } from './commands/merge.js';
 import { modelsCommand, modelsUsage } from './commands/models.js';
 import { runCommand, runUsage } from './commands/run.js';
 
@@ -22,6 +23,7 @@ const COMMANDS: Record<string, Command> = {
   demo: { usage: demoUsage, summary: 'the default model on the bundled sample photo: wasmpose-demo.png + .json', run: demoCommand },
   explain: { usage: explainUsage, summary: 'a report (index.html + PNGs) walking one photo through preprocessing, the layers, the raw maps and the decoder', run: explainCommand },
   models: { usage: modelsUsage, summary: 'the models estimate takes: input, outputs, keypoints, decoder, size, source', run: modelsCommand },
+  merge: { usage: mergeUsage, summary: "one COCO results file from the shards' files of `estimate --shard i/n` runs", run: mergeCommand },
   eval: { usage: evalUsage, summary: 'COCO keypoint AP / AR of a model on a COCO ground truth (pycocotools table)', run: evalCommand },
   run: { usage: runUsage, summary: 'run a model on .npy/.pb inputs, write every output as .npy', run: runCommand },
   convert: { usage: convertUsage, summary: 'write any supported model (ONNX, OpenVINO IR, Caffe) as ONNX', run: convertCommand },
