@@ -335,29 +335,29 @@ function reshape(c: LayerContext): void {
   c.emit('Reshape', [c.x, c.out.constant(c.layer.name, fromNumbers('int64', [dims.length], dims))], {}, outShape);
 }
 
-/** Each Caffe layer type the reader maps, to its handler. */
-const LAYERS: Readonly<Record<string, LayerHandler>> = {
-  Convolution: convolution,
-  Deconvolution: convolution,
-  Pooling: pooling,
-  ReLU: relu,
-  PReLU: prelu,
-  ELU: elementwise('Elu', (c) => ({ alpha: float(num(c.p('elu_param'), 'alpha', 1)) })),
-  Sigmoid: elementwise('Sigmoid'),
-  TanH: elementwise('Tanh'),
-  AbsVal: elementwise('Abs'),
-  Dropout: elementwise('Identity'),
-  Split: split,
-  Concat: concat,
-  Eltwise: eltwise,
-  BatchNorm: batchNorm,
-  Scale: scale,
-  InnerProduct: innerProduct,
-  Softmax: elementwise('Softmax', (c) => ({ axis: int(num(c.p('softmax_param'), 'axis', 1)) })),
-  LRN: lrn,
-  Flatten: flatten,
-  Reshape: reshape,
-};
+/** Each Caffe layer type the reader maps, to its handler (a Map: the keys come from files). */
+const LAYERS: ReadonlyMap<string, LayerHandler> = new Map<string, LayerHandler>([
+  ['Convolution', convolution],
+  ['Deconvolution', convolution],
+  ['Pooling', pooling],
+  ['ReLU', relu],
+  ['PReLU', prelu],
+  ['ELU', elementwise('Elu', (c) => ({ alpha: float(num(c.p('elu_param'), 'alpha', 1)) }))],
+  ['Sigmoid', elementwise('Sigmoid')],
+  ['TanH', elementwise('Tanh')],
+  ['AbsVal', elementwise('Abs')],
+  ['Dropout', elementwise('Identity')],
+  ['Split', split],
+  ['Concat', concat],
+  ['Eltwise', eltwise],
+  ['BatchNorm', batchNorm],
+  ['Scale', scale],
+  ['InnerProduct', innerProduct],
+  ['Softmax', elementwise('Softmax', (c) => ({ axis: int(num(c.p('softmax_param'), 'axis', 1)) }))],
+  ['LRN', lrn],
+  ['Flatten', flatten],
+  ['Reshape', reshape],
+]);
 
 export function caffeToModel(net: CaffeNet, options: CaffeOptions = {}): Model {
   const graph = emptyGraph(net.name);
@@ -387,7 +387,7 @@ export function caffeToModel(net: CaffeNet, options: CaffeOptions = {}): Model {
   for (let li = 0; li < layers.length; li++) {
     const layer = layers[li]!;
     if (layer.type === 'Input') continue;
-    const handler = LAYERS[layer.type];
+    const handler = LAYERS.get(layer.type);
     if (handler === undefined) throw new UnsupportedOpError(`Caffe layer '${layer.name}' of type ${layer.type} is not supported`);
     const where = `layer '${layer.name}' (${layer.type})`;
     if (layer.bottoms.length === 0) throw new ModelFormatError(`${where}: has no bottom (input blob)`);
