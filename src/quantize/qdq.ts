@@ -108,10 +108,10 @@ export function quantizeModel(model: Model, ranges: ReadonlyMap<string, ValueRan
     for (let i = 1; initializers.has(name) || graph.nodes.some((n) => n.outputs.includes(name)) || added.some((n) => n.outputs.includes(name)); i++) name = `${base}_${i}`;
     return name;
   };
-  const qdq = (value: string): string => {
+  const qdq = (value: string, rangeOf = value, dequantizedName?: string): string => {
     const known = dequantized.get(value);
     if (known !== undefined) return known;
-    const range = ranges.get(value);
+    const range = ranges.get(rangeOf);
     if (range === undefined) throw new InputError(`no calibrated range for '${value}'`);
     const { scale, zero } = activationParams(range);
     const scaleName = fresh(`${value}_scale`);
@@ -119,7 +119,7 @@ export function quantizeModel(model: Model, ranges: ReadonlyMap<string, ValueRan
     const zeroName = fresh(`${value}_zero_point`);
     initializers.set(zeroName, fromNumbers('uint8', [], [zero]));
     const q = fresh(`${value}_quantized`);
-    const dq = fresh(`${value}_dequantized`);
+    const dq = dequantizedName ?? fresh(`${value}_dequantized`);
     added.push(
       { name: fresh(`${value}_QuantizeLinear`), op: 'QuantizeLinear', domain: '', inputs: [value, scaleName, zeroName], outputs: [q], attrs: {} },
       { name: fresh(`${value}_DequantizeLinear`), op: 'DequantizeLinear', domain: '', inputs: [q, scaleName, zeroName], outputs: [dq], attrs: {} },
@@ -159,11 +159,22 @@ export function quantizeModel(model: Model, ranges: ReadonlyMap<string, ValueRan
     }
     rewritten.set(conv, { ...conv, inputs });
   }
-  // Outputs: readers of a quantized output read its dequantized copy (graph outputs stay float).
+  // Outputs: readers of a quantized output read its dequantized copy. A graph output keeps its
+  // name on the dequantized copy; its producer's float value is renamed.
   const outputs = new Map<string, string>();
-  for (const { output } of convs) outputs.set(output, qdq(output));
+  const renamedOutputs = new Map<string, string>();
+  for (const { output } of convs) {
+    if (graph.outputs.some((o) => o.name === output)) {
+      const float = fresh(`${output}_float`);
+      renamedOutputs.set(output, float);
+      qdq(float, output, output);
+    } else {
+      outputs.set(output, qdq(output));
+    }
+  }
   const consumersOf = (n: Node): Node => {
-    const base = rewritten.get(n) ?? n;
+    let base = rewritten.get(n) ?? n;
+    if (base.outputs.some((o) => renamedOutputs.has(o))) base = { ...base, outputs: base.outputs.map((o) => renamedOutputs.get(o) ?? o) };
     if (!base.inputs.some((i) => outputs.has(i))) return base;
     return { ...base, inputs: base.inputs.map((i) => outputs.get(i) ?? i) };
   };
@@ -182,6 +193,9 @@ export function quantizeModel(model: Model, ranges: ReadonlyMap<string, ValueRan
   }
   const ordered: Node[] = [...(pending.get(-1) ?? [])];
   nodes.forEach((n, i) => ordered.push(n, ...(pending.get(i) ?? [])));
+  // The float weights and biases the quantized ones replace are read by nothing now: drop them.
+  const read = new Set(ordered.flatMap((n) => n.inputs));
+  for (const name of [...initializers.keys()]) if (!read.has(name) && !graph.outputs.some((o) => o.name === name)) initializers.delete(name);
   const qdqGraph: Graph = { ...graph, nodes: ordered, initializers };
   return { ...model, graph: qdqGraph, producerName: 'wasmpose quantize' };
 }
