@@ -23,10 +23,10 @@ export * from './decode/writers.js';
 export { evaluateKeypoints, formatCocoTable } from './eval/coco.js';
 export * from './pipeline/preprocess.js';
 export * from './image/geometry.js';
-export {
-  PoseEstimator, isTopDown,
-  type DecoderKind, type EstimateConfig, type InferenceRunner, type NetworkSpec, type OutputRole, type RunnerOutput, type StageTimings,
-} from './pipeline/estimator.js';
+export { PoseEstimator, type EstimateConfig, type StageTimings } from './pipeline/estimator.js';
+export type { DecoderKind, NetworkSpec, OutputRole } from './pipeline/network-spec.js';
+export { decodeOutputs, isTopDown, prepareInput, type DecodeContext } from './pipeline/decoders.js';
+export { runNetwork, type InferenceRunner, type RunnerOutput } from './pipeline/runner.js';
 export { renderPoses, OPENPOSE18_SKELETON, COCO17_SKELETON } from './render/overlay.js';
 export { rgbaToRgb, rgbToRgba, MAX_IMAGE_PIXELS, type RgbImage, type RgbaImage } from './image/image.js';
 export { toRgbImage, type BrowserImage, type CanvasImage, type ElementImage, type FrameImage, type ImageInput, type PixelImage, type VideoImage } from './image/input.js';

@@ -12,7 +12,9 @@ import { readOnnx } from '../nn/formats/onnx/reader.js';
 import { readTfjsModel } from '../nn/formats/tfjs/reader.js';
 import { modelEntry, modelInfo, modelNames, type ModelEntry, type ModelInfo } from '../models/registry.js';
 import { loadNetworkWeights } from '../models/bind-checkpoint.js';
-import { isTopDown, PoseEstimator, type NetworkSpec } from './estimator.js';
+import { isTopDown } from './decoders.js';
+import { PoseEstimator } from './estimator.js';
+import type { NetworkSpec } from './network-spec.js';
 import { embeddedModelPath, humanModelsPath } from './model-files.js';
 import { findTfjsModel, tfjsModelNames, type TfjsModel } from './tfjs-models.js';
 

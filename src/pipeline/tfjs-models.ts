@@ -23,7 +23,7 @@
 // Resampling is bilinear with OpenCV's pixel-centre convention (src/image/resize.ts), and the
 // pad colour is black, which is what tf.pad writes before the resize in both libraries.
 import { COCO_KEYPOINTS } from '../decode/pose.js';
-import type { NetworkSpec } from './estimator.js';
+import type { NetworkSpec } from './network-spec.js';
 
 /** A TFJS model of human-models: the pipeline's spec plus where its files are and whose it is. */
 export interface TfjsModel {
