@@ -8,7 +8,9 @@
 //                cost no resolution to the other values
 import type { Model } from '../nn/graph.js';
 import { Session } from '../nn/session.js';
-import { PoseEstimator, type InferenceRunner, type NetworkSpec, type RunnerOutput } from '../pipeline/estimator.js';
+import { PoseEstimator } from '../pipeline/estimator.js';
+import type { NetworkSpec } from '../pipeline/network-spec.js';
+import type { InferenceRunner, RunnerOutput } from '../pipeline/runner.js';
 import type { RgbImage } from '../image/image.js';
 import { InputError } from '../nn/errors.js';
 import { calibrationValues, type ValueRange } from './qdq.js';
