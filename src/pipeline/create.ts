@@ -126,14 +126,17 @@ function missingWeightsMessage(entry: ModelEntry): string {
 }
 
 
-/** The float (or quantized) network behind a model name: a TFJS model's file, or a seed network bound to its weights file. */
-export function loadEstimatorModel(name: string, weights?: string): Model {
+/**
+ * A model name's pipeline spec and loaded model: a TFJS model from `weights` (its model.json),
+ * embedded or from human-models; a seed network from its trained `weights`.
+ */
+export function loadEstimatorModel(name: string, weights?: string): { spec: NetworkSpec; model: Model } {
   checkName(name);
   const tfjs = findTfjsModel(name);
-  if (tfjs !== undefined) return loadTfjsModel(tfjs, weights);
+  if (tfjs !== undefined) return { spec: tfjs.spec, model: loadTfjsModel(tfjs, weights) };
   const entry = modelEntry(name);
   if (weights === undefined) throw new WeightsError(missingWeightsMessage(entry));
-  return loadNetworkWeights(entry.name, weights);
+  return { spec: seedNetworkSpec(entry), model: loadNetworkWeights(entry.name, weights) };
 }
 
 export async function createEstimator(name: string, options: CreateEstimatorOptions = {}): Promise<PoseEstimator> {
@@ -148,7 +151,8 @@ export async function createEstimator(name: string, options: CreateEstimatorOpti
     }
   }
   try {
-    return await PoseEstimator.create(estimatorSpec(name), loadEstimatorModel(name, options.weights), { threads, detector });
+    const { spec, model } = loadEstimatorModel(name, options.weights);
+    return await PoseEstimator.create(spec, model, { threads, detector });
   } catch (e) {
     detector?.dispose();
     throw e;

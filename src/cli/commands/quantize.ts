@@ -10,7 +10,7 @@ import { decodeImage } from '../../image/codec.js';
 import { InputError } from '../../nn/errors.js';
 import { readFileOrThrow } from '../../nn/formats/load-file.js';
 import { writeOnnx } from '../../nn/formats/onnx/writer.js';
-import { estimatorSpec, loadEstimatorModel } from '../../pipeline/create.js';
+import { loadEstimatorModel } from '../../pipeline/create.js';
 import { calibrate, type RangeMethod } from '../../quantize/calibrate.js';
 import { quantizableConvs, quantizeModel } from '../../quantize/qdq.js';
 import { intFlag, parseArgs, UsageError } from '../args.js';
@@ -47,8 +47,7 @@ export async function quantizeCommand(argv: readonly string[]): Promise<number> 
   files = files.slice(0, limit);
   if (files.length === 0) throw new InputError(`no .jpg or .png photos in '${dir}'`);
 
-  const spec = estimatorSpec(name);
-  const model = loadEstimatorModel(name, args.strings.get('weights'));
+  const { spec, model } = loadEstimatorModel(name, args.strings.get('weights'));
   const ranges = await calibrate(model, spec, files.map((f) => () => decodeImage(readFileOrThrow(join(dir, f)))), {
     method,
     threads: intFlag(args, 'threads', 1, 1),
