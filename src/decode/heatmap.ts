@@ -62,28 +62,28 @@ export function decodeHeatmaps(
     let best = -1;
     let max = -Infinity;
     for (let i = 0; i < plane; i++) {
-      if (heatmaps[base + i] > max) {
-        max = heatmaps[base + i];
+      if (heatmaps[base + i]! > max) {
+        max = heatmaps[base + i]!;
         best = i;
       }
     }
     if (!(max > 0)) {
-      keypoints.push({ x: 0, y: 0, score: 0, name: names[c] });
+      keypoints.push({ x: 0, y: 0, score: 0, name: names[c]! });
       continue;
     }
     const px = best % width;
     const py = (best - px) / width;
     let x = px, y = py;
     if (px > 0 && px < width - 1) {
-      x += quarterStep(heatmaps[base + best + 1] - heatmaps[base + best - 1]);
+      x += quarterStep(heatmaps[base + best + 1]! - heatmaps[base + best - 1]!);
     }
     if (py > 0 && py < height - 1) {
-      y += quarterStep(heatmaps[base + best + width] - heatmaps[base + best - width]);
+      y += quarterStep(heatmaps[base + best + width]! - heatmaps[base + best - width]!);
     }
     const [ix, iy] = applyAffine(transform, x, y);
     const score = options.clampScores ? Math.min(1, max) : max;
     scoreSum += score;
-    keypoints.push({ x: ix, y: iy, score, name: names[c] });
+    keypoints.push({ x: ix, y: iy, score, name: names[c]! });
   }
   return { keypoints, score: scoreSum / channels };
 }

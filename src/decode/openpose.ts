@@ -205,7 +205,7 @@ function findPeaks(
   const { peakThreshold: threshold } = options;
   const at = (x: number, y: number): number => {
     if (x < 0 || y < 0 || x >= width || y >= height) return 0;
-    const v = map[y * width + x];
+    const v = map[y * width + x]!;
     return v >= threshold ? v : 0;
   };
   const candidates: Peak[] = [];
@@ -225,9 +225,9 @@ function findPeaks(
   let kept: Peak[] = [];
   for (let i = 0; i < candidates.length; i++) {
     if (suppressed[i]) continue;
-    const p = candidates[i];
-    for (let j = i + 1; j < candidates.length && candidates[j].x - p.x < radius; j++) {
-      if (Math.hypot(candidates[j].x - p.x, candidates[j].y - p.y) < radius) suppressed[j] = 1;
+    const p = candidates[i]!;
+    for (let j = i + 1; j < candidates.length && candidates[j]!.x - p.x < radius; j++) {
+      if (Math.hypot(candidates[j]!.x - p.x, candidates[j]!.y - p.y) < radius) suppressed[j] = 1;
     }
     kept.push(p);
   }
@@ -263,9 +263,9 @@ function connectLimb(
   const halfHeight = Math.floor(height / 2);
   const scored: Connection[] = [];
   for (let i = 0; i < candidatesA.length; i++) {
-    const a = candidatesA[i];
+    const a = candidatesA[i]!;
     for (let j = 0; j < candidatesB.length; j++) {
-      const b = candidatesB[j];
+      const b = candidatesB[j]!;
       const dx = b.x - a.x, dy = b.y - a.y;
       const length = Math.hypot(dx, dy);
       if (length === 0) continue;
@@ -274,7 +274,7 @@ function connectLimb(
       for (let n = 0; n < samples; n++) {
         const t = n / (samples - 1);
         const cell = roundHalfEven(a.y + dy * t) * width + roundHalfEven(a.x + dx * t);
-        const alignment = ux * pafX[cell] + uy * pafY[cell];
+        const alignment = ux * pafX[cell]! + uy * pafY[cell]!;
         if (alignment > options.pafSampleThreshold) {
           passedSum += alignment;
           passed++;
@@ -296,7 +296,7 @@ function connectLimb(
     if (usedA[c.a] || usedB[c.b]) continue;
     usedA[c.a] = 1;
     usedB[c.b] = 1;
-    chosen.push({ a: candidatesA[c.a].id, b: candidatesB[c.b].id, score: c.score });
+    chosen.push({ a: candidatesA[c.a]!.id, b: candidatesB[c.b]!.id, score: c.score });
   }
   return chosen;
 }
@@ -316,7 +316,7 @@ function newEntry(): Entry {
 function assemble(peaksByType: Peak[][], allPeaks: Peak[], connectionsOf: (k: number) => Connection[], options: ResolvedOpenPoseOptions): Entry[] {
   const entries: Entry[] = [];
   const startSingletons = (type: number): void => {
-    for (const p of peaksByType[type]) {
+    for (const p of peaksByType[type]!) {
       if (entries.some((e) => e.ids[type] === p.id)) continue;
       const e = newEntry();
       e.ids[type] = p.id;
@@ -328,7 +328,7 @@ function assemble(peaksByType: Peak[][], allPeaks: Peak[], connectionsOf: (k: nu
 
   OPENPOSE_LIMBS.forEach((limb, k) => {
     const { from, to } = limb;
-    const countA = peaksByType[from].length, countB = peaksByType[to].length;
+    const countA = peaksByType[from]!.length, countB = peaksByType[to]!.length;
     if (countA === 0 && countB === 0) return;
     if (countA === 0) return startSingletons(to);
     if (countB === 0) return startSingletons(from);
@@ -349,7 +349,7 @@ function assemble(peaksByType: Peak[][], allPeaks: Peak[], connectionsOf: (k: nu
         if (e.ids[from] !== c.a) continue;
         e.ids[to] = c.b;
         e.count++;
-        e.totalScore += allPeaks[c.b].score + c.score;
+        e.totalScore += allPeaks[c.b]!.score + c.score;
         extended = true;
       }
       if (!extended) {
@@ -357,7 +357,7 @@ function assemble(peaksByType: Peak[][], allPeaks: Peak[], connectionsOf: (k: nu
         e.ids[from] = c.a;
         e.ids[to] = c.b;
         e.count = 2;
-        e.totalScore = allPeaks[c.a].score + allPeaks[c.b].score + c.score;
+        e.totalScore = allPeaks[c.a]!.score + allPeaks[c.b]!.score + c.score;
         entries.push(e);
       }
     }
@@ -397,8 +397,8 @@ export function groupOpenPose(
   }
 
   const connectionsOf = (k: number): Connection[] => {
-    const limb = OPENPOSE_LIMBS[k];
-    return connectLimb(limb, peaksByType[limb.from], peaksByType[limb.to], paf, upHeight, upWidth, resolved);
+    const limb = OPENPOSE_LIMBS[k]!;
+    return connectLimb(limb, peaksByType[limb.from]!, peaksByType[limb.to]!, paf, upHeight, upWidth, resolved);
   };
   const entries = assemble(peaksByType, allPeaks, connectionsOf, resolved);
   const people = entries.map((e) => ({
@@ -437,7 +437,7 @@ export function decodeOpenPose(
   const mapToImage = options.mapToImage;
   return people.map((person) => {
     const keypoints = person.peaks.map((peak, type): Keypoint => {
-      const name = OPENPOSE_KEYPOINTS[type];
+      const name = OPENPOSE_KEYPOINTS[type]!;
       if (peak === undefined) return { x: 0, y: 0, score: 0, name };
       let x = (peak.x + 0.5) * cellToInput - 0.5;
       let y = (peak.y + 0.5) * cellToInput - 0.5;
