@@ -34,3 +34,7 @@ export { decodeImage, sniffImageFormat, type ImageFormat } from './image/codec.j
 export { MODELS, modelInfo } from './models/registry.js';
 export { limits, setLimits, DEFAULT_LIMITS, type Limits } from './nn/limits.js';
 export { validateGraph, validateModel } from './nn/validate.js';
+export { VideoPoseEstimator, cropBoxFromKeypoints, type FrameConfig, type VideoEstimatorOptions } from './pipeline/video.js';
+export { OneEuroFilter, KeypointsSmoother, BoxSmoother, DEFAULT_ONE_EURO, type OneEuroParams } from './track/one-euro.js';
+export { PoseTracker, DEFAULT_TRACKER, COCO_KEYPOINT_SIGMAS, boxIou, keypointSimilarity, type SimilarityKind, type TrackerConfig, type TrackedPose } from './track/tracker.js';
+export { PoseTracking, type TrackingOptions } from './track/tracking.js';

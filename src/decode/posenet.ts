@@ -100,9 +100,52 @@ export interface PoseNetOptions {
   offsetRefineSteps?: number;
   /** Network-input pixel (x, y) -> image pixel; default unchanged. */
   mapToImage?: (x: number, y: number) => [number, number];
+  /** When given, the decoder records its steps here (multi-person decoding). Results are unchanged. */
+  trace?: PoseNetTrace;
 }
 
-interface Point {
+/** A root candidate and what became of it. */
+export interface PoseNetRootTrace {
+  keypoint: number;
+  /** Its cell. */
+  cellX: number;
+  cellY: number;
+  score: number;
+  /** Network-input pixels: the cell's corner plus its offset. */
+  x: number;
+  y: number;
+  /**
+   * 'root': started person `person`; 'nms': within nmsRadius of the same keypoint of person
+   * `person`; 'max-poses': maxPoses people had been found already.
+   */
+  verdict: 'root' | 'nms' | 'max-poses';
+  person?: number;
+}
+
+/** One keypoint reached along an edge of POSE_CHAIN from an already placed keypoint. */
+export interface PoseNetStepTrace {
+  edge: number;
+  from: number;
+  to: number;
+  /** 'backward' toward the tree's root (child -> parent), 'forward' away from it. */
+  direction: 'backward' | 'forward';
+  /** Network-input pixels: the source keypoint, the point its displacement lands on, then each offset refinement. */
+  source: Point;
+  displaced: Point;
+  refined: Point[];
+  /** The target heatmap's score at the final point's cell. */
+  score: number;
+}
+
+export interface PoseNetTrace {
+  roots?: PoseNetRootTrace[];
+  /** Per decoded person, the chain steps in the order they were taken. */
+  steps?: PoseNetStepTrace[][];
+  /** Per decoded person, the score and the keypoints (indices) it left out as overlapping an earlier person. */
+  scores?: { score: number; overlapped: number[] }[];
+}
+
+export interface Point {
   x: number;
   y: number;
 }
@@ -248,6 +291,8 @@ export function decodePoseNet(
   const forwardAt = channelIndexer(displacementsFwd, grid, EDGE_COUNT * 2, options.layout, 'decodePoseNet: displacementsFwd');
   const backwardAt = channelIndexer(displacementsBwd, grid, EDGE_COUNT * 2, options.layout, 'decodePoseNet: displacementsBwd');
 
+  const trace = options.trace;
+  let steps: PoseNetStepTrace[] | undefined;
   /** Follow edge `edge` from `source` to keypoint `target` (tfjs traverseToTargetKeypoint). */
   const traverse = (edge: number, source: Point, target: number, forward: boolean): DecodedKeypoint => {
     const [displacements, at] = forward ? [displacementsFwd, forwardAt] : [displacementsBwd, backwardAt];
@@ -256,21 +301,39 @@ export function decodePoseNet(
       y: source.y + displacements[at(sourceCell.y, sourceCell.x, edge)]!,
       x: source.x + displacements[at(sourceCell.y, sourceCell.x, EDGE_COUNT + edge)]!,
     };
+    const displaced = point;
+    const refined: Point[] = [];
     for (let step = 0; step < refineSteps; step++) {
       const cell = outputs.nearestCell(point);
       point = outputs.positionAt(cell.y, cell.x, target);
+      refined.push(point);
     }
     const cell = outputs.nearestCell(point);
-    return { ...point, score: outputs.score(cell.y, cell.x, target) };
+    const score = outputs.score(cell.y, cell.x, target);
+    const [from, to] = forward ? POSE_CHAIN[edge]! : [POSE_CHAIN[edge]![1], POSE_CHAIN[edge]![0]];
+    steps?.push({ edge, from, to, direction: forward ? 'forward' : 'backward', source: { x: source.x, y: source.y }, displaced, refined, score });
+    return { ...point, score };
   };
 
   const squaredRadius = nmsRadius * nmsRadius;
   const poses: DecodedKeypoint[][] = [];
   const scores: number[] = [];
+  if (trace) Object.assign(trace, { roots: [], steps: [], scores: [] });
   for (const root of rootCandidates(outputs, scoreThreshold)) {
-    if (poses.length >= maxPoses) break;
     const rootPoint = outputs.positionAt(root.y, root.x, root.keypoint);
-    if (withinNmsRadius(poses, squaredRadius, rootPoint, root.keypoint)) continue;
+    const traced: PoseNetRootTrace = { keypoint: root.keypoint, cellX: root.x, cellY: root.y, score: root.score, ...rootPoint, verdict: 'root' };
+    if (poses.length >= maxPoses) {
+      if (!trace) break;
+      trace.roots!.push({ ...traced, verdict: 'max-poses' });
+      continue;
+    }
+    const near = poses.findIndex((pose) => squaredDistance(rootPoint, pose[root.keypoint]!) <= squaredRadius);
+    if (near >= 0) {
+      trace?.roots!.push({ ...traced, verdict: 'nms', person: near });
+      continue;
+    }
+    trace?.roots!.push({ ...traced, person: poses.length });
+    steps = trace && [];
 
     const keypoints: (DecodedKeypoint | undefined)[] = new Array(KEYPOINT_COUNT).fill(undefined);
     keypoints[root.keypoint] = { ...rootPoint, score: root.score };
@@ -287,11 +350,15 @@ export function decodePoseNet(
     // The chain is a tree over all 17 keypoints, so every one is set now.
     const decoded = keypoints as DecodedKeypoint[];
     let notOverlapped = 0;
+    const overlapped: number[] = [];
     decoded.forEach((k, i) => {
       if (!withinNmsRadius(poses, squaredRadius, k, i)) notOverlapped += k.score;
+      else overlapped.push(i);
     });
     poses.push(decoded);
     scores.push(notOverlapped / KEYPOINT_COUNT);
+    trace?.steps!.push(steps!);
+    trace?.scores!.push({ score: notOverlapped / KEYPOINT_COUNT, overlapped });
   }
   return poses.map((keypoints, i) => toPose(keypoints, scores[i]!, options.mapToImage));
 }

@@ -144,6 +144,12 @@ export class Session {
     return [...this.keepable.keys()];
   }
 
+  /** The shape of a value `run` can keep (see `values`), or undefined. */
+  shapeOf(name: string): number[] | undefined {
+    const value = this.keepable.get(name);
+    return value === undefined ? undefined : [...value.placed.type.shape];
+  }
+
   /** Total bytes of the WebAssembly memory. */
   get memoryBytes(): number {
     return this.kernels.memory.buffer.byteLength;

@@ -119,6 +119,19 @@ function missingWeightsMessage(entry: ModelEntry): string {
 }
 
 
+/**
+ * A model name's pipeline spec and loaded model: a TFJS model from `weights` (its model.json),
+ * embedded or from human-models; a seed network from its trained `weights`.
+ */
+export function loadEstimatorModel(name: string, weights?: string): { spec: NetworkSpec; model: Model } {
+  checkName(name);
+  const tfjs = findTfjsModel(name);
+  if (tfjs !== undefined) return { spec: tfjs.spec, model: loadTfjsModel(tfjs, weights) };
+  const entry = modelEntry(name);
+  if (weights === undefined) throw new WeightsError(missingWeightsMessage(entry));
+  return { spec: seedNetworkSpec(entry), model: loadNetworkWeights(entry.name, weights) };
+}
+
 export async function createEstimator(name: string, options: CreateEstimatorOptions = {}): Promise<PoseEstimator> {
   checkName(name);
   const threads = options.threads ?? 1;
@@ -131,13 +144,8 @@ export async function createEstimator(name: string, options: CreateEstimatorOpti
     }
   }
   try {
-    const tfjs = findTfjsModel(name);
-    if (tfjs !== undefined) {
-      return await PoseEstimator.create(tfjs.spec, loadTfjsModel(tfjs, options.weights), { threads, detector });
-    }
-    const entry = modelEntry(name);
-    if (options.weights === undefined) throw new WeightsError(missingWeightsMessage(entry));
-    return await PoseEstimator.create(seedNetworkSpec(entry), loadNetworkWeights(entry.name, options.weights), { threads, detector });
+    const { spec, model } = loadEstimatorModel(name, options.weights);
+    return await PoseEstimator.create(spec, model, { threads, detector });
   } catch (e) {
     detector?.dispose();
     throw e;

@@ -113,6 +113,10 @@ function spatial(p: ProtoMessage | undefined, kernelDefault?: number) {
   };
 }
 
+/** Layers whose shape rules read N, C, H and W of their first bottom. */
+const SPATIAL_LAYERS = new Set(['Convolution', 'Deconvolution', 'Pooling', 'LRN', 'Interp', 'Upsample']);
+const MAX_RANK = 8;
+
 export function caffeToModel(net: CaffeNet, options: CaffeOptions = {}): Model {
   const graph = emptyGraph(net.name);
   const shapes = new Map<string, number[]>();
@@ -124,7 +128,9 @@ export function caffeToModel(net: CaffeNet, options: CaffeOptions = {}): Model {
     }
   }
   for (const input of net.inputs) {
-    const shape = options.inputShapes?.[input.name] ?? input.shape;
+    const given = options.inputShapes;
+    const shape = given !== undefined && Object.hasOwn(given, input.name) ? given[input.name]! : input.shape;
+    if (shape.length > MAX_RANK) throw new ModelFormatError(`input '${input.name}' declares ${shape.length} dimensions; at most ${MAX_RANK} are supported`);
     graph.inputs.push({ name: input.name, dtype: 'float32', shape });
     shapes.set(input.name, shape);
   }
@@ -146,13 +152,22 @@ export function caffeToModel(net: CaffeNet, options: CaffeOptions = {}): Model {
     const layer = layers[li]!;
     if (layer.type === 'Input') continue;
     const where = `layer '${layer.name}' (${layer.type})`;
+    if (layer.bottoms.length === 0) throw new ModelFormatError(`${where}: has no bottom (input blob)`);
+    if (layer.tops.length === 0) throw new ModelFormatError(`${where}: has no top (output blob)`);
     const inputs = layer.bottoms.map((b) => {
       const v = current.get(b);
       if (v === undefined) throw new ModelFormatError(`${where}: bottom '${b}' is not produced by any earlier layer`);
       consumed.add(v);
       return v;
     });
-    const inShapes = inputs.map((v) => shapes.get(v)!);
+    const inShapes = inputs.map((v) => {
+      const shape = shapes.get(v);
+      if (shape === undefined) throw new ModelFormatError(`${where}: the shape of bottom '${v}' is unknown`);
+      return shape;
+    });
+    if (SPATIAL_LAYERS.has(layer.type) && inShapes[0]!.length !== 4) {
+      throw new ShapeError(`${where}: bottom '${layer.bottoms[0]}' has shape [${inShapes[0]!.join(', ')}]; this layer takes N x C x H x W`);
+    }
     const outName = (top: string): string => {
       const left = writesLeft.get(top)! - 1;
       writesLeft.set(top, left);
@@ -252,6 +267,9 @@ export function caffeToModel(net: CaffeNet, options: CaffeOptions = {}): Model {
         const cp = p('concat_param');
         let axis = num(cp, 'axis', num(cp, 'concat_dim', 1));
         if (axis < 0) axis += s.length;
+        if (!Number.isInteger(axis) || axis < 0 || axis >= s.length || inShapes.some((shape) => shape.length !== s.length)) {
+          throw new ShapeError(`${where}: axis ${axis} does not fit bottoms of shapes ${inShapes.map((shape) => `[${shape.join(', ')}]`).join(', ')}`);
+        }
         const outShape = [...s];
         outShape[axis] = inShapes.reduce((sum, shape) => sum + shape[axis]!, 0);
         emit('Concat', inputs, { axis: int(axis) }, outShape);
