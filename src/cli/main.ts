@@ -9,6 +9,7 @@ import { estimateCommand, estimateUsage } from './commands/estimate.js';
 import { evalCommand, evalUsage } from './commands/eval.js';
 import { modelsCommand, modelsUsage } from './commands/models.js';
 import { runCommand, runUsage } from './commands/run.js';
+import { serveCommand, serveUsage } from './commands/serve.js';
 
 interface Command {
   usage: string;
@@ -25,6 +26,7 @@ const COMMANDS: Record<string, Command> = {
   convert: { usage: convertUsage, summary: 'write any supported model (ONNX, OpenVINO IR, Caffe) as ONNX', run: convertCommand },
   inspect: { usage: inspectUsage, summary: 'format, inputs/outputs with shapes, op histogram, parameters and GFLOPs of a model (weights optional)', run: inspectCommand },
   fetch: { usage: fetchUsage, summary: "download a seed network's published weights, verified, into the cache", run: fetchCommand },
+  serve: { usage: serveUsage, summary: 'the demo page (photo, webcam, skeletons, per-stage ms) on a local server with the headers threads need', run: serveCommand },
   bench: { usage: benchUsage, summary: 'time a model on seeded inputs (JSON with --json, per-node with --profile)', run: benchCommand },
 };
 
