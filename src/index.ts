@@ -31,3 +31,5 @@ export { rgbaToRgb, rgbToRgba, MAX_IMAGE_PIXELS, type RgbImage, type RgbaImage }
 export { toRgbImage, type BrowserImage, type CanvasImage, type ElementImage, type FrameImage, type ImageInput, type PixelImage, type VideoImage } from './image/input.js';
 export { decodeImage, sniffImageFormat, type ImageFormat } from './image/codec.js';
 export { MODELS, modelInfo } from './models/registry.js';
+export { limits, setLimits, DEFAULT_LIMITS, type Limits } from './nn/limits.js';
+export { validateGraph, validateModel } from './nn/validate.js';

@@ -12,9 +12,9 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { fetchCommand } from '../src/cli/commands/fetch.js';
 import { ModelFormatError, WeightsError } from '../src/nn/errors.js';
-import { extractFromTarGz, TarReader, type TarEntry } from '../src/weights/archive.js';
-import { fetchFile, FetchError, mirrorUrl, type FetchOptions } from '../src/weights/fetch.js';
-import { loadSources, parseSources } from '../src/weights/sources.js';
+import { extractFromTarGz, TarReader, type TarEntry } from '../src/download/archive.js';
+import { fetchFile, FetchError, mirrorUrl, type FetchOptions } from '../src/download/fetch.js';
+import { loadSources, parseSources } from '../src/download/sources.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const OMZ_DIR = resolve(ROOT, '../shared/omz');

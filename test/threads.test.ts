@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { setLimits } from '../src/nn/limits.js';
 import { Session } from '../src/nn/session.js';
 import { shareOf } from '../src/nn/threads/worker-source.js';
 import { randomTensor, seededRandom, singleNodeModel } from './support/harness.js';
@@ -42,7 +43,8 @@ describe('threads', () => {
     const a = toFloat32(randomTensor([13, 7, 2], seededRandom(5)));
     const b = toFloat32(randomTensor([2], seededRandom(6)));
     const one = await Session.create(model);
-    const three = await Session.create(model, { threads: 3 });
+    const previous = setLimits({ maxThreads: 3 });
+    const three = await Session.create(model, { threads: 3 }).finally(() => setLimits(previous));
     try {
       expect(Array.from(three.run({ a, b }).y!.data)).toEqual(Array.from(one.run({ a, b }).y!.data));
       expect(Array.from(one.run({ a, b }).y!.data)).toEqual(Array.from(a, (v, i) => Math.fround(v - b[i % 2]!)));

@@ -1,4 +1,4 @@
-// `--weights` for the seed networks (src/models/weights.ts): every network, built with seeded
+// `--weights` for the seed networks (src/models/bind-checkpoint.ts): every network, built with seeded
 // weights, is written as ONNX, as OpenVINO IR and (the PyTorch-published ones) as a torch.save
 // checkpoint (test/support/pth-writer.ts); loading it back for that network gives outputs
 // identical to the original's on the engine. Then each way a file can fail to fit gives its
@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MODELS, modelEntry, type ModelEntry } from '../src/models/registry.js';
-import { bindCheckpoint, checkInterface, definitionParameters, loadNetworkWeights } from '../src/models/weights.js';
+import { bindCheckpoint, checkInterface, definitionParameters, loadNetworkWeights } from '../src/models/bind-checkpoint.js';
 import { WeightsError } from '../src/nn/errors.js';
 import { writeOnnx } from '../src/nn/formats/onnx/writer.js';
 import { writeOpenVino } from '../src/nn/formats/openvino/writer.js';

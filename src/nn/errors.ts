@@ -33,3 +33,6 @@ export class ImageError extends WasmposeError {}
 
 /** Weights that do not fit a network definition (missing, extra or mis-shaped tensors). */
 export class WeightsError extends WasmposeError {}
+
+/** A session (or estimator) used after dispose(). */
+export class SessionDisposedError extends WasmposeError {}

@@ -1,5 +1,6 @@
 // The graph IR every format reader produces and the executor consumes: ONNX's model, close to
 // its protobuf so the ONNX writer round-trips it, with attributes kept as their ONNX kinds.
+import { ModelFormatError } from './errors.js';
 import type { DType, Tensor } from './tensor.js';
 
 export type Attr =
@@ -88,9 +89,10 @@ interface AttrValues {
 }
 
 function attrOfKind<K extends Attr['kind']>(node: Node, name: string, kind: K): AttrValues[K] | undefined {
-  const a = node.attrs[name];
-  if (a === undefined) return undefined;
-  if (a.kind !== kind) throw new TypeError(`${node.op} node '${node.name}': attribute '${name}' is ${a.kind}, expected ${kind}`);
+  // Attribute names come from files: only the node's own entries count, never Object.prototype's.
+  if (!Object.hasOwn(node.attrs, name)) return undefined;
+  const a = node.attrs[name]!;
+  if (a.kind !== kind) throw new ModelFormatError(`${node.op} node '${node.name}': attribute '${name}' is ${a.kind}, expected ${kind}`, `attribute '${name}'`);
   return a.value as AttrValues[K];
 }
 

@@ -5,12 +5,14 @@ import { InputError, ModelFormatError } from './errors.js';
 import { onnxOpset, runtimeInputs, type Model } from './graph.js';
 import { opFor } from './ops/registry.js';
 import type { Tensor } from './tensor.js';
+import { validateGraph } from './validate.js';
 
 export function runReference(model: Model, feeds: Record<string, Tensor>): Record<string, Tensor> {
+  validateGraph(model.graph);
   const opset = onnxOpset(model);
   const values = new Map<string, Tensor>(model.graph.initializers);
   for (const input of runtimeInputs(model.graph)) {
-    const t = feeds[input.name];
+    const t = Object.hasOwn(feeds, input.name) ? feeds[input.name] : undefined;
     if (t === undefined) throw new InputError(`input '${input.name}' was not given`);
     values.set(input.name, t);
   }
@@ -27,6 +29,10 @@ export function runReference(model: Model, feeds: Record<string, Tensor>): Recor
     });
   }
   const results: Record<string, Tensor> = {};
-  for (const o of model.graph.outputs) results[o.name] = values.get(o.name)!;
+  for (const o of model.graph.outputs) {
+    const v = values.get(o.name);
+    if (v === undefined) throw new ModelFormatError(`graph output '${o.name}' is not produced by any node`);
+    Object.defineProperty(results, o.name, { value: v, enumerable: true, writable: true, configurable: true });
+  }
   return results;
 }

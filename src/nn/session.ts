@@ -2,7 +2,8 @@
 // one WebAssembly memory (module data, packed constants, activations, scratch) sized before the
 // run, and resolves every kernel call to plain numbers. A run then only copies the inputs in,
 // calls the kernels in order, and copies the outputs out.
-import { InputError, ShapeError, WasmposeError } from './errors.js';
+import { InputError, SessionDisposedError, ShapeError } from './errors.js';
+import { limits } from './limits.js';
 import type { Model, Node } from './graph.js';
 import { ALIGNMENT, alignUp, planMemory, type BufferRequest } from './memory-plan.js';
 import { opFor } from './ops/registry.js';
@@ -27,11 +28,18 @@ export interface SessionOptions {
   /**
    * Threads sharing the work of each heavy kernel (default 1). Needs shared WebAssembly memory;
    * where there is none (a browser page that is not cross-origin isolated) the session says so
-   * once and runs on one thread.
+   * once and runs on one thread. More threads than the cores the runtime reports (the
+   * maxThreads limit) are clamped to that, with a notice.
    */
   threads?: number;
   /** How to start a worker; defaults to worker_threads in Node and Web Workers in browsers. */
   spawnWorker?: SpawnWorker;
+  /**
+   * What `run` does with NaN or infinite values in a float input: 'reject' (the default) throws
+   * an InputError naming the input and the first such element, before any kernel runs; 'allow'
+   * runs them (they propagate through the network as IEEE arithmetic says).
+   */
+  nonFinite?: 'reject' | 'allow';
 }
 
 /** Run-time values are float32, or int32 for integer and boolean values. */
@@ -126,7 +134,10 @@ export class Session {
     private readonly keepable: Map<string, Keepable>,
     /** Values of the loaded model that the graph optimizations folded or fused away. */
     private readonly optimizedAway: ReadonlySet<string>,
+    private readonly nonFinite: 'reject' | 'allow',
   ) {}
+
+  private disposed = false;
 
   /** Names of the values `run` can keep (inputs and every value a step writes), in run order. */
   get values(): string[] {
@@ -144,18 +155,26 @@ export class Session {
   }
 
   static async create(model: Model, options: SessionOptions = {}): Promise<Session> {
+    if (model === null || typeof model !== 'object' || model.graph === null || typeof model.graph !== 'object') throw new InputError('Session.create needs a Model (from one of the readers)');
+    if (options.nonFinite !== undefined && options.nonFinite !== 'reject' && options.nonFinite !== 'allow') throw new InputError(`nonFinite must be 'reject' or 'allow', got ${String(options.nonFinite)}`);
     const graph = prepareGraph(model, options.inputShapes);
     if (options.optimize !== false) optimize(graph);
     removeDeadNodes(graph);
     const build = resolveBuild(options.build ?? 'simd');
     const remaining = new Set(graph.nodes.flatMap((n) => n.outputs));
     const optimizedAway = new Set(model.graph.nodes.flatMap((n) => n.outputs).filter((name) => name !== '' && !remaining.has(name) && !graph.constants.has(name)));
-    return layOut(graph, build, usableThreads(options.threads ?? 1), options.spawnWorker, optimizedAway);
+    return layOut(graph, build, usableThreads(options.threads ?? 1), options.spawnWorker, optimizedAway, options.nonFinite ?? 'reject');
   }
 
-  /** Stops the worker threads, if any. The session must not be run afterwards. */
+  /** Stops the worker threads, if any. `run` afterwards throws a SessionDisposedError. */
   dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
     this.pool?.stop();
+  }
+
+  get isDisposed(): boolean {
+    return this.disposed;
   }
 
   /**
@@ -185,10 +204,17 @@ export class Session {
    * in fresh arrays.
    */
   runInto(feeds: Record<string, RuntimeData | readonly number[]>, outputs: Record<string, RuntimeData>, options: RunOptions | StepTiming[] = {}): Record<string, OutputTensor> {
+    if (this.disposed) throw new SessionDisposedError('this session was disposed: create a new one to run the model again');
+    if (feeds === null || typeof feeds !== 'object' || Array.isArray(feeds)) {
+      throw new InputError(`run takes an object of inputs by name (${[...this.placedInputs.keys()].join(', ')}), got ${feeds === null ? 'null' : Array.isArray(feeds) ? 'an array' : typeof feeds}`);
+    }
+    for (const name of Object.keys(feeds)) {
+      if (!this.placedInputs.has(name)) throw new InputError(`'${name}' is not an input of this model; inputs: ${[...this.placedInputs.keys()].join(', ')}`);
+    }
     const { keep = [], timings } = Array.isArray(options) ? { timings: options } : (options as RunOptions);
     const copiesAfter = this.keepPlan(keep);
     for (const info of this.outputs) {
-      const target = outputs[info.name];
+      const target = Object.hasOwn(outputs, info.name) ? outputs[info.name] : undefined;
       const dtype = runtimeDType(info.dtype);
       if (target === undefined || target.length !== sizeOf(info.shape) || (dtype === 'float32') !== target instanceof Float32Array) {
         throw new InputError(`output '${info.name}' needs a ${dtype === 'float32' ? 'Float32Array' : 'Int32Array'} of ${sizeOf(info.shape)} values (shape ${shapeString(info.shape)})`);
@@ -196,22 +222,16 @@ export class Session {
     }
     const buffer = this.kernels.memory.buffer;
     for (const [name, placed] of this.placedInputs) {
-      const given = feeds[name];
+      const given = Object.hasOwn(feeds, name) ? feeds[name] : undefined;
       if (given === undefined) throw new InputError(`input '${name}' (shape ${shapeString(placed.type.shape)}) was not given`);
-      const expected = sizeOf(placed.type.shape);
-      if (given.length !== expected) {
-        throw new InputError(`input '${name}': expected shape ${shapeString(placed.type.shape)} (${expected} values), given ${given.length} values`);
-      }
+      checkFeed(name, given, placed, this.nonFinite);
       viewOf(buffer, placed).set(given);
-    }
-    for (const name of Object.keys(feeds)) {
-      if (!this.placedInputs.has(name)) throw new InputError(`'${name}' is not an input of this model; inputs: ${[...this.placedInputs.keys()].join(', ')}`);
     }
     const kept: Record<string, OutputTensor> = {};
     const copyOut = (step: number): void => {
       for (const name of copiesAfter?.get(step) ?? []) {
         const { type } = this.keepable.get(name)!.placed;
-        kept[name] = { name, dtype: runtimeDType(type.dtype), shape: [...type.shape], data: viewOf(buffer, this.keepable.get(name)!.placed).slice() };
+        setOwn(kept, name, { name, dtype: runtimeDType(type.dtype), shape: [...type.shape], data: viewOf(buffer, this.keepable.get(name)!.placed).slice() });
       }
     };
     copyOut(-1);
@@ -234,7 +254,7 @@ export class Session {
       const source = this.resultSources.get(info.name)!;
       const data = outputs[info.name]!;
       data.set('offset' in source ? viewOf(buffer, source) : toRuntimeData(source));
-      results[info.name] = { name: info.name, dtype: runtimeDType(info.dtype), shape: [...info.shape], data };
+      setOwn(results, info.name, { name: info.name, dtype: runtimeDType(info.dtype), shape: [...info.shape], data });
     }
     return results;
   }
@@ -265,10 +285,46 @@ export class Session {
   }
 }
 
+/** record[key] = value as an own entry, even for a key like '__proto__' (legal in every format). */
+function setOwn<T>(record: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/** A feed checked before it is copied in: a numeric array of the planned length, finite unless allowed. */
+function checkFeed(name: string, given: unknown, placed: Placed, nonFinite: 'reject' | 'allow'): asserts given is RuntimeData | readonly number[] {
+  const expected = sizeOf(placed.type.shape);
+  const isTyped = ArrayBuffer.isView(given) && !(given instanceof DataView) && !(given instanceof BigInt64Array) && !(given instanceof BigUint64Array);
+  if (!isTyped && !Array.isArray(given)) {
+    throw new InputError(`input '${name}' must be a Float32Array, Int32Array or array of numbers, got ${given === null ? 'null' : typeof given}`);
+  }
+  const values = given as ArrayLike<unknown>;
+  if (values.length !== expected) {
+    throw new InputError(`input '${name}': expected shape ${shapeString(placed.type.shape)} (${expected} values), given ${values.length} values`);
+  }
+  if (!isTyped) {
+    for (let i = 0; i < values.length; i++) if (typeof values[i] !== 'number') throw new InputError(`input '${name}': element ${i} is ${typeof values[i]}, not a number`);
+  }
+  if (nonFinite === 'reject' && !(given instanceof Int32Array)) {
+    const numbers = values as ArrayLike<number>;
+    for (let i = 0; i < numbers.length; i++) {
+      if (!Number.isFinite(numbers[i])) throw new InputError(`input '${name}': element ${i} is ${numbers[i]} (non-finite inputs are rejected; create the session with nonFinite: 'allow' to run them)`);
+    }
+  }
+}
+
 let warnedNoSharedMemory = false;
+let warnedThreadClamp = false;
 
 function usableThreads(requested: number): number {
   if (!Number.isInteger(requested) || requested < 1) throw new InputError(`threads must be a positive integer, got ${requested}`);
+  const cores = limits().maxThreads;
+  if (requested > cores) {
+    if (!warnedThreadClamp) {
+      warnedThreadClamp = true;
+      console.warn(`wasmpose: ${requested} threads requested, the runtime reports ${cores} cores: running on ${cores} (limit maxThreads)`);
+    }
+    requested = cores;
+  }
   if (requested === 1 || sharedMemorySupported()) return requested;
   if (!warnedNoSharedMemory) {
     warnedNoSharedMemory = true;
@@ -315,6 +371,12 @@ function runHostStep(step: Extract<Step, { kind: 'host' }>, buffer: ArrayBufferL
   });
 }
 
+/** Refuses a memory of `bytes` beyond the session budget (or wasm32's 4 GiB) before it is grown. */
+function checkMemoryBudget(bytes: number): void {
+  const budget = Math.min(MAX_MEMORY_BYTES, limits().maxSessionBytes);
+  if (bytes > budget) throw new ShapeError(`the model needs at least ${bytes} bytes of memory, more than the ${budget} a session may use (limit maxSessionBytes)`);
+}
+
 /** Units per call of a packing kernel (see writeConstant). */
 const PACKING_SLICE = 4;
 
@@ -330,7 +392,7 @@ const WASM_PAGE = 65536;
 function growTo(memory: WebAssembly.Memory, bytes: number, ahead = false): void {
   const have = memory.buffer.byteLength;
   if (bytes <= have) return;
-  if (bytes > MAX_MEMORY_BYTES) throw new WasmposeError(`the model needs ${bytes} bytes of memory, more than the 4 GiB a WebAssembly memory can hold`);
+  checkMemoryBudget(bytes);
   const target = ahead ? Math.min(MAX_MEMORY_BYTES, Math.max(bytes, have + have / 4)) : bytes;
   memory.grow(Math.ceil((target - have) / WASM_PAGE));
 }
@@ -365,7 +427,7 @@ function runtimeDataOf(t: Tensor): RuntimeData {
 }
 
 /** Plans memory and kernels for an optimized graph, then instantiates the kernels over it. */
-async function layOut(graph: TypedGraph, build: KernelBuild, threads: number, spawnWorker: SpawnWorker | undefined, optimizedAway: ReadonlySet<string>): Promise<Session> {
+async function layOut(graph: TypedGraph, build: KernelBuild, threads: number, spawnWorker: SpawnWorker | undefined, optimizedAway: ReadonlySet<string>, nonFinite: 'reject' | 'allow'): Promise<Session> {
   // 1. Buffers of run-time values. An alias shares its source's buffer.
   const ops = graph.nodes.map(opFor);
   const bufferOf = new Map<string, number>();
@@ -382,7 +444,8 @@ async function layOut(graph: TypedGraph, build: KernelBuild, threads: number, sp
   graph.nodes.forEach((node, step) => {
     for (const name of node.inputs) if (name !== '' && bufferOf.has(name)) touch(name, step);
     node.outputs.forEach((name, i) => {
-      if (name === '') return;
+      // An optional output the op does not produce (and nothing reads) gets no buffer.
+      if (name === '' || !graph.types.has(name)) return;
       const source = node.inputs[0]!;
       if (ops[step]!.aliasesInput && i === 0 && bufferOf.has(source)) {
         bufferOf.set(name, bufferOf.get(source)!);
@@ -395,6 +458,8 @@ async function layOut(graph: TypedGraph, build: KernelBuild, threads: number, sp
   });
   for (const name of graph.outputs) if (bufferOf.has(name)) touch(name, Infinity);
   const memoryPlan = planMemory(requests);
+  // The activations alone may already be over budget: refuse before packing any weights.
+  checkMemoryBudget(memoryPlan.bytes);
 
   // 2. One memory: [module data | constants | activations | scratch]. The module's static data
   // ends at heapBase, known only after instantiation; 1 MiB covers it and is checked below. The
@@ -426,7 +491,7 @@ async function layOut(graph: TypedGraph, build: KernelBuild, threads: number, sp
     const op = ops[i]!;
     const inputs = node.inputs.map((n) => (n === '' ? undefined : graph.types.get(n)));
     const constants = node.inputs.map((n) => (n === '' ? undefined : graph.constants.get(n)));
-    const outputs = node.outputs.map((n) => graph.types.get(n)!);
+    const outputs = node.outputs.map((n) => graph.types.get(n) ?? { dtype: 'float32' as const, shape: [0] });
     const plan = op.aliasesInput ? undefined : op.plan?.({ node, opset: graph.opset, inputs, constants, outputs });
     let packedOffsets: number[] = [];
     if (plan !== undefined) {
@@ -526,6 +591,7 @@ async function layOut(graph: TypedGraph, build: KernelBuild, threads: number, sp
     resultSources,
     keepable,
     optimizedAway,
+    nonFinite,
   );
 }
 

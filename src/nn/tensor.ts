@@ -1,6 +1,7 @@
 // Host-side tensors: what model files hold and what constant folding computes on. The engine
 // itself computes in float32 (and int32 for the few integer values that flow at run time).
 import { ShapeError } from './errors.js';
+import { limits } from './limits.js';
 
 export type DType = 'float32' | 'float16' | 'float64' | 'int8' | 'uint8' | 'int32' | 'int64' | 'bool';
 
@@ -23,17 +24,24 @@ export interface Tensor {
   readonly data: TensorData;
 }
 
-/** Largest element count the engine accepts for one tensor (a wasm32 memory holds 4 GiB). */
+/** Largest element count one tensor can ever have (a wasm32 memory holds 4 GiB of float32). */
 export const MAX_ELEMENTS = 2 ** 30;
 
+/** The element count of a shape, refused beyond the maxTensorElements budget (see limits.ts). */
 export function sizeOf(shape: readonly number[]): number {
+  const max = Math.min(MAX_ELEMENTS, limits().maxTensorElements);
   let n = 1;
   for (const d of shape) {
-    if (!Number.isInteger(d) || d < 0) throw new ShapeError(`invalid dimension ${d} in shape [${shape.join(', ')}]`);
+    if (!Number.isSafeInteger(d) || d < 0) throw new ShapeError(`invalid dimension ${d} in shape ${describeShape(shape)}`);
     n *= d;
   }
-  if (n > MAX_ELEMENTS) throw new ShapeError(`shape [${shape.join(', ')}] has ${n} elements, more than the ${MAX_ELEMENTS} the engine can hold`);
+  if (n > max) throw new ShapeError(`shape ${describeShape(shape)} has ${n} elements, more than the ${max} allowed (limit maxTensorElements)`);
   return n;
+}
+
+/** A shape for a message: a file may declare millions of dims, so long ones are cut short. */
+function describeShape(shape: readonly number[]): string {
+  return shape.length <= 16 ? `[${shape.join(', ')}]` : `[${shape.slice(0, 8).join(', ')}, ... ${shape.length} dims]`;
 }
 
 export function isFloatType(dtype: DType): boolean {

@@ -10,7 +10,7 @@ import type { Model } from '../nn/graph.js';
 import { readFileOrThrow } from '../nn/formats/load-file.js';
 import { readTfjsModel } from '../nn/formats/tfjs/reader.js';
 import { modelEntry, modelInfo, modelNames, type ModelEntry, type ModelInfo } from '../models/registry.js';
-import { loadNetworkWeights } from '../models/weights.js';
+import { loadNetworkWeights } from '../models/bind-checkpoint.js';
 import { isTopDown, PoseEstimator, type NetworkSpec } from './estimator.js';
 import { embeddedModelPath, humanModelsPath } from './model-files.js';
 import { findTfjsModel, tfjsModelNames, type TfjsModel } from './tfjs-models.js';

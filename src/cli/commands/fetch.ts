@@ -3,8 +3,8 @@
 // engine reads them.
 import { resolve } from 'node:path';
 import { WeightsError } from '../../nn/errors.js';
-import { defaultCacheDir, fetchModelWeights, precisionsOf, type FetchedFile } from '../../weights/fetch.js';
-import { loadSources, type WeightFile } from '../../weights/sources.js';
+import { defaultCacheDir, fetchModelWeights, precisionsOf, type FetchedFile } from '../../download/fetch.js';
+import { loadSources, type WeightFile } from '../../download/sources.js';
 import { parseArgs, UsageError } from '../args.js';
 
 export const fetchUsage = 'wasmpose fetch <model> [--precision FP32|FP16] [--cache <dir>] [--mirror <url>] [--timeout <seconds>] [--sources <file.json>]';

@@ -15,7 +15,7 @@ export function inferAndFold(graph: Graph, opset: number, inputShapes: Record<st
   for (const [name, t] of constants) types.set(name, { dtype: t.dtype, shape: [...t.shape] });
 
   const inputs = runtimeInputs(graph).map((info) => {
-    const given = inputShapes[info.name];
+    const given = Object.hasOwn(inputShapes, info.name) ? inputShapes[info.name] : undefined;
     const declared = info.shape;
     let shape: number[];
     if (given !== undefined) {

@@ -1,7 +1,8 @@
 // A pool of worker threads sharing the session's WebAssembly memory. The main thread is thread 0:
-// for each parallel kernel call it wakes the workers, runs its own share, and waits for theirs.
+// for each parallel kernel call it wakes the workers, takes chunks of the range with them, and
+// waits for the chunks they took.
 import { WasmposeError } from '../errors.js';
-import { CONTROL, shareOf, type WorkerInit } from './worker-source.js';
+import { CONTROL, SPIN_MILLISECONDS, shareOf, takeChunks, type WorkerInit } from './worker-source.js';
 
 /** A started worker: post it its init message; resolves once it is ready. */
 export interface WorkerHandle {
@@ -11,12 +12,14 @@ export interface WorkerHandle {
 
 export type SpawnWorker = () => WorkerHandle;
 
-/** Spins before blocking: long enough that threads stay awake between the kernel calls of one run. */
-const SPIN_LIMIT = 2_000_000;
+/** Chunks per thread of each call: enough that a descheduled thread holds up only a small part. */
+const CHUNKS_PER_THREAD = 8;
 /** Only Node lets the main thread block in Atomics.wait; a browser's main thread must spin. */
 const mainThreadCanWait = typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string';
 
 export class ThreadPool {
+  private generation = 0;
+
   private constructor(
     readonly threads: number,
     private readonly control: Int32Array,
@@ -35,20 +38,29 @@ export class ThreadPool {
     return new ThreadPool(threads, control, workers);
   }
 
-  /** Runs call `index` across all threads; `own` runs the main thread's share. */
+  /** Runs call `index` across all threads; `own` runs a range on the main thread. */
   run(index: number, extent: number, own: (begin: number, end: number) => void): void {
     const c = this.control;
-    Atomics.store(c, CONTROL.PARKED, 0);
+    const generation = ++this.generation;
+    const chunks = Math.max(1, Math.min(extent, this.threads * CHUNKS_PER_THREAD, 0xffff));
+    // NEXT first (see takeChunks), then what it refers to, then the generation that wakes the workers.
     Atomics.store(c, CONTROL.DONE, 0);
+    Atomics.store(c, CONTROL.NEXT, (generation & 0x7fff) << 16);
     Atomics.store(c, CONTROL.CALL, index);
-    Atomics.add(c, CONTROL.GENERATION, 1);
+    Atomics.store(c, CONTROL.CHUNKS, chunks);
+    Atomics.store(c, CONTROL.PARKED, 0);
+    Atomics.store(c, CONTROL.GENERATION, generation);
     Atomics.notify(c, CONTROL.GENERATION);
-    const [begin, end] = shareOf(extent, 0, this.threads);
-    if (begin < end) own(begin, end);
-    const others = this.threads - 1;
+    takeChunks(c, generation, (_call, chunk, parts) => {
+      const [begin, end] = shareOf(extent, chunk, parts);
+      if (begin < end) own(begin, end);
+    });
+    // Wait for the chunks workers took: spin briefly, then block (Node) so a worker the OS has
+    // descheduled does not cost this core as well.
+    const spinUntil = performance.now() + SPIN_MILLISECONDS;
     let spins = 0;
-    for (let done = Atomics.load(c, CONTROL.DONE); done < others; done = Atomics.load(c, CONTROL.DONE)) {
-      if (mainThreadCanWait && ++spins > SPIN_LIMIT) Atomics.wait(c, CONTROL.DONE, done, 1000);
+    for (let done = Atomics.load(c, CONTROL.DONE); done < chunks; done = Atomics.load(c, CONTROL.DONE)) {
+      if (mainThreadCanWait && (++spins & 255) === 0 && performance.now() > spinUntil) Atomics.wait(c, CONTROL.DONE, done, 10);
     }
     if (Atomics.load(c, CONTROL.FAILED) === 1) throw new WasmposeError('a kernel failed in a worker thread');
   }

@@ -1,16 +1,25 @@
 // The code each worker thread runs, kept free of imports and closures so it can be shipped as
 // source text: a Node worker evaluates it, a browser runs it from a Blob URL. The worker
 // instantiates the shared-memory kernels over the session's memory, then waits on a control
-// block for "run call i", runs its share of that call's range and counts itself done.
+// block for "run call i", takes chunks of that call's range until none are left, and counts
+// each chunk done.
+//
+// Chunks are taken, not assigned: a thread the OS has descheduled (another process busy on its
+// core) simply takes fewer, and the others run the rest, instead of everyone waiting for it.
 //
 // Control block (Int32Array over a SharedArrayBuffer):
 //   [GENERATION] bumped by the main thread for every parallel call
 //   [CALL]       index of the call to run
-//   [DONE]       workers finished with the current call
+//   [DONE]       chunks finished of the current call
 //   [STOP]       1: leave the loop
 //   [FAILED]     1: a kernel threw in some worker
 //   [PARKED]     1: the run is over, block at once instead of spinning for the next call
-export const CONTROL = { GENERATION: 0, CALL: 1, DONE: 2, STOP: 3, FAILED: 4, PARKED: 5, LENGTH: 8 } as const;
+//   [NEXT]       next chunk to take, tagged with the generation: (generation & 0x7fff) << 16 | chunk
+//   [CHUNKS]     chunks of the current call
+export const CONTROL = { GENERATION: 0, CALL: 1, DONE: 2, STOP: 3, FAILED: 4, PARKED: 5, NEXT: 6, CHUNKS: 7, LENGTH: 8 } as const;
+
+/** How long a thread spins for the next call before it blocks (a wake-up costs tens of µs). */
+export const SPIN_MILLISECONDS = 0.2;
 
 /** What a worker is sent once, at start. */
 export interface WorkerInit {
@@ -23,53 +32,83 @@ export interface WorkerInit {
   threads: number;
 }
 
-/** The [begin, end) share of `extent` for one of `threads` threads. */
-export function shareOf(extent: number, thread: number, threads: number): [number, number] {
-  const base = Math.floor(extent / threads);
-  const rest = extent % threads;
-  const begin = thread * base + Math.min(thread, rest);
-  return [begin, begin + base + (thread < rest ? 1 : 0)];
+/** The [begin, end) share of `extent` for part `part` of `parts` (a thread's share, or a chunk). */
+export function shareOf(extent: number, part: number, parts: number): [number, number] {
+  const base = Math.floor(extent / parts);
+  const rest = extent % parts;
+  const begin = part * base + Math.min(part, rest);
+  return [begin, begin + base + (part < rest ? 1 : 0)];
 }
 
-function workerLoop(init: WorkerInit, ready: () => void): void {
-  const { control, calls, thread, threads } = init;
-  const instance = new WebAssembly.Instance(init.module, { env: { memory: init.memory, abort: () => { throw new Error('kernel abort'); } } });
-  const exports = instance.exports as Record<string, (...args: number[]) => void>;
-  const fns = calls.map((c) => exports[c.fn]!);
-  ready();
-  let generation = 0;
+/**
+ * Takes chunks of the current call (generation `generation`) and runs them with `runChunk`
+ * until none are left; returns how many it ran. Shared by the main thread and the workers
+ * (inlined into the worker source by its text, so it must not use anything from outside).
+ */
+export function takeChunks(control: Int32Array, generation: number, runChunk: (call: number, chunk: number, chunks: number) => void): number {
+  const tag = (generation & 0x7fff) << 16;
+  let ran = 0;
   for (;;) {
-    // Spin between the calls of one run (a wake-up costs more than most calls); once the run is
-    // over, or after a long wait, block, leaving the core to the rest of the program.
-    let spins = 0;
-    while (Atomics.load(control, 0) === generation) {
-      if (Atomics.load(control, 5) === 1 || ++spins > 2000000) Atomics.wait(control, 0, generation);
-    }
-    generation = Atomics.load(control, 0);
-    if (Atomics.load(control, 3) === 1) return;
-    const index = Atomics.load(control, 1);
-    const call = calls[index]!;
-    const base = Math.floor(call.extent / threads);
-    const rest = call.extent % threads;
-    const begin = thread * base + Math.min(thread, rest);
-    const end = begin + base + (thread < rest ? 1 : 0);
-    try {
-      if (begin < end) fns[index]!(...call.args, begin, end);
-    } catch {
-      Atomics.store(control, 4, 1);
-    }
+    // NEXT is read before CALL and CHUNKS, and the main thread writes them after NEXT: a
+    // successful exchange below proves they belong to this generation.
+    const next = Atomics.load(control, 6);
+    if ((next & ~0xffff) !== tag) return ran;
+    const call = Atomics.load(control, 1);
+    const chunks = Atomics.load(control, 7);
+    const chunk = next & 0xffff;
+    if (chunk >= chunks) return ran;
+    if (Atomics.compareExchange(control, 6, next, next + 1) !== next) continue;
+    runChunk(call, chunk, chunks);
+    ran++;
     Atomics.add(control, 2, 1);
     Atomics.notify(control, 2);
   }
 }
 
+function workerLoop(init: WorkerInit, ready: () => void, take: typeof takeChunks, spinMilliseconds: number): void {
+  const { control, calls } = init;
+  const instance = new WebAssembly.Instance(init.module, { env: { memory: init.memory, abort: () => { throw new Error('kernel abort'); } } });
+  const exports = instance.exports as Record<string, (...args: number[]) => void>;
+  const fns = calls.map((c) => exports[c.fn]!);
+  ready();
+  let generation = 0;
+  const runChunk = (index: number, chunk: number, chunks: number): void => {
+    const call = calls[index]!;
+    const base = Math.floor(call.extent / chunks);
+    const rest = call.extent % chunks;
+    const begin = chunk * base + Math.min(chunk, rest);
+    const end = begin + base + (chunk < rest ? 1 : 0);
+    try {
+      if (begin < end) fns[index]!(...call.args, begin, end);
+    } catch {
+      Atomics.store(control, 4, 1);
+    }
+  };
+  for (;;) {
+    // Spin briefly between the calls of one run (a wake-up costs more than a short call); then,
+    // or at once when the run is over, block, leaving the core to the rest of the machine.
+    const spinUntil = performance.now() + spinMilliseconds;
+    let spins = 0;
+    while (Atomics.load(control, 0) === generation) {
+      if (Atomics.load(control, 5) === 1 || ((++spins & 255) === 0 && performance.now() > spinUntil)) Atomics.wait(control, 0, generation);
+    }
+    generation = Atomics.load(control, 0);
+    if (Atomics.load(control, 3) === 1) return;
+    take(control, generation, runChunk);
+  }
+}
+
+function workerMain(): string {
+  return `(${workerLoop.toString()})(init, ready, ${takeChunks.toString()}, ${SPIN_MILLISECONDS})`;
+}
+
 /** Worker source for Node's worker_threads (evaluated with `eval: true`). */
 export function nodeWorkerSource(): string {
   return `const { parentPort } = require('node:worker_threads');
-parentPort.once('message', (init) => (${workerLoop.toString()})(init, () => parentPort.postMessage('ready')));`;
+parentPort.once('message', (init) => { const ready = () => parentPort.postMessage('ready'); ${workerMain()}; });`;
 }
 
 /** Worker source for browsers' Web Workers. */
 export function browserWorkerSource(): string {
-  return `self.onmessage = (e) => (${workerLoop.toString()})(e.data, () => self.postMessage('ready'));`;
+  return `self.onmessage = (e) => { const init = e.data; const ready = () => self.postMessage('ready'); ${workerMain()}; };`;
 }

@@ -136,7 +136,7 @@ export const pad: OpDef = {
         args: [{ input: 0 }, { output: 0 }, { packed: 0 }, a0.output, a1.output, a2.output, a3.output, a1.input, a2.input, a3.input, run.start, run.end, run.from, value],
         parallel: a0.output * a1.output * a2.output,
       }],
-      packed: [Int32Array.from([...a0.table, ...a1.table, ...a2.table, ...a3.table])],
+      packed: [concatTables([a0.table, a1.table, a2.table, a3.table])],
     };
   },
 };
@@ -149,6 +149,12 @@ interface MergedAxis {
   table: Int32Array;
 }
 
+function indexTable(output: number, begin: number, size: number, mode: PadMode): Int32Array {
+  const table = new Int32Array(output);
+  for (let o = 0; o < output; o++) table[o] = sourceIndex(o, begin, size, mode);
+  return table;
+}
+
 /**
  * Index tables per axis for at most four axes: a rank above four merges unpadded axes into the
  * axis before them (their tables multiply out); undefined when that cannot reach four.
@@ -156,7 +162,7 @@ interface MergedAxis {
 function kernelAxes(shape: readonly number[], { mode, begins, ends }: PadArgs): MergedAxis[] | undefined {
   const axes = shape.map((size, a) => {
     const output = size + begins[a]! + ends[a]!;
-    return { input: size, output, padded: begins[a] !== 0 || ends[a] !== 0, table: Int32Array.from({ length: output }, (_, o) => sourceIndex(o, begins[a]!, size, mode)) };
+    return { input: size, output, padded: begins[a] !== 0 || ends[a] !== 0, table: indexTable(output, begins[a]!, size, mode) };
   });
   while (axes.length > 4) {
     const a = axes.findIndex((axis, i) => i > 0 && !axis.padded);
@@ -171,6 +177,20 @@ function kernelAxes(shape: readonly number[], { mode, begins, ends }: PadArgs): 
   }
   while (axes.length < 4) axes.unshift({ input: 1, output: 1, padded: false, table: Int32Array.of(0) });
   return axes;
+}
+
+/**
+ * The axes' tables end to end. Copied by `set`, never spread: an argument list of millions of
+ * elements (a pad of 2e8 on one side) is a V8 fatal error that no catch can stop.
+ */
+function concatTables(tables: readonly Int32Array[]): Int32Array {
+  const out = new Int32Array(tables.reduce((n, t) => n + t.length, 0));
+  let at = 0;
+  for (const t of tables) {
+    out.set(t, at);
+    at += t.length;
+  }
+  return out;
 }
 
 /** The longest stretch of a table that reads consecutive input elements: copied in one go. */

@@ -118,7 +118,7 @@ export function parseSources(json: unknown): WeightSources {
 
 /**
  * weights/sources.json of the package: found by walking up from this module, which sits at
- * src/weights/ when run from source and dist/src/weights/ when built.
+ * src/download/ when run from source and dist/src/download/ when built.
  */
 export function defaultSourcesPath(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
