@@ -8,7 +8,8 @@ import { toOpenPoseJson } from '../decode/writers.js';
 import type { Pose } from '../decode/pose.js';
 import { toRgbImage, type ImageInput } from '../image/input.js';
 import type { RgbImage } from '../image/image.js';
-import { createEstimator, DEFAULT_MODEL, DEFAULT_BOXES_FROM, tfjsModelNames, type CreateEstimatorOptions } from '../pipeline/create.js';
+import { createEstimator, DEFAULT_MODEL, DEFAULT_BOXES_FROM, type CreateEstimatorOptions } from '../pipeline/create.js';
+import { tfjsModelNames } from '../pipeline/tfjs-models.js';
 import type { PoseEstimator, StageTimings } from '../pipeline/estimator.js';
 import { drawPoses, skeletonFor } from './draw.js';
 
@@ -77,7 +78,7 @@ export class DemoApp {
     for (let n = 1; n <= Math.max(cores, 2); n *= 2) threads.append(option(String(n), String(n)));
     threads.value = this.params.get('threads') ?? (this.isolated ? String(Math.min(2, cores)) : '1');
     if (!this.isolated) {
-      for (const o of threads.options) o.disabled = o.value !== '1';
+      for (const o of Array.from(threads.options)) o.disabled = o.value !== '1';
       threads.value = '1';
     }
     isolation.textContent = this.isolated ? 'cross-origin isolated: threads available' : 'not cross-origin isolated: 1 thread';
