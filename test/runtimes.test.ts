@@ -1,6 +1,6 @@
 // One import, every runtime: the same script (test/runtimes/sample-poses.js: the default model on
 // the bundled sample photo, through the public API) in Node, a Chromium page, a Chromium module
-// Web Worker, Deno and Bun. Same people, keypoints within 0.5 px; bit-identical where the same
+// Web Worker, Deno and Bun; and the worker entry (wasmpose/worker) in Node and in a page. Same people, keypoints within 0.5 px; bit-identical where the same
 // engine runs the same WebAssembly build (V8 in Node, Chromium and Deno). Runs the built package
 // (dist/), as users do. Runtimes that are missing are skipped with the reason.
 import { execFile } from 'node:child_process';
@@ -23,8 +23,8 @@ const chromium = findChromium();
 const deno = findNpmRuntime('deno');
 const bun = findNpmRuntime('bun');
 
-async function runScript(command: string, args: string[]): Promise<SampleResult> {
-  const { stdout } = await run(command, [...args, 'test/runtimes/main.js', '1'], { cwd: REPO, timeout: 180_000, maxBuffer: 1 << 24 });
+async function runScript(command: string, args: string[], script = 'test/runtimes/main.js'): Promise<SampleResult> {
+  const { stdout } = await run(command, [...args, script, '1'], { cwd: REPO, timeout: 180_000, maxBuffer: 1 << 24 });
   return JSON.parse(stdout) as SampleResult;
 }
 
@@ -53,8 +53,15 @@ describe('the same script in five runtimes', () => {
     results.set('bun', await runScript(bun.path!, []));
   });
 
-  for (const where of ['page', 'worker'] as const) {
-    it.skipIf(chromium.missing)(`a Chromium ${where === 'page' ? 'page' : 'module Web Worker'} ${chromium.missing ?? ''}`, async () => {
+  it('Node, wasmpose/worker (a worker thread; the pixels transferred)', async () => {
+    const result = await runScript(process.execPath, [], 'test/runtimes/worker-main.js');
+    expect((result as SampleResult & { detached: boolean }).detached).toBe(true);
+    results.set('node wasmpose/worker', result);
+  });
+
+  for (const where of ['page', 'worker', 'wasmpose/worker', 'wasmpose/worker img'] as const) {
+    const label = { page: 'page', worker: 'module Web Worker', 'wasmpose/worker': 'page through wasmpose/worker', 'wasmpose/worker img': 'page through wasmpose/worker, an <img>' }[where];
+    it.skipIf(chromium.missing)(`a Chromium ${label} ${chromium.missing ?? ''}`, async () => {
       const page = await browser!.newPage();
       const log = pageLog(page);
       await routeTestFiles(page);
@@ -77,12 +84,18 @@ describe('the same script in five runtimes', () => {
     const v8 = ['node', 'deno', 'chromium page', 'chromium worker'];
     for (const [name, result] of results) {
       expect(result.poses.length, name).toBe(node!.poses.length);
+      // An <img> is decoded by the browser's own JPEG decoder (libjpeg-turbo's IDCT and chroma
+      // upsampling), not wasmpose's: slightly different pixels, so only its confident keypoints
+      // (score >= 0.3), within 1% of the photo's diagonal (640 x 425: 7.7 px).
+      const browserDecoded = name.endsWith('img');
       result.poses.forEach((pose, p) => {
         pose.keypoints.forEach(([x, y, score], k) => {
           const [nx, ny, nscore] = node!.poses[p]!.keypoints[k]!;
-          expect(Math.abs(x - nx), `${name} person ${p} keypoint ${k} x`).toBeLessThanOrEqual(0.5);
-          expect(Math.abs(y - ny), `${name} person ${p} keypoint ${k} y`).toBeLessThanOrEqual(0.5);
-          expect(Math.abs(score - nscore), `${name} person ${p} keypoint ${k} score`).toBeLessThanOrEqual(0.01);
+          if (browserDecoded && Math.min(score, nscore) < 0.3) return;
+          const bound = browserDecoded ? 7.7 : 0.5;
+          expect(Math.abs(x - nx), `${name} person ${p} keypoint ${k} x`).toBeLessThanOrEqual(bound);
+          expect(Math.abs(y - ny), `${name} person ${p} keypoint ${k} y`).toBeLessThanOrEqual(bound);
+          if (!browserDecoded) expect(Math.abs(score - nscore), `${name} person ${p} keypoint ${k} score`).toBeLessThanOrEqual(0.01);
         });
       });
     }
@@ -94,6 +107,6 @@ describe('the same script in five runtimes', () => {
         if (a < b && ra !== undefined && rb !== undefined && ra.build === rb.build) expect(rb.poses, `${a} and ${b} (${ra.build} build)`).toEqual(ra.poses);
       }
     }
-    console.log([...results].map(([name, r]) => `${name}: ${r.build} build, ${r.poses.length} people, inference ${r.inferMs.toFixed(0)} ms`).join('\n'));
+    console.log([...results].map(([name, r]) => `${name}: ${r.build ?? "(in a worker)"} build, ${r.poses.length} people, inference ${r.inferMs.toFixed(0)} ms`).join('\n'));
   });
 });

@@ -133,7 +133,7 @@ function missingWeightsMessage(entry: ModelEntry): string {
  * MoveNet MultiPose, both embedded in the package.
  */
 export async function createEstimator(name?: string, options: CreateEstimatorOptions = {}): Promise<PoseEstimator> {
-  if (name === undefined) return createEstimator(DEFAULT_MODEL, { boxesFrom: DEFAULT_BOXES_FROM, ...options });
+  if (name === undefined) return createEstimator(DEFAULT_MODEL, { ...options, boxesFrom: options.boxesFrom ?? DEFAULT_BOXES_FROM });
   checkName(name);
   const threads = options.threads ?? 1;
   const source = { file: options.file, fetch: options.fetch };
