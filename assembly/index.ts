@@ -2,6 +2,11 @@
 // family's index. Pointers are byte offsets into the one imported memory; parallel kernels take
 // (begin, end) as their last two arguments, a range of their outermost independent loop, so the
 // executor can split them across threads.
+//
+// Parameter names, the same in every family (scripts/build-wasm.js carries them into the
+// TypeScript signatures the plans are checked against): C, Cin, Cout, CoutG channels (all, in,
+// out, out per group), H, W the input plane, OH, OW the output plane, kh, kw the window, sh, sw
+// its strides, pt, pl the top and left pads, dh, dw its dilations; x, y the input and output.
 
 export function heapBase(): usize {
   return __heap_base;
@@ -10,6 +15,7 @@ export function heapBase(): usize {
 export { copyBytes, fillF32 } from './kernels/memory';
 export * from './kernels/conv/index';
 export * from './kernels/elementwise/index';
+export * from './kernels/quant/index';
 export * from './kernels/select/index';
 export * from './kernels/spatial/index';
 export * from './kernels/tensor/index';

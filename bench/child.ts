@@ -12,7 +12,8 @@
 //            transient peak while loading or running
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { seededFeeds, type BenchFeed, type EngineConfig, type EngineLoader, type EngineName, type FeedSpec, type LoadedEngine, type ModelBytes, type OutputData } from './engines/types.js';
+import { seededFeeds } from '../src/nn/random.js';
+import type { BenchFeed, EngineConfig, EngineLoader, EngineName, FeedSpec, LoadedEngine, ModelBytes, OutputData } from './engines/types.js';
 
 /** Where the child finds the model: written by the parent, read here into memory before timing. */
 export interface ModelFiles {

@@ -8,6 +8,7 @@ import type { Attr } from '../src/nn/graph.js';
 import { emptyGraph, emptyModel, type Model } from '../src/nn/graph.js';
 import { convTuning, winogradApplies } from '../src/nn/ops/conv/conv.js';
 import { convGeometry } from '../src/nn/ops/conv/geometry.js';
+import { median } from '../src/eval/regression.js';
 import { seededRandom, uniform } from '../src/nn/random.js';
 import { relaxedSimdSupported, type KernelBuild } from '../src/nn/runtime/kernels.js';
 import { Session, type StepTiming } from '../src/nn/session.js';
@@ -78,11 +79,6 @@ function convModel(s: ConvShape): Model {
   };
   graph.nodes = [{ name: 'conv', op: 'Conv', domain: '', inputs: ['X', 'W', 'B'], outputs: ['Y'], attrs }];
   return emptyModel(graph);
-}
-
-function median(xs: number[]): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 async function benchShape(s: ConvShape, build: KernelBuild, runs: number): Promise<KernelBenchRow> {

@@ -23,10 +23,11 @@ export * from './decode/index.js';
 export * from './decode/writers.js';
 export { evaluateKeypoints, formatCocoTable } from './eval/coco.js';
 export * from './pipeline/preprocess.js';
-export {
-  PoseEstimator, isTopDown,
-  type DecoderKind, type EstimateConfig, type InferenceRunner, type NetworkSpec, type OutputRole, type RunnerOutput, type StageTimings,
-} from './pipeline/estimator.js';
+export * from './image/geometry.js';
+export { PoseEstimator, type EstimateConfig, type StageTimings } from './pipeline/estimator.js';
+export type { DecoderKind, NetworkSpec, OutputRole } from './pipeline/network-spec.js';
+export { decodeOutputs, isTopDown, prepareInput, type DecodeContext } from './pipeline/decoders.js';
+export { runNetwork, type InferenceRunner, type RunnerOutput } from './pipeline/runner.js';
 export { renderPoses, OPENPOSE18_SKELETON, COCO17_SKELETON } from './render/overlay.js';
 export { rgbaToRgb, rgbToRgba, MAX_IMAGE_PIXELS, type RgbImage, type RgbaImage } from './image/image.js';
 export { toRgbImage, type BrowserImage, type CanvasImage, type ElementImage, type FrameImage, type ImageInput, type PixelImage, type VideoImage } from './image/input.js';
@@ -42,3 +43,7 @@ export { readModelFiles, type LoadOptions, type LoadedModel, type ModelFormat, t
 export { loadFromSource, openSource, type FetchLike, type FetchResponse, type FileBytes, type ModelSource, type SourceOptions } from './nn/formats/model-source.js';
 export { limits, setLimits, DEFAULT_LIMITS, type Limits } from './nn/limits.js';
 export { validateGraph, validateModel } from './nn/validate.js';
+export { VideoPoseEstimator, cropBoxFromKeypoints, type FrameConfig, type VideoEstimatorOptions } from './pipeline/video.js';
+export { OneEuroFilter, KeypointsSmoother, BoxSmoother, DEFAULT_ONE_EURO, type OneEuroParams } from './track/one-euro.js';
+export { PoseTracker, DEFAULT_TRACKER, COCO_KEYPOINT_SIGMAS, boxIou, keypointSimilarity, type SimilarityKind, type TrackerConfig, type TrackedPose } from './track/tracker.js';
+export { PoseTracking, type TrackingOptions } from './track/tracking.js';

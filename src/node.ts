@@ -3,3 +3,7 @@
 export { loadModel, loadModelFile, type LoadOptions, type LoadedModel, type ModelFormat } from './nn/formats/load-file.js';
 export { decodeImage } from './image/codec.js';
 export { encodePng } from './image/png-encode.js';
+export {
+  findFfmpeg, probeVideo, readVideoFrames, VideoWriter, FfmpegMissingError, VideoError,
+  type ReadVideoOptions, type VideoFrame, type VideoInfo, type VideoWriterOptions,
+} from './video/ffmpeg.js';

@@ -23,7 +23,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluateEstimator } from '../src/cli/commands/eval.js';
 import { validateCocoGroundTruth, type CocoGroundTruth, type CocoKeypointStats } from '../src/eval/coco.js';
 import { createEstimator, DEFAULT_BOXES_FROM, DEFAULT_MODEL, tfjsModelFile } from '../src/pipeline/create.js';
-import { isTopDown, PoseEstimator, type InferenceRunner, type RunnerOutput } from '../src/pipeline/estimator.js';
+import { isTopDown } from '../src/pipeline/decoders.js';
+import { PoseEstimator } from '../src/pipeline/estimator.js';
+import type { InferenceRunner, RunnerOutput } from '../src/pipeline/runner.js';
 import { findTfjsModel, TFJS_MODELS, type TfjsModel } from '../src/pipeline/tfjs-models.js';
 
 const repoRoot = resolve(import.meta.dirname, '..');

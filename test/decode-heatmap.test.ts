@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   applyAffine, boxToCenterScale, cropTransform, heatmapToImageTransform, invertAffine, type Affine,
-} from '../src/decode/affine.js';
+} from '../src/image/geometry.js';
 import { decodeHeatmaps } from '../src/decode/heatmap.js';
 import { COCO_KEYPOINTS } from '../src/decode/pose.js';
 import { InputError, ShapeError } from '../src/nn/errors.js';

@@ -15,9 +15,12 @@ import { createImage, type RgbImage } from '../src/image/image.js';
 import { MODELS } from '../src/models/registry.js';
 import { InputError, WeightsError } from '../src/nn/errors.js';
 import { createEstimator, DEFAULT_BOXES_FROM, DEFAULT_MODEL, estimatorNames, seedNetworkSpec } from '../src/pipeline/create.js';
-import { PoseEstimator, type InferenceRunner, type RunnerOutput } from '../src/pipeline/estimator.js';
+import { PoseEstimator } from '../src/pipeline/estimator.js';
+import type { InferenceRunner, RunnerOutput } from '../src/pipeline/runner.js';
 import { embeddedModelPath } from '../src/pipeline/model-files.js';
-import { boxRegion, findTfjsModel, letterboxRegion, squareInput, TFJS_MODELS } from '../src/pipeline/tfjs-models.js';
+import { boxRegion, letterboxRegion } from '../src/image/geometry.js';
+import { squareInput } from '../src/pipeline/preprocess.js';
+import { findTfjsModel, TFJS_MODELS } from '../src/pipeline/tfjs-models.js';
 
 const repoRoot = resolve(import.meta.dirname, '..');
 const samplePhoto = join(repoRoot, 'weights/sample/000000000785.jpg');
@@ -71,10 +74,10 @@ describe('square crops', () => {
     const image = createImage(512, 256);
     for (const [x, y] of [[100, 60], [101, 60], [100, 61], [101, 61]] as const) image.data.fill(200, (y * 512 + x) * 3, (y * 512 + x) * 3 + 3);
     const input = squareInput(image, letterboxRegion(image), thunder);
-    expect(input.data).toBeInstanceOf(Int32Array);
-    const at = (x: number, y: number): number => input.data[(y * 256 + x) * 3]!;
+    expect(input.tensor.data).toBeInstanceOf(Int32Array);
+    const at = (x: number, y: number): number => input.tensor.data[(y * 256 + x) * 3]! as number;
     expect(at(50, 94)).toBe(200);
-    expect(input.pixelToImage(50, 94)).toEqual([100.5, 60.5]);
+    expect(input.transform.toImage(50, 94)).toEqual([100.5, 60.5]);
     expect(input.normalizedToImage(50.5 / 256, 94.5 / 256)).toEqual([100.5, 60.5]);
     // The padding rows above the photo are black.
     expect(at(10, 10)).toBe(0);
@@ -83,11 +86,11 @@ describe('square crops', () => {
   it('normalises float inputs to [-1, 1] (PoseNet) and keeps int32 pixels whole (MoveNet)', () => {
     const image = dotImage(64, 64, 10, 20);
     const float = squareInput(image, { left: 0, top: 0, side: 64 }, { ...posenet, input: { ...posenet.input, width: 64, height: 64 } });
-    expect(float.data).toBeInstanceOf(Float32Array);
-    expect(float.data[(20 * 64 + 10) * 3]).toBe(1);
-    expect(float.data[0]).toBe(-1);
+    expect(float.tensor.data).toBeInstanceOf(Float32Array);
+    expect(float.tensor.data[(20 * 64 + 10) * 3]).toBe(1);
+    expect(float.tensor.data[0]).toBe(-1);
     const int = squareInput(image, { left: 0, top: 0, side: 64 }, { ...thunder, input: { ...thunder.input, width: 64, height: 64 } });
-    expect(int.data[(20 * 64 + 10) * 3]).toBe(255);
+    expect(int.tensor.data[(20 * 64 + 10) * 3]).toBe(255);
   });
 });
 

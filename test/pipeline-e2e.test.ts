@@ -21,7 +21,9 @@ import { encodePng } from '../src/image/png-encode.js';
 import type { RgbImage } from '../src/image/image.js';
 import { MODELS, modelEntry, type ModelEntry } from '../src/models/registry.js';
 import { seedNetworkSpec } from '../src/pipeline/create.js';
-import { isTopDown, PoseEstimator, type NetworkSpec } from '../src/pipeline/estimator.js';
+import { isTopDown } from '../src/pipeline/decoders.js';
+import { PoseEstimator } from '../src/pipeline/estimator.js';
+import type { NetworkSpec } from '../src/pipeline/network-spec.js';
 import { cropForPerson } from '../src/pipeline/preprocess.js';
 import { COCO17_SKELETON, OPENPOSE18_SKELETON, renderPoses } from '../src/render/overlay.js';
 

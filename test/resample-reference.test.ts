@@ -3,9 +3,11 @@
 // be identical, not merely close (the fast code performs the same double arithmetic).
 import { describe, expect, it } from 'vitest';
 import { createImage, type Rgb, type RgbImage } from '../src/image/image.js';
-import { resizeBilinear, roundHalfUp, warpAffine, type Affine2x3 } from '../src/image/resize.js';
-import { cropForPerson, letterboxForStride, type InputSpec } from '../src/pipeline/preprocess.js';
-import { boxRegion, findTfjsModel, letterboxRegion, squareInput, type SquareRegion } from '../src/pipeline/tfjs-models.js';
+import type { Affine } from '../src/image/geometry.js';
+import { resizeBilinear, roundHalfUp, warpAffine } from '../src/image/resize.js';
+import { boxRegion, letterboxRegion, type SquareRegion } from '../src/image/geometry.js';
+import { cropForPerson, letterboxForStride, squareInput, type InputSpec } from '../src/pipeline/preprocess.js';
+import { findTfjsModel } from '../src/pipeline/tfjs-models.js';
 
 function noise(width: number, height: number, seed: number): RgbImage {
   const image = createImage(width, height);
@@ -30,7 +32,7 @@ function referenceSample(image: RgbImage, sx: number, sy: number, channel: numbe
   return Math.round(top + (bottom - top) * wy);
 }
 
-function referenceWarp(image: RgbImage, m: Affine2x3, width: number, height: number, border: Rgb): Uint8Array {
+function referenceWarp(image: RgbImage, m: Affine, width: number, height: number, border: Rgb): Uint8Array {
   const out = new Uint8Array(width * height * 3);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
@@ -79,7 +81,7 @@ describe('row-at-a-time resampling equals the per-pixel reference', () => {
   });
 
   it('warpAffine: scale + shift (separable path), flips, rotation, far outside', () => {
-    const matrices: Affine2x3[] = [
+    const matrices: Affine[] = [
       [1, 0, 0, 0, 1, 0], [0.37, 0, -3.2, 0, 1.7, 2.5], [2.9, 0, -10.5, 0, 0.6, 5.25], [-0.7, 0, 20, 0, -1.3, 9],
       [1, 0, 1e12, 0, 1, -1e12], [0.9, 0.4, -5, -0.3, 1.1, 3],
     ];
@@ -143,14 +145,14 @@ describe('fused resample + normalise equals resample, then normalise', () => {
         const regions: SquareRegion[] = [letterboxRegion(image), boxRegion({ xMin: w * 0.3, yMin: -1, width: w * 0.4 + 1, height: h * 0.5 + 1 })];
         for (const region of regions) {
           const unit = region.side / 37;
-          const m: Affine2x3 = [unit, 0, region.left + 0.5 * unit - 0.5, 0, unit, region.top + 0.5 * unit - 0.5];
+          const m: Affine = [unit, 0, region.left + 0.5 * unit - 0.5, 0, unit, region.top + 0.5 * unit - 0.5];
           const crop = referenceWarp(image, m, 37, 37, [0, 0, 0]);
           const { mean, scale } = network.input;
           const expected = Array.from(crop, (v, i) => {
             const value = (v - mean[i % 3]!) / scale[i % 3]!;
             return network.inputType === 'int32' ? Math.round(value) : Math.fround(value);
           });
-          expect(Array.from(squareInput(image, region, network).data)).toEqual(expected);
+          expect(Array.from(squareInput(image, region, network).tensor.data)).toEqual(expected);
         }
       }
     }

@@ -1,7 +1,6 @@
 // What every engine adapter implements. An adapter runs inside its own child process
 // (bench/child.ts): `load` builds a session from model bytes already in memory, `run` does one
 // inference on the benchmark input, outputs read back into JavaScript memory.
-import { seededRandom, uniform } from '../../src/nn/random.js';
 
 /** The engines the `models` suite compares. */
 export type EngineName = 'wasmpose' | 'onnxruntime-web' | 'onnxruntime-node' | 'tfjs-wasm';
@@ -50,16 +49,3 @@ export function engineLabel(config: EngineConfig): string {
 
 /** An input's name, type and shape, without data. */
 export type FeedSpec = Omit<BenchFeed, 'data'>;
-
-/**
- * The benchmark input: one seeded generator drawn input after input, floats uniform in [-1, 1),
- * integers in [0, 255] (pixel-like), the same convention as `seededFeeds` of `wasmpose bench`.
- */
-export function seededFeeds(specs: readonly FeedSpec[], seed: number): BenchFeed[] {
-  const rng = seededRandom(seed);
-  return specs.map((spec) => {
-    const n = spec.shape.reduce((a, b) => a * b, 1);
-    const data = spec.dtype === 'float32' ? uniform(n, rng) : Int32Array.from({ length: n }, () => Math.floor(rng() * 256));
-    return { ...spec, shape: [...spec.shape], data };
-  });
-}

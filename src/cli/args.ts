@@ -47,6 +47,18 @@ export function parseArgs(argv: readonly string[], flags: Record<string, FlagSpe
   return parsed;
 }
 
+/** The --input-shape <name>=<d,d,...> flags (bench, convert, inspect) as input shapes by name. */
+export function parseInputShapes(args: ParsedArgs): Record<string, number[]> {
+  const shapes: Record<string, number[]> = {};
+  for (const spec of args.lists.get('input-shape') ?? []) {
+    const eq = spec.indexOf('=');
+    const dims = spec.slice(eq + 1).split(',').map(Number);
+    if (eq <= 0 || dims.some((d) => !Number.isInteger(d) || d <= 0)) throw new UsageError(`--input-shape expects <name>=<d,d,...>, got '${spec}'`);
+    shapes[spec.slice(0, eq)] = dims;
+  }
+  return shapes;
+}
+
 export function intFlag(args: ParsedArgs, name: string, fallback: number, min = 0): number {
   const text = args.strings.get(name);
   if (text === undefined) return fallback;

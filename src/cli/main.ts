@@ -7,6 +7,7 @@ import { inspectCommand, inspectUsage } from './commands/inspect.js';
 import { demoCommand, demoUsage } from './commands/demo.js';
 import { estimateCommand, estimateUsage } from './commands/estimate.js';
 import { evalCommand, evalUsage } from './commands/eval.js';
+import { mergeCommand, mergeUsage } from './commands/merge.js';
 import { modelsCommand, modelsUsage } from './commands/models.js';
 import { runCommand, runUsage } from './commands/run.js';
 import { serveCommand, serveUsage } from './commands/serve.js';
@@ -21,6 +22,7 @@ const COMMANDS: Record<string, Command> = {
   estimate: { usage: estimateUsage, summary: 'find people in photos (JSON and overlays); the embedded default model needs no flags', run: estimateCommand },
   demo: { usage: demoUsage, summary: 'the default model on the bundled sample photo: wasmpose-demo.png + .json', run: demoCommand },
   models: { usage: modelsUsage, summary: 'the models estimate takes: input, outputs, keypoints, decoder, size, source', run: modelsCommand },
+  merge: { usage: mergeUsage, summary: "one COCO results file from the shards' files of `estimate --shard i/n` runs", run: mergeCommand },
   eval: { usage: evalUsage, summary: 'COCO keypoint AP / AR of a model on a COCO ground truth (pycocotools table)', run: evalCommand },
   run: { usage: runUsage, summary: 'run a model on .npy/.pb inputs, write every output as .npy', run: runCommand },
   convert: { usage: convertUsage, summary: 'write any supported model (ONNX, OpenVINO IR, Caffe) as ONNX', run: convertCommand },

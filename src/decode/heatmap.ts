@@ -17,7 +17,7 @@
 // Gaussian targets overshoot a little), so `clampScores: true` clips it to [0, 1] for callers
 // that need the Keypoint type's range. The person score is the mean of the keypoint scores.
 
-import { applyAffine } from './affine.js';
+import { applyAffine } from '../image/geometry.js';
 import { COCO_KEYPOINTS, type Keypoint } from './pose.js';
 import { checkMapDims, type MapDims } from './resize.js';
 import { InputError, ShapeError } from '../nn/errors.js';

@@ -1,7 +1,6 @@
 // Network outputs -> poses: pure functions on CHW Float32Arrays.
 export * from './pose.js';
 export * from './resize.js';
-export * from './affine.js';
 export * from './heatmap.js';
 export * from './openpose.js';
 export * from './pose3d.js';

@@ -59,7 +59,8 @@ function withDefaults(options: TimeComparisonOptions): Required<TimeComparisonOp
   return { alpha, minEffect };
 }
 
-function median(values: readonly number[]): number {
+/** The median (the mean of the middle two for an even count). */
+export function median(values: readonly number[]): number {
   const s = [...values].sort((a, b) => a - b);
   const mid = s.length >> 1;
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;

@@ -7,13 +7,8 @@
 // OpenCV computes 8-bit bilinear weights in fixed point (11 bits for resize, 1/32-pixel steps for
 // warpAffine); we use doubles and round once, so results can differ from OpenCV's by 1 grey level.
 import { ImageError } from '../nn/errors.js';
+import type { Affine } from './geometry.js';
 import { assertRgbImage, checkImageSize, type Rgb, type RgbImage } from './image.js';
-
-/**
- * A 2x3 affine matrix [a, b, c, d, e, f] mapping (x, y) to (a*x + b*y + c, d*x + e*y + f),
- * row-major like OpenCV's and numpy's 2x3 arrays.
- */
-export type Affine2x3 = readonly [number, number, number, number, number, number];
 
 /**
  * Where one output coordinate samples along one axis: the two input indices its bilinear
@@ -185,7 +180,7 @@ export function resizeBilinear(image: RgbImage, outWidth: number, outHeight: num
  */
 export function warpAffine(
   image: RgbImage,
-  outputToInput: Affine2x3,
+  outputToInput: Affine,
   outWidth: number,
   outHeight: number,
   border: number | Rgb = 0,

@@ -4,7 +4,7 @@
 // named `<layer>.weight`, `<layer>.bias` (or names the definition gives, so a checkpoint binds by
 // its own tensor names). Parameters are seeded: He-scaled uniform weights, small biases and
 // near-identity batch-norm statistics, so activations stay in a sane range through deep stacks.
-import { emptyGraph, emptyModel, type Attr, type Model } from '../nn/graph.js';
+import { attr, emptyGraph, emptyModel, type Attr, type Model } from '../nn/graph.js';
 import { seededRandom } from '../nn/random.js';
 import { float32, int64, tensor, type Tensor } from '../nn/tensor.js';
 
@@ -39,10 +39,7 @@ export interface PoolSpec {
   ceil?: boolean;
 }
 
-const ints = (value: number[]): Attr => ({ kind: 'ints', value });
-const int = (value: number): Attr => ({ kind: 'int', value });
-const float = (value: number): Attr => ({ kind: 'float', value });
-const string = (value: string): Attr => ({ kind: 'string', value });
+const { ints, int, float, string } = attr;
 
 export class NetworkBuilder {
   private readonly graph = emptyGraph();

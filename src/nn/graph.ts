@@ -96,6 +96,32 @@ function attrOfKind<K extends Attr['kind']>(node: Node, name: string, kind: K): 
   return a.value as AttrValues[K];
 }
 
+/** Attribute values of each kind, as readers and builders write them into nodes. */
+export const attr = {
+  int: (value: number): Attr => ({ kind: 'int', value }),
+  float: (value: number): Attr => ({ kind: 'float', value }),
+  string: (value: string): Attr => ({ kind: 'string', value }),
+  tensor: (value: Tensor): Attr => ({ kind: 'tensor', value }),
+  graph: (value: Graph): Attr => ({ kind: 'graph', value }),
+  ints: (value: readonly number[]): Attr => ({ kind: 'ints', value: [...value] }),
+  floats: (value: readonly number[]): Attr => ({ kind: 'floats', value: [...value] }),
+  strings: (value: readonly string[]): Attr => ({ kind: 'strings', value: [...value] }),
+  tensors: (value: readonly Tensor[]): Attr => ({ kind: 'tensors', value: [...value] }),
+  graphs: (value: readonly Graph[]): Attr => ({ kind: 'graphs', value: [...value] }),
+};
+
+/** TensorProto.DataType numbers of the dtypes the engine holds (Cast's `to`, ONNX files). */
+export const ONNX_DATA_TYPE: Readonly<Record<DType, number>> = {
+  float32: 1,
+  uint8: 2,
+  int8: 3,
+  int32: 6,
+  int64: 7,
+  bool: 9,
+  float16: 10,
+  float64: 11,
+};
+
 export function attrInt(node: Node, name: string, fallback: number): number {
   return attrOfKind(node, name, 'int') ?? fallback;
 }

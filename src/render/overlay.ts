@@ -46,6 +46,22 @@ export interface RenderOptions {
   /** Also draw each person's box (pose.box, or the box around its drawn keypoints). Default false. */
   drawBoxes?: boolean;
   boxColor?: Rgb;
+  /**
+   * One colour per person (a video's track colours): that person's limbs, keypoints and box are
+   * drawn in it instead of the per-keypoint wheel. Undefined for a person keeps the wheel.
+   */
+  personColor?: (pose: Pose, index: number) => Rgb | undefined;
+}
+
+/** Twelve well-separated colours for track ids (id modulo 12), so a person keeps one colour through a video. */
+export const TRACK_COLORS: readonly Rgb[] = [
+  [230, 25, 75], [60, 180, 75], [255, 225, 25], [0, 130, 200], [245, 130, 48], [145, 30, 180],
+  [70, 240, 240], [240, 50, 230], [210, 245, 60], [250, 190, 212], [0, 128, 128], [170, 110, 40],
+];
+
+/** The stable colour of a track id. */
+export function trackColor(id: number): Rgb {
+  return TRACK_COLORS[((Math.trunc(id) % TRACK_COLORS.length) + TRACK_COLORS.length) % TRACK_COLORS.length]!;
 }
 
 /** Draws every pose on a copy of `image` and returns the copy; `image` is left unchanged. */
@@ -60,11 +76,13 @@ export function renderPoses(image: RgbImage, poses: readonly Pose[], options: Re
   const lineWidth = options.lineWidth ?? Math.max(2, Math.round(Math.sqrt(image.width * image.height) / 180));
   const keypointRadius = options.keypointRadius ?? lineWidth;
   const boxColor = options.boxColor ?? [255, 255, 255];
-  const colorOf = (keypointIndex: number): Rgb => OPENPOSE_COLORS[keypointIndex % OPENPOSE_COLORS.length]!;
+  const wheel = (keypointIndex: number): Rgb => OPENPOSE_COLORS[keypointIndex % OPENPOSE_COLORS.length]!;
 
   const canvas = cloneImage(image);
-  for (const pose of poses) {
+  for (const [index, pose] of poses.entries()) {
     const keypoints = pose.keypoints;
+    const personColor = options.personColor?.(pose, index);
+    const colorOf = personColor === undefined ? wheel : (): Rgb => personColor;
     const shown = keypoints.map((k) => k.score > minScore && Number.isFinite(k.x) && Number.isFinite(k.y));
     for (const [a, b] of skeleton) {
       if (a >= keypoints.length || b >= keypoints.length) {
@@ -82,7 +100,7 @@ export function renderPoses(image: RgbImage, poses: readonly Pose[], options: Re
     });
     if (options.drawBoxes) {
       const box = pose.box ?? boxOfKeypoints(keypoints.filter((_, i) => shown[i]));
-      if (box) drawRect(canvas, box.xMin, box.yMin, box.xMax, box.yMax, boxColor, Math.max(1, lineWidth / 2));
+      if (box) drawRect(canvas, box.xMin, box.yMin, box.xMax, box.yMax, personColor ?? boxColor, Math.max(1, lineWidth / 2));
     }
   }
   return canvas;

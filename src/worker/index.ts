@@ -8,7 +8,8 @@ import type { BrowserImage, ImageInput, PixelImage } from '../image/input.js';
 import { ImageError, InputError, ModelFormatError, SessionDisposedError, ShapeError, UnsupportedOpError, WasmposeError, WeightsError } from '../nn/errors.js';
 import type { ModelSource } from '../nn/formats/model-source.js';
 import type { CreateEstimatorOptions } from '../pipeline/create.js';
-import type { EstimateConfig, NetworkSpec, StageTimings } from '../pipeline/estimator.js';
+import type { EstimateConfig, StageTimings } from '../pipeline/estimator.js';
+import type { NetworkSpec } from '../pipeline/network-spec.js';
 import type { WorkerCreateOptions, WorkerReply, WorkerRequest } from './protocol.js';
 
 const ERRORS: Record<string, new (message: string) => Error> = {

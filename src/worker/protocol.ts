@@ -1,7 +1,8 @@
 // The messages between an estimator's proxy (./index.ts) and the worker that runs it
 // (./estimator-worker.ts). Only structured-clonable data crosses; pixels cross as transferred buffers.
 import type { Pose } from '../decode/pose.js';
-import type { EstimateConfig, NetworkSpec, StageTimings } from '../pipeline/estimator.js';
+import type { EstimateConfig, StageTimings } from '../pipeline/estimator.js';
+import type { NetworkSpec } from '../pipeline/network-spec.js';
 import type { BrowserImage, PixelImage } from '../image/input.js';
 
 /** createEstimator's options as they cross: a source is a URL or path string, bytes, or files by name. */

@@ -12,6 +12,8 @@ function toOrtTensor(t: Tensor): ort.Tensor {
     case 'float32': return new ort.Tensor('float32', toFloat32(t), [...t.shape]);
     case 'int64': return new ort.Tensor('int64', t.data as BigInt64Array, [...t.shape]);
     case 'int32': return new ort.Tensor('int32', t.data as Int32Array, [...t.shape]);
+    case 'uint8': return new ort.Tensor('uint8', t.data as Uint8Array, [...t.shape]);
+    case 'int8': return new ort.Tensor('int8', t.data as Int8Array, [...t.shape]);
     default: throw new Error(`test feeds of dtype ${t.dtype} are not wired to ORT`);
   }
 }

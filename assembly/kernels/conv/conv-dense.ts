@@ -1,5 +1,5 @@
 // Dense convolution (NCHW, any kernel, stride, padding, dilation, groups) as a matrix product per
-// group: out[co][p] = sum over k = (ci, ky, kx) of W[co][k] * im2col[k][p]. The im2col matrix is
+// group: out[co][p] = sum over k = (ci, ky, kx) of weights[co][k] * im2col[k][p]. The im2col matrix is
 // never built whole: each work unit gathers the columns of one block of output pixels into this
 // thread's scratch (k rows of `block` floats) and multiplies it with the weights packed at plan
 // time (src/nn/ops/conv/pack.ts). Zero padding is written while gathering, so the micro-kernel has
@@ -8,21 +8,21 @@ import { MR, NR } from './micro-kernel';
 import { multiplyBlock } from './block';
 
 /**
- * Work units [begin, end) of batch x groups x ceil(oh * ow / block): one pixel block of one group
- * of one image. w: packed weights, per group ceil(coutG / MR) panels of (cin * kh * kw) x MR.
- * bias: packed likewise, ceil(coutG / MR) * MR floats per group, or 0. params: two floats per
+ * Work units [begin, end) of batch x groups x ceil(OH * OW / block): one pixel block of one group
+ * of one image. w: packed weights, per group ceil(CoutG / MR) panels of (Cin * kh * kw) x MR.
+ * bias: packed likewise, ceil(CoutG / MR) * MR floats per group, or 0. params: two floats per
  * output channel for the activation `act`. scratch: k * block + MR * NR floats.
  */
 export function convDense(
   x: usize, w: usize, bias: usize, params: usize, y: usize, scratch: usize,
-  groups: i32, cin: i32, h: i32, wid: i32, coutG: i32, oh: i32, ow: i32,
+  groups: i32, Cin: i32, H: i32, W: i32, CoutG: i32, OH: i32, OW: i32,
   kh: i32, kw: i32, sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32,
   block: i32, act: i32, begin: i32, end: i32,
 ): void {
-  const k = cin * kh * kw;
-  const pixels = oh * ow;
+  const k = Cin * kh * kw;
+  const pixels = OH * OW;
   const blocksPerImage = (pixels + block - 1) / block;
-  const mPanels = (coutG + MR - 1) / MR;
+  const mPanels = (CoutG + MR - 1) / MR;
   const bRows = scratch;
   const tmp = scratch + (<usize>(k * block) << 2);
   for (let u = begin; u < end; u++) {
@@ -30,14 +30,14 @@ export function convDense(
     const g = (u / blocksPerImage) % groups;
     const p0 = (u % blocksPerImage) * block;
     const count = min(block, pixels - p0);
-    const xGroup = x + (<usize>((image * groups + g) * cin) * <usize>(h * wid) << 2);
-    gatherColumns(bRows, xGroup, h, wid, ow, kh, kw, sh, sw, pt, pl, dh, dw, cin, p0, count, block);
-    const channel0 = g * coutG;
-    const yBlock = y + (<usize>(image * groups * coutG + channel0) * <usize>pixels << 2) + (<usize>p0 << 2);
+    const xGroup = x + (<usize>((image * groups + g) * Cin) * <usize>(H * W) << 2);
+    gatherColumns(bRows, xGroup, H, W, OW, kh, kw, sh, sw, pt, pl, dh, dw, Cin, p0, count, block);
+    const channel0 = g * CoutG;
+    const yBlock = y + (<usize>(image * groups * CoutG + channel0) * <usize>pixels << 2) + (<usize>p0 << 2);
     multiplyBlock(
       w + <usize>(g * mPanels) * (<usize>(k * MR) << 2), bRows, <usize>block << 2, k, count,
       bias == 0 ? <usize>0 : bias + (<usize>(g * mPanels * MR) << 2),
-      yBlock, <usize>pixels << 2, coutG, tmp, act, params, channel0,
+      yBlock, <usize>pixels << 2, CoutG, tmp, act, params, channel0,
     );
   }
 }
@@ -49,34 +49,34 @@ export function convDense(
  * once, so the bounds are worked out per run, not per value.
  */
 function gatherColumns(
-  dst: usize, x: usize, h: i32, wid: i32, ow: i32, kh: i32, kw: i32,
-  sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32, cin: i32, p0: i32, count: i32, block: i32,
+  dst: usize, x: usize, H: i32, W: i32, OW: i32, kh: i32, kw: i32,
+  sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32, Cin: i32, p0: i32, count: i32, block: i32,
 ): void {
   const padded = min(block, (count + NR - 1) / NR * NR);
   let row = dst;
-  for (let ci = 0; ci < cin; ci++) {
-    const plane = x + (<usize>(ci * h * wid) << 2);
+  for (let ci = 0; ci < Cin; ci++) {
+    const plane = x + (<usize>(ci * H * W) << 2);
     for (let ky = 0; ky < kh; ky++) {
       for (let kx = 0; kx < kw; kx++) {
         let j = 0;
         let p = p0;
         while (j < count) {
-          const oy = p / ow;
-          const ox = p - oy * ow;
-          const run = min(ow - ox, count - j);
+          const oy = p / OW;
+          const ox = p - oy * OW;
+          const run = min(OW - ox, count - j);
           const out = row + (<usize>j << 2);
           const iy = oy * sh - pt + ky * dh;
-          if (iy < 0 || iy >= h) {
+          if (iy < 0 || iy >= H) {
             zero(out, run);
           } else {
             // Input column of pixel t of the run: ix0 + t * sw; valid for t in [lo, hi).
             const ix0 = ox * sw - pl + kx * dw;
             const lo = ix0 >= 0 ? 0 : min(run, (-ix0 + sw - 1) / sw);
-            const hi = ix0 >= wid ? 0 : max(lo, min(run, (wid - ix0 + sw - 1) / sw));
+            const hi = ix0 >= W ? 0 : max(lo, min(run, (W - ix0 + sw - 1) / sw));
             zero(out, lo);
-            const src = plane + (<usize>(iy * wid + ix0) << 2);
+            const src = plane + (<usize>(iy * W + ix0) << 2);
             if (sw == 1) copy(out + (<usize>lo << 2), src + (<usize>lo << 2), hi - lo);
-            else if (sw == 2) copyEven(out, src, lo, hi, wid - ix0);
+            else if (sw == 2) copyEven(out, src, lo, hi, W - ix0);
             else for (let t = lo; t < hi; t++) store<f32>(out + (<usize>t << 2), load<f32>(src + (<usize>(t * sw) << 2)));
             zero(out + (<usize>hi << 2), run - hi);
           }

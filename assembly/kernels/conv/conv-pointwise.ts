@@ -6,16 +6,16 @@ import { multiplyBlock, packColumns } from './block';
 
 /**
  * Work units [begin, end) of batch x groups x ceil(pixels / block), as convDense; weights, bias
- * and params packed as for convDense (k = cin). scratch: cin * NR + MR * NR floats.
+ * and params packed as for convDense (k = Cin). scratch: Cin * NR + MR * NR floats.
  */
 export function convPointwise(
   x: usize, w: usize, bias: usize, params: usize, y: usize, scratch: usize,
-  groups: i32, cin: i32, coutG: i32, pixels: i32, block: i32, act: i32, begin: i32, end: i32,
+  groups: i32, Cin: i32, CoutG: i32, pixels: i32, block: i32, act: i32, begin: i32, end: i32,
 ): void {
   const blocksPerImage = (pixels + block - 1) / block;
-  const mPanels = (coutG + MR - 1) / MR;
+  const mPanels = (CoutG + MR - 1) / MR;
   const tail = scratch;
-  const tmp = scratch + (<usize>(cin * NR) << 2);
+  const tmp = scratch + (<usize>(Cin * NR) << 2);
   const rowBytes = <usize>pixels << 2;
   for (let u = begin; u < end; u++) {
     const image = u / (groups * blocksPerImage);
@@ -23,15 +23,15 @@ export function convPointwise(
     const p0 = (u % blocksPerImage) * block;
     const count = min(block, pixels - p0);
     const full = count / NR * NR;
-    const xBlock = x + <usize>((image * groups + g) * cin) * rowBytes + (<usize>p0 << 2);
-    const channel0 = g * coutG;
-    const yBlock = y + <usize>(image * groups * coutG + channel0) * rowBytes + (<usize>p0 << 2);
-    const panels = w + <usize>(g * mPanels) * (<usize>(cin * MR) << 2);
+    const xBlock = x + <usize>((image * groups + g) * Cin) * rowBytes + (<usize>p0 << 2);
+    const channel0 = g * CoutG;
+    const yBlock = y + <usize>(image * groups * CoutG + channel0) * rowBytes + (<usize>p0 << 2);
+    const panels = w + <usize>(g * mPanels) * (<usize>(Cin * MR) << 2);
     const biasGroup = bias == 0 ? <usize>0 : bias + (<usize>(g * mPanels * MR) << 2);
-    if (full > 0) multiplyBlock(panels, xBlock, rowBytes, cin, full, biasGroup, yBlock, rowBytes, coutG, tmp, act, params, channel0);
+    if (full > 0) multiplyBlock(panels, xBlock, rowBytes, Cin, full, biasGroup, yBlock, rowBytes, CoutG, tmp, act, params, channel0);
     if (count > full) {
-      packColumns(tail, xBlock + (<usize>full << 2), rowBytes, cin, count - full);
-      multiplyBlock(panels, tail, <usize>NR << 2, cin, count - full, biasGroup, yBlock + (<usize>full << 2), rowBytes, coutG, tmp, act, params, channel0);
+      packColumns(tail, xBlock + (<usize>full << 2), rowBytes, Cin, count - full);
+      multiplyBlock(panels, tail, <usize>NR << 2, Cin, count - full, biasGroup, yBlock + (<usize>full << 2), rowBytes, CoutG, tmp, act, params, channel0);
     }
   }
 }

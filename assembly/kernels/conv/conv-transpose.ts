@@ -12,13 +12,13 @@ import { MR, NR, tile } from './micro-kernel';
 
 export function convTranspose2d(
   x: usize, w: usize, bias: usize, y: usize, scratch: usize,
-  Cin: i32, H: i32, W: i32, Cout: i32, OH: i32, OW: i32, group: i32,
+  Cin: i32, H: i32, W: i32, Cout: i32, OH: i32, OW: i32, groups: i32,
   kh: i32, kw: i32, sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32,
   begin: i32, end: i32,
 ): void {
   const pixels = H * W;
-  const inPerGroup = Cin / group;
-  const outPerGroup = Cout / group;
+  const inPerGroup = Cin / groups;
+  const outPerGroup = Cout / groups;
   const tapGroups = (kh * kw + 3) >> 2;
   const cols = scratch;
   const tail = cols + (<usize>(tapGroups * MR) * <usize>pixels << 2);

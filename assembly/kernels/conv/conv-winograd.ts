@@ -11,7 +11,7 @@
 // Dilation d: the outputs whose row and column have the same remainders mod d (a "phase") form an
 // ordinary stride-1 3x3 convolution over the input rows and columns of those remainders, so a tile
 // is 4x4 outputs d apart and its patch 6x6 inputs d apart. Tiles are numbered image, phase, tile
-// row, tile column; the tile grid of every phase is ceil(ceil(oh / dh) / 4) x ceil(ceil(ow / dw) / 4),
+// row, tile column; the tile grid of every phase is ceil(ceil(OH / dh) / 4) x ceil(ceil(OW / dw) / 4),
 // outputs of edge tiles past the output are computed and dropped.
 //
 // Vectors run across four horizontally adjacent tiles (lane = tile), so both transforms are plain
@@ -26,52 +26,52 @@ import { MR, NR, tile } from './micro-kernel';
 
 /**
  * Work units [begin, end) of batch x ceil(tilesPerImage / block): `block` consecutive tiles of one
- * image. u: the transformed weights, ceil(cout / MR) panels, each 36 matrices of cin x MR (see
- * packWinogradWeights). bias: ceil(cout / MR) * MR floats, or 0. params: two floats per output
- * channel for the activation `act`. scratch: winogradScratchFloats(cin, block) floats
+ * image. u: the transformed weights, ceil(Cout / MR) panels, each 36 matrices of Cin x MR (see
+ * packWinogradWeights). bias: ceil(Cout / MR) * MR floats, or 0. params: two floats per output
+ * channel for the activation `act`. scratch: winogradScratchFloats(Cin, block) floats
  * (src/nn/ops/conv/winograd.ts).
  */
 export function convWinograd(
   x: usize, u: usize, bias: usize, params: usize, y: usize, scratch: usize,
-  cin: i32, h: i32, wid: i32, cout: i32, oh: i32, ow: i32, pt: i32, pl: i32, dh: i32, dw: i32,
+  Cin: i32, H: i32, W: i32, Cout: i32, OH: i32, OW: i32, pt: i32, pl: i32, dh: i32, dw: i32,
   tilesH: i32, tilesW: i32, block: i32, act: i32, begin: i32, end: i32,
 ): void {
   const tilesPerImage = dh * dw * tilesH * tilesW;
   const unitsPerImage = (tilesPerImage + block - 1) / block;
   const rowFloats = block + 4; // V and M rows: room for a last group of four tiles read whole
-  const vBytes = <usize>(36 * cin * rowFloats) << 2;
+  const vBytes = <usize>(36 * Cin * rowFloats) << 2;
   const v = scratch;
   const m = v + vBytes;
   const strip = m + (<usize>(36 * MR * rowFloats) << 2);
   const work = strip + (<usize>(6 * stripWidth(block)) << 2);
   const outs = work + (36 * 4 << 2);
   const tmp = outs + (16 * 4 << 2);
-  const panels = (cout + MR - 1) / MR;
-  const panelBytes = <usize>(36 * cin * MR) << 2;
+  const panels = (Cout + MR - 1) / MR;
+  const panelBytes = <usize>(36 * Cin * MR) << 2;
   const rowBytes = <usize>rowFloats << 2;
   for (let unit = begin; unit < end; unit++) {
     const image = unit / unitsPerImage;
     const first = (unit % unitsPerImage) * block;
     const count = min(block, tilesPerImage - first);
     const columns = (count + NR - 1) / NR * NR;
-    const xImage = x + (<usize>(image * cin) * <usize>(h * wid) << 2);
-    const yImage = y + (<usize>(image * cout) * <usize>(oh * ow) << 2);
+    const xImage = x + (<usize>(image * Cin) * <usize>(H * W) << 2);
+    const yImage = y + (<usize>(image * Cout) * <usize>(OH * OW) << 2);
 
     // V = B^T d B for every input channel and tile of the unit.
     let t = first;
     while (t < first + count) {
       findRun(t, first + count, tilesH, tilesW, dh, dw);
       const tiles = runTiles;
-      for (let ci = 0; ci < cin; ci++) {
-        const plane = xImage + (<usize>(ci * h * wid) << 2);
-        fillStrip(strip, plane, h, wid, runOy0 - pt, runOx0 - pl, dh, dw, tiles);
+      for (let ci = 0; ci < Cin; ci++) {
+        const plane = xImage + (<usize>(ci * H * W) << 2);
+        fillStrip(strip, plane, H, W, runOy0 - pt, runOx0 - pl, dh, dw, tiles);
         const vRow = v + <usize>ci * rowBytes + (<usize>(t - first) << 2);
-        for (let k = 0; k < tiles; k += 4) inputTransform(strip, stripWidth(tiles), k, work, vRow + (<usize>k << 2), <usize>cin * rowBytes);
+        for (let k = 0; k < tiles; k += 4) inputTransform(strip, stripWidth(tiles), k, work, vRow + (<usize>k << 2), <usize>Cin * rowBytes);
       }
       t += tiles;
     }
     // Columns past the last tile up to the micro-kernel's width: zero, so they stay finite.
-    for (let row = 0; row < 36 * cin; row++) {
+    for (let row = 0; row < 36 * Cin; row++) {
       for (let c = count; c < columns; c++) store<f32>(v + <usize>row * rowBytes + (<usize>c << 2), 0);
     }
 
@@ -79,18 +79,18 @@ export function convWinograd(
     for (let p = 0; p < panels; p++) {
       const uPanel = u + <usize>p * panelBytes;
       for (let xi = 0; xi < 36; xi++) {
-        const a = uPanel + (<usize>(xi * cin * MR) << 2);
-        const b = v + <usize>(xi * cin) * rowBytes;
+        const a = uPanel + (<usize>(xi * Cin * MR) << 2);
+        const b = v + <usize>(xi * Cin) * rowBytes;
         const mXi = m + <usize>(xi * MR) * rowBytes;
-        for (let n0 = 0; n0 < columns; n0 += NR) tile(a, b + (<usize>n0 << 2), rowBytes, cin, 0, 0, mXi + (<usize>n0 << 2), rowBytes, MR, NR, tmp);
+        for (let n0 = 0; n0 < columns; n0 += NR) tile(a, b + (<usize>n0 << 2), rowBytes, Cin, 0, 0, mXi + (<usize>n0 << 2), rowBytes, MR, NR, tmp);
       }
-      const rows = min(MR, cout - p * MR);
+      const rows = min(MR, Cout - p * MR);
       for (let r = 0; r < rows; r++) {
         const co = p * MR + r;
         const b = f32x4.splat(bias == 0 ? <f32>0 : load<f32>(bias + (<usize>co << 2)));
         const p0 = v128.load32_splat(params + (<usize>co << 3));
         const p1 = v128.load32_splat(params + (<usize>co << 3), 4);
-        const yPlane = yImage + (<usize>(co * oh * ow) << 2);
+        const yPlane = yImage + (<usize>(co * OH * OW) << 2);
         t = first;
         while (t < first + count) {
           findRun(t, first + count, tilesH, tilesW, dh, dw);
@@ -100,7 +100,7 @@ export function convWinograd(
           const mRow = m + <usize>r * rowBytes + (<usize>(t - first) << 2);
           for (let k = 0; k < tiles; k += 4) {
             outputTransform(mRow + (<usize>k << 2), <usize>MR * rowBytes, work, outs, b, act, p0, p1);
-            storeOutputs(outs, yPlane, oh, ow, oy0, ox0 + 4 * k * dw, dh, dw, min(4, tiles - k));
+            storeOutputs(outs, yPlane, OH, OW, oy0, ox0 + 4 * k * dw, dh, dw, min(4, tiles - k));
           }
           t += tiles;
         }
@@ -134,21 +134,21 @@ let runOx0: i32 = 0;
  * row r, column c holds x[iy0 + r * dh][ix0 + c * dw], for c < 4 * tiles + 2, and zero up to the
  * strip's width.
  */
-function fillStrip(strip: usize, plane: usize, h: i32, wid: i32, iy0: i32, ix0: i32, dh: i32, dw: i32, tiles: i32): void {
+function fillStrip(strip: usize, plane: usize, H: i32, W: i32, iy0: i32, ix0: i32, dh: i32, dw: i32, tiles: i32): void {
   const width = stripWidth(tiles);
   const used = 4 * tiles + 2;
-  // Columns c with 0 <= ix0 + c * dw < wid: [lo, hi).
+  // Columns c with 0 <= ix0 + c * dw < W: [lo, hi).
   const lo = ix0 >= 0 ? 0 : min(used, (-ix0 + dw - 1) / dw);
-  const hi = ix0 >= wid ? lo : max(lo, min(used, (wid - ix0 + dw - 1) / dw));
+  const hi = ix0 >= W ? lo : max(lo, min(used, (W - ix0 + dw - 1) / dw));
   for (let r = 0; r < 6; r++) {
     const out = strip + (<usize>(r * width) << 2);
     const iy = iy0 + r * dh;
-    if (iy < 0 || iy >= h) {
+    if (iy < 0 || iy >= H) {
       zero(out, width);
       continue;
     }
     zero(out, lo);
-    const src = plane + (<usize>(iy * wid + ix0) << 2);
+    const src = plane + (<usize>(iy * W + ix0) << 2);
     if (dw == 1) {
       let c = lo;
       for (; c + 4 <= hi; c += 4) v128.store(out + (<usize>c << 2), v128.load(src + (<usize>c << 2)));
@@ -272,12 +272,12 @@ function outputTransform(mRow: usize, xiStride: usize, work: usize, outs: usize,
  * Writes the outputs of `tiles` (<= 4) tiles of a run: outs[i][j] lane l is output row
  * oy0 + i * dh, column ox0 + (4 l + j) * dw; outputs past the plane are dropped.
  */
-function storeOutputs(outs: usize, yPlane: usize, oh: i32, ow: i32, oy0: i32, ox0: i32, dh: i32, dw: i32, tiles: i32): void {
-  const whole = dw == 1 && tiles == 4 && ox0 + 16 <= ow;
+function storeOutputs(outs: usize, yPlane: usize, OH: i32, OW: i32, oy0: i32, ox0: i32, dh: i32, dw: i32, tiles: i32): void {
+  const whole = dw == 1 && tiles == 4 && ox0 + 16 <= OW;
   for (let i = 0; i < 4; i++) {
     const oy = oy0 + i * dh;
-    if (oy >= oh) break;
-    const row = yPlane + (<usize>(oy * ow) << 2);
+    if (oy >= OH) break;
+    const row = yPlane + (<usize>(oy * OW) << 2);
     const at = outs + (<usize>(i * 4) << 4);
     if (whole) {
       // Transpose: lane l of columns j = 0..3 becomes the 4 contiguous outputs of tile l.
@@ -299,7 +299,7 @@ function storeOutputs(outs: usize, yPlane: usize, oh: i32, ow: i32, oy0: i32, ox
     for (let l = 0; l < tiles; l++) {
       for (let j = 0; j < 4; j++) {
         const ox = ox0 + (4 * l + j) * dw;
-        if (ox >= ow) break;
+        if (ox >= OW) break;
         store<f32>(row + (<usize>ox << 2), load<f32>(at + (<usize>(j * 4 + l) << 2)));
       }
     }

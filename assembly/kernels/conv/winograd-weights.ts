@@ -15,26 +15,26 @@ const BLOCK: i32 = 32;
 const blockValues = memory.data(BLOCK * 4 * 36 * 4);
 
 /**
- * Panels [begin, end) of MR output channels of weights [cout, cin, 3, 3]: panel p holds for
- * xi = 6 * row + column the cin x MR matrix U_xi of its MR output channels (lanes past cout stay
- * as they are, zero). The 36 matrices lie cin * MR floats apart, a page at 512 channels: writing
+ * Panels [begin, end) of MR output channels of weights [Cout, Cin, 3, 3]: panel p holds for
+ * xi = 6 * row + column the Cin x MR matrix U_xi of its MR output channels (lanes past Cout stay
+ * as they are, zero). The 36 matrices lie Cin * MR floats apart, a page at 512 channels: writing
  * each kernel's values as they come would put 36 stores a page apart (the same cache set, over
  * and over). So BLOCK input channels of the panel are transformed into a small buffer first,
  * laid out as the output, then copied out matrix by matrix, BLOCK * MR floats in a row. Called
  * in slices: V8 moves a function to its optimising compiler between calls, never during one.
  */
-export function packWinogradWeights(weights: usize, out: usize, cout: i32, cin: i32, begin: i32, end: i32): void {
-  const xiBytes = <usize>(cin * MR) << 2;
+export function packWinogradWeights(weights: usize, out: usize, Cout: i32, Cin: i32, begin: i32, end: i32): void {
+  const xiBytes = <usize>(Cin * MR) << 2;
   const blockBytes = <usize>(BLOCK * MR) << 2;
   for (let p = begin; p < end; p++) {
     const panel = out + <usize>p * <usize>(PATCH * PATCH) * xiBytes;
-    const lanes = min(MR, cout - p * MR);
-    for (let c0 = 0; c0 < cin; c0 += BLOCK) {
-      const count = min(BLOCK, cin - c0);
+    const lanes = min(MR, Cout - p * MR);
+    for (let c0 = 0; c0 < Cin; c0 += BLOCK) {
+      const count = min(BLOCK, Cin - c0);
       for (let c = 0; c < count; c++) {
         for (let lane = 0; lane < MR; lane++) {
           const at = blockValues + (<usize>(c * MR + lane) << 2);
-          if (lane < lanes) transformKernel(weights + (<usize>(((p * MR + lane) * cin + c0 + c) * 9) << 2), at, blockBytes);
+          if (lane < lanes) transformKernel(weights + (<usize>(((p * MR + lane) * Cin + c0 + c) * 9) << 2), at, blockBytes);
           else for (let xi = 0; xi < PATCH * PATCH; xi++) store<f32>(at + <usize>xi * blockBytes, 0);
         }
       }

@@ -4,13 +4,12 @@
 // eval/regression.ts, and the command exits 1 when the model is slower beyond the noise;
 // --tracker writes the run as CI benchmark trackers read it (customSmallerIsBetter).
 import { readFileSync, writeFileSync } from 'node:fs';
-import { compareTimes, describeTimeTest, timeComparisonTable, timeTrackerEntries } from '../../eval/regression.js';
+import { compareTimes, describeTimeTest, median, timeComparisonTable, timeTrackerEntries } from '../../eval/regression.js';
 import { InputError } from '../../nn/errors.js';
 import { loadModelFile } from '../../nn/formats/load-file.js';
-import { seededRandom, uniform } from '../../nn/random.js';
-import { Session, type RuntimeData, type StepTiming } from '../../nn/session.js';
-import { isFloatType, sizeOf } from '../../nn/tensor.js';
-import { intFlag, parseArgs, UsageError, type ParsedArgs } from '../args.js';
+import { seededFeeds } from '../../nn/random.js';
+import { Session, type StepTiming } from '../../nn/session.js';
+import { intFlag, parseArgs, parseInputShapes, UsageError, type ParsedArgs } from '../args.js';
 
 export const benchUsage =
   'wasmpose bench <model> [--threads N] [--runs N] [--warmup N] [--input-shape <name>=<d,d,...>] [--profile] [--json] [--out <result.json>] ' +
@@ -27,34 +26,6 @@ export interface BenchResult {
   peak_bytes: number;
 }
 
-export function median(values: readonly number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
-
-/** Seeded inputs: floats uniform in [-1, 1), integers in [0, 255] (pixel-like). */
-export function seededFeeds(session: Session, seed = 1): Record<string, RuntimeData> {
-  const rng = seededRandom(seed);
-  return Object.fromEntries(
-    session.inputs.map((info) => {
-      const n = sizeOf(info.shape);
-      const data = isFloatType(info.dtype) ? uniform(n, rng) : Int32Array.from({ length: n }, () => Math.floor(rng() * 256));
-      return [info.name, data];
-    }),
-  );
-}
-
-export function parseInputShapes(args: ParsedArgs): Record<string, number[]> {
-  const shapes: Record<string, number[]> = {};
-  for (const spec of args.lists.get('input-shape') ?? []) {
-    const eq = spec.indexOf('=');
-    const dims = spec.slice(eq + 1).split(',').map(Number);
-    if (eq <= 0 || dims.some((d) => !Number.isInteger(d) || d <= 0)) throw new UsageError(`--input-shape expects <name>=<d,d,...>, got '${spec}'`);
-    shapes[spec.slice(0, eq)] = dims;
-  }
-  return shapes;
-}
 
 export interface NodeProfile {
   node: string;
@@ -91,7 +62,7 @@ export async function benchCommand(argv: readonly string[]): Promise<number> {
   const baseline = baselinePath === undefined ? undefined : readBenchResult(baselinePath);
   const testOptions = { minEffect: numberFlag(args, 'min-effect'), alpha: numberFlag(args, 'alpha') };
   const session = await Session.create(loadModelFile(modelPath, { inputShapes }), { inputShapes, threads });
-  const feeds = seededFeeds(session);
+  const feeds = Object.fromEntries(seededFeeds(session.inputs).map((input) => [input.name, input.data]));
   const outputs = session.allocateOutputs();
   for (let i = 0; i < warmup; i++) session.runInto(feeds, outputs);
   const times: number[] = [];

@@ -3,8 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import { loadModelFile } from '../../nn/formats/load-file.js';
 import { writeOnnx } from '../../nn/formats/onnx/writer.js';
-import { parseArgs, UsageError } from '../args.js';
-import { parseInputShapes } from './bench.js';
+import { parseArgs, parseInputShapes, UsageError } from '../args.js';
 
 export const convertUsage = 'wasmpose convert <model.onnx|model.xml|model.prototxt> --out <file.onnx> [--weights <file>] [--input-shape <name>=<d,d,...>]';
 

@@ -2,20 +2,29 @@
 // COCO results) and as overlays, with the per-stage milliseconds the Open Model Zoo demos print.
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
-import { COCO_KEYPOINTS, OPENPOSE_KEYPOINTS, reorderKeypoints, type Pose } from '../../decode/pose.js';
+import { COCO_KEYPOINTS, OPENPOSE_KEYPOINTS, type Pose } from '../../decode/pose.js';
 import { toCocoResults, toOpenPoseJson, type CocoResult } from '../../decode/writers.js';
 import { decodeImage } from '../../image/codec.js';
 import { encodePng } from '../../image/png-encode.js';
 import type { RgbImage } from '../../image/image.js';
 import { InputError } from '../../nn/errors.js';
 import { createEstimator, DEFAULT_BOXES_FROM, DEFAULT_MODEL, estimatorNames, estimatorSpec, tfjsModelAvailable } from '../../pipeline/create.js';
-import { isTopDown, type PoseEstimator } from '../../pipeline/estimator.js';
+import { isTopDown } from '../../pipeline/decoders.js';
+import type { PoseEstimator } from '../../pipeline/estimator.js';
 import { COCO17_SKELETON, OPENPOSE18_SKELETON, renderPoses, type Skeleton } from '../../render/overlay.js';
 import { intFlag, parseArgs, UsageError } from '../args.js';
 import { DecodeAhead } from '../decode-ahead.js';
+import { ProgressBar } from '../progress.js';
+import { parseShard, shardSlice } from '../shard.js';
+import { cocoPoses, estimateVideoFile, isVideoFile, videoEstimatorOptions, VIDEO_FLAGS } from '../video.js';
+import { EstimatorPool } from '../worker-pool.js';
+import { VideoPoseEstimator } from '../../pipeline/video.js';
 
 export const estimateUsage =
-  'wasmpose estimate <image|folder> [--model <name>] [--weights <file>] [--boxes-from <model>|none] [--json <file|dir>] [--render <file|dir>] [--format openpose|coco] [--threads N]';
+  'wasmpose estimate <image|folder|video> [--model <name>] [--weights <file>] [--boxes-from <model>|none] [--json <file|dir>] [--render <file|dir|video>] ' +
+  '[--format openpose|coco] [--threads N] [--workers N] [--shard i/n]\n' +
+  '  video: [--start <s>] [--duration <s>] [--every N] [--tracker keypoint|box] [--max-tracks N] [--max-age <ms>] [--min-similarity <0..1>] ' +
+  '[--redetect-every N] [--no-smoothing] [--min-cutoff <Hz>] [--beta <b>] [--derivative-cutoff <Hz>]';
 
 const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png']);
 
@@ -81,26 +90,50 @@ export async function estimateFile(
   return { image, poses, overlay, timings: { decode, ...estimator.timings, render: renderMs } };
 }
 
+/** One photo's outcome, however it was computed. */
+interface PhotoResult {
+  poses: Pose[];
+  overlay?: Uint8Array;
+  timings: ImageTimings;
+  width: number;
+  height: number;
+}
+
+/** The photos one after another on this thread (the next one decoding ahead over a folder). */
+async function* sequentialResults(
+  estimator: PoseEstimator, files: readonly string[], render: boolean, ahead: DecodeAhead | undefined, bar: ProgressBar | undefined,
+): AsyncGenerator<{ index: number; file: string; result: PhotoResult }> {
+  for (const [index, file] of files.entries()) {
+    bar?.draw(index, basename(file));
+    if (index + 1 < files.length) ahead?.request(files[index + 1]!);
+    const { image, ...result } = await estimateFile(estimator, file, render, ahead);
+    yield { index, file, result: { ...result, width: image.width, height: image.height } };
+  }
+}
+
+/** The photos over a pool of worker sessions, two per worker in flight, yielded in file order. */
+async function* pooledResults(
+  pool: EstimatorPool, files: readonly string[], render: boolean, bar: ProgressBar | undefined,
+): AsyncGenerator<{ index: number; file: string; result: PhotoResult }> {
+  const inFlight: ReturnType<EstimatorPool['submit']>[] = [];
+  let next = 0;
+  for (let index = 0; index < files.length; index++) {
+    while (next < files.length && inFlight.length < 2 * pool.size) inFlight.push(pool.submit({ file: files[next++]!, render }));
+    bar?.draw(index, basename(files[index]!));
+    const done = await inFlight.shift()!;
+    yield {
+      index,
+      file: files[index]!,
+      result: { poses: done.poses, overlay: done.overlay, width: done.width, height: done.height, timings: { decode: done.decode, ...done.timings, render: done.render } },
+    };
+  }
+}
+
 /** COCO image id from a COCO-style file name (000000000785.jpg -> 785), else the running index. */
 function imageIdOf(file: string, index: number): number {
   const stem = basename(file, extname(file));
   const digits = /(\d+)$/.exec(stem);
   return digits ? Number(digits[1]) : index;
-}
-
-/** A bar on a terminal, redrawn in place; nothing otherwise (the caller prints plain lines). */
-class ProgressBar {
-  constructor(private readonly total: number) {}
-
-  draw(done: number, label: string): void {
-    const width = 30;
-    const filled = Math.round((done / this.total) * width);
-    process.stderr.write(`\r[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${this.total} ${label}\x1b[K`);
-  }
-
-  clear(): void {
-    process.stderr.write('\r\x1b[K');
-  }
 }
 
 /** Output path for one image: the given file when running on one image and it has the extension, else inside the directory. */
@@ -127,35 +160,64 @@ export function personBoxesFrom(model: string, flag: string | undefined): string
 export async function estimateCommand(argv: readonly string[]): Promise<number> {
   const args = parseArgs(argv, {
     model: { kind: 'string' }, weights: { kind: 'string' }, 'boxes-from': { kind: 'string' }, json: { kind: 'string' },
-    render: { kind: 'string' }, format: { kind: 'string' }, threads: { kind: 'string' },
+    render: { kind: 'string' }, format: { kind: 'string' }, threads: { kind: 'string' }, workers: { kind: 'string' }, shard: { kind: 'string' },
+    ...VIDEO_FLAGS,
   });
   const [input, ...extra] = args.positionals;
   if (input === undefined || extra.length > 0) throw new UsageError(`usage: ${estimateUsage}`);
   const format = args.strings.get('format') ?? 'openpose';
   if (format !== 'openpose' && format !== 'coco') throw new UsageError(`--format must be openpose or coco, got '${format}'`);
-  const { files, folder } = listImages(input);
   const model = args.strings.get('model') ?? DEFAULT_MODEL;
   const boxesFrom = personBoxesFrom(model, args.strings.get('boxes-from'));
-  // Over a folder the next photo is decoded on a worker while the current one runs; the first
-  // two while the model loads.
-  const ahead = folder ? new DecodeAhead() : undefined;
-  for (const file of files.slice(0, 2)) ahead?.request(file);
-  const estimator = await createEstimator(model, { weights: args.strings.get('weights'), threads: intFlag(args, 'threads', 1, 1), boxesFrom });
+  const workers = intFlag(args, 'workers', 1, 1);
+  const estimatorOptions = { weights: args.strings.get('weights'), threads: intFlag(args, 'threads', 1, 1), boxesFrom };
+  if (isVideoFile(input)) {
+    if (args.strings.has('shard')) throw new UsageError('--shard slices a folder; a video runs whole (--start/--duration pick a part of it)');
+    const run = { ...videoEstimatorOptions(args), format: format as 'openpose' | 'coco', json: args.strings.get('json'), render: args.strings.get('render') };
+    if (workers > 1) {
+      const pool = await EstimatorPool.start(workers, model, estimatorOptions);
+      try {
+        return await estimateVideoFile(input, { pool, spec: estimatorSpec(model) }, run);
+      } finally {
+        pool.close();
+      }
+    }
+    const video = new VideoPoseEstimator(await createEstimator(model, estimatorOptions), run.video);
+    try {
+      return await estimateVideoFile(input, { video }, run);
+    } finally {
+      video.dispose();
+    }
+  }
+  const listed = listImages(input);
+  const folder = listed.folder;
+  const shardText = args.strings.get('shard');
+  if (shardText !== undefined && !folder) throw new UsageError('--shard slices a folder of photos');
+  const files = shardText === undefined ? listed.files : shardSlice(listed.files, parseShard(shardText));
   const jsonTarget = args.strings.get('json');
   const renderTarget = args.strings.get('render');
   const single = !folder;
-  const bar = folder && process.stderr.isTTY === true ? new ProgressBar(files.length) : undefined;
+  // One worker: over a folder the next photo is decoded on a worker thread while the current one
+  // runs (the first two while the model loads). N workers: N sessions, each decoding its own.
+  const ahead = folder && workers === 1 ? new DecodeAhead() : undefined;
+  for (const file of files.slice(0, 2)) ahead?.request(file);
+  const pool = workers > 1 ? await EstimatorPool.start(workers, model, estimatorOptions) : undefined;
+  const estimator = pool === undefined ? await createEstimator(model, estimatorOptions) : undefined;
+  const spec = estimator?.spec ?? estimatorSpec(model);
+  const bar = folder && process.stderr.isTTY === true ? new ProgressBar(files.length, 'images/s') : undefined;
   const total: ImageTimings = { decode: 0, preprocess: 0, infer: 0, postprocess: 0, render: 0 };
   const cocoResults: CocoResult[] = [];
   let people = 0;
   const started = performance.now();
   try {
-    const pipeline = estimator.detector ? `${model} on ${estimator.detector.spec.name} boxes` : model;
-    console.error(`wasmpose estimate: ${pipeline}${isTopDown(estimator.spec) && !estimator.detector ? ' (single person: the whole image is one person)' : ''}`);
-    for (const [index, file] of files.entries()) {
-      bar?.draw(index, basename(file));
-      if (index + 1 < files.length) ahead?.request(files[index + 1]!);
-      const result = await estimateFile(estimator, file, renderTarget !== undefined, ahead);
+    const detector = estimator === undefined ? (isTopDown(spec) ? boxesFrom : undefined) : estimator.detector?.spec.name;
+    const pipeline = detector ? `${model} on ${detector} boxes` : model;
+    const sessions = pool === undefined ? '' : `, ${pool.size} worker sessions`;
+    console.error(`wasmpose estimate: ${pipeline}${isTopDown(spec) && !detector ? ' (single person: the whole image is one person)' : ''}${sessions}${shardText === undefined ? '' : `, shard ${shardText}: ${files.length} of ${listed.files.length} photos`}`);
+    const results = pool === undefined
+      ? sequentialResults(estimator!, files, renderTarget !== undefined, ahead, bar)
+      : pooledResults(pool, files, renderTarget !== undefined, bar);
+    for await (const { index, file, result } of results) {
       people += result.poses.length;
       for (const stage of Object.keys(total) as (keyof ImageTimings)[]) total[stage] += result.timings[stage];
       if (result.overlay !== undefined) writeFileSync(outputPath(renderTarget!, single, '.png', file, ''), result.overlay);
@@ -163,16 +225,14 @@ export async function estimateCommand(argv: readonly string[]): Promise<number> 
         if (format === 'coco') {
           // COCO order from the network's own: OpenPose's 18 and COCO's 17 directly, any other
           // order (the 3D network's Panoptic joints) through OpenPose's by keypoint name.
-          const names = estimator.spec.keypoints.join();
-          const coco = names === COCO_KEYPOINTS.join();
-          const poses = coco || names === OPENPOSE_KEYPOINTS.join() ? result.poses : result.poses.map((p) => reorderKeypoints(p, OPENPOSE_KEYPOINTS));
-          cocoResults.push(...toCocoResults(poses, imageIdOf(file, index), { from: coco ? 'coco17' : 'openpose18' }));
+          const { poses, from } = cocoPoses(result.poses, spec.keypoints);
+          cocoResults.push(...toCocoResults(poses, imageIdOf(file, index), { from }));
         } else {
-          writeFileSync(outputPath(jsonTarget, single, '.json', file, '_keypoints'), JSON.stringify(toOpenPoseJson(result.poses, estimator.spec.keypoints)) + '\n');
+          writeFileSync(outputPath(jsonTarget, single, '.json', file, '_keypoints'), JSON.stringify(toOpenPoseJson(result.poses, spec.keypoints)) + '\n');
         }
       }
       if (bar === undefined) {
-        console.log(`${file}: ${result.poses.length} ${result.poses.length === 1 ? 'person' : 'people'} (${result.image.width}x${result.image.height})`);
+        console.log(`${file}: ${result.poses.length} ${result.poses.length === 1 ? 'person' : 'people'} (${result.width}x${result.height})`);
         console.log(formatTimings(result.timings, '  '));
       }
     }
@@ -183,16 +243,21 @@ export async function estimateCommand(argv: readonly string[]): Promise<number> 
       mkdirSync(dirname(path), { recursive: true });
       writeFileSync(path, JSON.stringify(cocoResults) + '\n');
     }
-    if (folder) {
+    if (folder && files.length > 0) {
       const mean = Object.fromEntries(Object.entries(total).map(([k, v]) => [k, v / files.length])) as unknown as ImageTimings;
       const wall = (performance.now() - started) / files.length;
       console.log(`${files.length} images, ${people} people`);
       console.log(formatTimings(mean, 'mean per image: '));
-      console.log(`wall time per image ${wall.toFixed(1)} ms, ${(wall / mean.infer).toFixed(2)}x the network's (decoding runs ahead on a worker thread; decode image is the wait for it)`);
+      console.log(pool === undefined
+        ? `wall time per image ${wall.toFixed(1)} ms, ${(wall / mean.infer).toFixed(2)}x the network's (decoding runs ahead on a worker thread; decode image is the wait for it)`
+        : `wall time per image ${wall.toFixed(1)} ms (${(1000 / wall).toFixed(1)} images/s) over ${pool.size} worker sessions; the network alone ${mean.infer.toFixed(1)} ms per image per session`);
+    } else if (folder) {
+      console.log(`shard ${shardText}: no photos (the folder has ${listed.files.length})`);
     }
   } finally {
     ahead?.close();
-    estimator.dispose();
+    estimator?.dispose();
+    pool?.close();
   }
   return 0;
 }

@@ -14,7 +14,8 @@ import { decodeImage } from '../../image/codec.js';
 import { InputError } from '../../nn/errors.js';
 import { COCO_KEYPOINTS } from '../../decode/pose.js';
 import { createEstimator, DEFAULT_MODEL } from '../../pipeline/create.js';
-import { isTopDown, type PoseEstimator } from '../../pipeline/estimator.js';
+import { isTopDown } from '../../pipeline/decoders.js';
+import type { PoseEstimator } from '../../pipeline/estimator.js';
 import { intFlag, parseArgs, UsageError } from '../args.js';
 
 export const evalUsage =

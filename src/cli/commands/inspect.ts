@@ -6,8 +6,7 @@
 import { analyzeModel } from '../../nn/analysis.js';
 import { loadModel, type ModelFormat } from '../../nn/formats/load-file.js';
 import { prepareGraph } from '../../nn/passes/prepare-graph.js';
-import { parseArgs, UsageError } from '../args.js';
-import { parseInputShapes } from './bench.js';
+import { parseArgs, parseInputShapes, UsageError } from '../args.js';
 
 export const inspectUsage = 'wasmpose inspect <model.onnx|model.xml|model.prototxt|model.json> [--weights <file>] [--input-shape <name>=<d,d,...>] [--json]';
 

@@ -5,7 +5,7 @@
 //   padded with spaces and ended by '\n', then the values in C order.
 // The header is parsed strictly (exactly those three keys, Python literals only).
 import { ModelFormatError } from '../errors.js';
-import { allocData, shapeString, sizeOf, type DType, type Tensor } from '../tensor.js';
+import { allocData, bytesPerElement, shapeString, sizeOf, type DType, type Tensor } from '../tensor.js';
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // "\x93NUMPY"
 
@@ -20,10 +20,6 @@ for (const dtype of ['uint8', 'int8', 'bool'] as const) {
   DTYPE_OF_DESCR.set(`<${code}`, dtype);
   DTYPE_OF_DESCR.set(`=${code}`, dtype);
 }
-
-const ITEM_SIZE: Readonly<Record<DType, number>> = {
-  float32: 4, float64: 8, float16: 2, int32: 4, int64: 8, uint8: 1, int8: 1, bool: 1,
-};
 
 const HOST_IS_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
@@ -53,7 +49,7 @@ export function readNpy(bytes: Uint8Array): Tensor {
   }
   if (fortranOrder) throw new ModelFormatError('Fortran-ordered .npy arrays are not supported: save a C-ordered array (np.ascontiguousarray)', `byte ${headerStart}`);
   const count = sizeOf(shape);
-  const byteLength = count * ITEM_SIZE[dtype];
+  const byteLength = count * bytesPerElement(dtype);
   const present = bytes.length - dataStart;
   if (present !== byteLength) {
     const problem = present < byteLength ? 'truncated .npy data' : 'trailing bytes after the .npy data';

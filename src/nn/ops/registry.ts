@@ -7,12 +7,13 @@ import type { OpDef } from './types.js';
 import { convOps } from './conv/index.js';
 import { elementwiseOps } from './elementwise/index.js';
 import { identityOps } from './identity.js';
+import { quantOps } from './quant/index.js';
 import { selectOps } from './select/index.js';
 import { spatialOps } from './spatial/index.js';
 import { tensorOps } from './tensor/index.js';
 
 const registry = new Map<string, OpDef>();
-for (const op of [...identityOps, ...convOps, ...elementwiseOps, ...spatialOps, ...selectOps, ...tensorOps]) {
+for (const op of [...identityOps, ...convOps, ...elementwiseOps, ...spatialOps, ...selectOps, ...tensorOps, ...quantOps]) {
   if (registry.has(op.type)) throw new Error(`op ${op.type} registered twice`);
   registry.set(op.type, op);
 }

@@ -5,7 +5,7 @@
 // Shapes are followed through the net with Caffe's own rules (pooling rounds up, then drops a
 // window that would start in the padding), which also lets an .prototxt alone be inspected.
 import { ModelFormatError, ShapeError, UnsupportedOpError, WeightsError } from '../../errors.js';
-import { emptyGraph, emptyModel, type Attr, type Model } from '../../graph.js';
+import { attr, emptyGraph, emptyModel, type Attr, type Model } from '../../graph.js';
 import { float32, fromNumbers, sizeOf, type Tensor } from '../../tensor.js';
 import { parseTextFormat, type ProtoMessage, type ProtoValue } from './text-format.js';
 
@@ -93,9 +93,7 @@ export interface CaffeOptions {
   inputShapes?: Record<string, number[]>;
 }
 
-const ints = (value: number[]): Attr => ({ kind: 'ints', value });
-const int = (value: number): Attr => ({ kind: 'int', value });
-const float = (value: number): Attr => ({ kind: 'float', value });
+const { ints, int, float } = attr;
 
 /** Kernel, stride, pad, dilation from a convolution or pooling parameter message. */
 function spatial(p: ProtoMessage | undefined, kernelDefault?: number) {

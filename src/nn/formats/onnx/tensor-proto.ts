@@ -3,7 +3,8 @@
 // (float_data, int32_data, int64_data, double_data: older files and small constants), or in an
 // external file named by external_data. The writer always uses raw_data.
 import { ModelFormatError, WasmposeError } from '../../errors.js';
-import { allocData, shapeString, sizeOf, viewData, type DType, type Tensor, type TensorData } from '../../tensor.js';
+import { ONNX_DATA_TYPE } from '../../graph.js';
+import { allocData, bytesPerElement, shapeString, sizeOf, viewData, type DType, type Tensor, type TensorData } from '../../tensor.js';
 import { lengthDelimitedHeaderBytes, messageSchema, ProtoReader, ProtoWriter } from '../protobuf.js';
 
 export const TensorProtoSchema = messageSchema('TensorProto', {
@@ -25,18 +26,6 @@ export const TensorProtoSchema = messageSchema('TensorProto', {
 
 export const StringStringEntrySchema = messageSchema('StringStringEntryProto', { key: 1, value: 2 });
 
-/** TensorProto.DataType numbers of the dtypes the engine holds. */
-export const ONNX_DATA_TYPE: Readonly<Record<DType, number>> = {
-  float32: 1,
-  uint8: 2,
-  int8: 3,
-  int32: 6,
-  int64: 7,
-  bool: 9,
-  float16: 10,
-  float64: 11,
-};
-
 const DTYPE_OF_ONNX_DATA_TYPE = new Map<number, DType>(
   Object.entries(ONNX_DATA_TYPE).map(([dtype, code]) => [code, dtype as DType]),
 );
@@ -47,10 +36,6 @@ const ONNX_DATA_TYPE_NAMES = [
   'DOUBLE', 'UINT32', 'UINT64', 'COMPLEX64', 'COMPLEX128', 'BFLOAT16', 'FLOAT8E4M3FN', 'FLOAT8E4M3FNUZ',
   'FLOAT8E5M2', 'FLOAT8E5M2FNUZ', 'UINT4', 'INT4', 'FLOAT4E2M1',
 ];
-
-const BYTES_PER_ELEMENT: Readonly<Record<DType, number>> = {
-  float32: 4, float16: 2, float64: 8, int8: 1, uint8: 1, int32: 4, int64: 8, bool: 1,
-};
 
 /** The dtype for an ONNX data type number, if the engine holds that type. */
 export function dtypeOfOnnxDataType(code: number): DType | undefined {
@@ -111,7 +96,7 @@ export function decodeTensorProto(r: ProtoReader, options: TensorProtoOptions = 
   if (dtype === undefined) throw fail(unsupportedDataTypeMessage(dataType));
   const count = sizeOf(dims);
 
-  if (external) raw = externalBytes(externalEntries, count * BYTES_PER_ELEMENT[dtype], options, fail);
+  if (external) raw = externalBytes(externalEntries, count * bytesPerElement(dtype), options, fail);
   if (raw !== undefined) return { name, tensor: { dtype, shape: dims, data: fromLittleEndian(raw, dtype, count, dims, fail) } };
 
   const checkCount = (values: { length: number }, field: string): void => {
@@ -134,7 +119,7 @@ export function decodeTensorProto(r: ProtoReader, options: TensorProtoOptions = 
 function fromLittleEndian(
   raw: Uint8Array, dtype: DType, count: number, dims: number[], fail: (message: string) => ModelFormatError,
 ): TensorData {
-  const byteLength = count * BYTES_PER_ELEMENT[dtype];
+  const byteLength = count * bytesPerElement(dtype);
   if (raw.length !== byteLength) {
     throw fail(`${raw.length} bytes of data but ${dtype} shape ${shapeString(dims)} needs ${byteLength}`);
   }
@@ -142,7 +127,7 @@ function fromLittleEndian(
   // Bytes aligned for the element type (as writeOnnx lays them out) are viewed in place, so the
   // weights are not held twice, the file and a copy; the tensor then keeps the file's buffer
   // alive, which holds little else. Unaligned bytes are copied.
-  const elementBytes = BYTES_PER_ELEMENT[dtype];
+  const elementBytes = bytesPerElement(dtype);
   if (raw.byteOffset % elementBytes === 0) return viewData(dtype, raw.buffer, raw.byteOffset, count);
   const data = allocData(dtype, count);
   new Uint8Array(data.buffer, data.byteOffset, data.byteLength).set(raw);

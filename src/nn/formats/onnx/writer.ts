@@ -2,14 +2,14 @@
 // m), in the form ONNX Runtime accepts. Tensors are written as raw_data, repeated attribute
 // values unpacked (as onnx.proto declares them and the onnx package writes them).
 import { ModelFormatError } from '../../errors.js';
-import { emptyGraph, emptyModel, type Attr, type Graph, type Model, type Node, type ValueInfo } from '../../graph.js';
+import { attr as exactAttr, emptyGraph, emptyModel, ONNX_DATA_TYPE, type Attr, type Graph, type Model, type Node, type ValueInfo } from '../../graph.js';
 import type { DType, Tensor } from '../../tensor.js';
 import { lengthDelimitedHeaderBytes, ProtoWriter } from '../protobuf.js';
 import {
   ATTRIBUTE_TYPE, AttributeProtoSchema, DimensionSchema, GraphProtoSchema, ModelProtoSchema, NodeProtoSchema,
   OperatorSetIdSchema, TensorShapeProtoSchema, TypeProtoSchema, TypeProtoTensorSchema, UNKNOWN_DIM, ValueInfoProtoSchema,
 } from './reader.js';
-import { encodeStringStringEntry, encodeTensorProto, ONNX_DATA_TYPE, paddingFieldBytes, writePaddingField } from './tensor-proto.js';
+import { encodeStringStringEntry, encodeTensorProto, paddingFieldBytes, writePaddingField } from './tensor-proto.js';
 
 export function writeOnnx(model: Model): Uint8Array {
   const f = ModelProtoSchema.fields;
@@ -103,16 +103,9 @@ function encodeValueInfo(info: ValueInfo): ProtoWriter {
 
 /** Attribute values of each kind; floats are rounded to float32, as an ONNX file stores them. */
 export const attr = {
-  int: (value: number): Attr => ({ kind: 'int', value }),
-  float: (value: number): Attr => ({ kind: 'float', value: Math.fround(value) }),
-  string: (value: string): Attr => ({ kind: 'string', value }),
-  tensor: (value: Tensor): Attr => ({ kind: 'tensor', value }),
-  graph: (value: Graph): Attr => ({ kind: 'graph', value }),
-  ints: (value: readonly number[]): Attr => ({ kind: 'ints', value: [...value] }),
-  floats: (value: readonly number[]): Attr => ({ kind: 'floats', value: value.map(Math.fround) }),
-  strings: (value: readonly string[]): Attr => ({ kind: 'strings', value: [...value] }),
-  tensors: (value: readonly Tensor[]): Attr => ({ kind: 'tensors', value: [...value] }),
-  graphs: (value: readonly Graph[]): Attr => ({ kind: 'graphs', value: [...value] }),
+  ...exactAttr,
+  float: (value: number): Attr => exactAttr.float(Math.fround(value)),
+  floats: (value: readonly number[]): Attr => exactAttr.floats(value.map(Math.fround)),
 };
 
 export interface SingleNodeSpec {

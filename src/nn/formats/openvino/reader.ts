@@ -9,23 +9,21 @@
 //                / (levels - 1) * (out_hi - out_lo) + out_lo
 // On weights it folds at load into the dequantized values; on activations it runs as those ops.
 import { ModelFormatError, UnsupportedOpError } from '../../errors.js';
-import { emptyGraph, emptyModel, type Attr, type Model, type Node } from '../../graph.js';
-import { allocData, fromNumbers, sizeOf, toFloat32, toNumbers, type DType, type Tensor } from '../../tensor.js';
+import { attr, emptyGraph, emptyModel, ONNX_DATA_TYPE, type Attr, type Model, type Node } from '../../graph.js';
+import { allocData, bytesPerElement, fromNumbers, sizeOf, toFloat32, toNumbers, type DType, type Tensor } from '../../tensor.js';
 import { child, childrenNamed, parseXml, type XmlElement } from './xml.js';
 
-const ELEMENT_TYPES: Record<string, { dtype: DType; bytes: number }> = {
-  f32: { dtype: 'float32', bytes: 4 },
-  f16: { dtype: 'float16', bytes: 2 },
-  f64: { dtype: 'float64', bytes: 8 },
-  i64: { dtype: 'int64', bytes: 8 },
-  i32: { dtype: 'int32', bytes: 4 },
-  i8: { dtype: 'int8', bytes: 1 },
-  u8: { dtype: 'uint8', bytes: 1 },
-  boolean: { dtype: 'bool', bytes: 1 },
+const ELEMENT_TYPES: Record<string, DType> = {
+  f32: 'float32',
+  f16: 'float16',
+  f64: 'float64',
+  i64: 'int64',
+  i32: 'int32',
+  i8: 'int8',
+  u8: 'uint8',
+  boolean: 'bool',
 };
 
-/** ONNX TensorProto data types for Cast's `to`. */
-const ONNX_TYPE: Partial<Record<DType, number>> = { float32: 1, uint8: 2, int8: 3, int32: 6, int64: 7, bool: 9, float16: 10, float64: 11 };
 
 export interface Layer {
   id: string;
@@ -252,10 +250,7 @@ class Emitter {
   }
 }
 
-const ints = (value: number[]): Attr => ({ kind: 'ints', value });
-const int = (value: number): Attr => ({ kind: 'int', value });
-const float = (value: number): Attr => ({ kind: 'float', value });
-const str = (value: string): Attr => ({ kind: 'string', value });
+const { ints, int, float, string: str } = attr;
 
 function padsOf(l: Layer): number[] {
   const begin = intList(l.data['pads_begin']);
@@ -272,19 +267,19 @@ function autoPad(l: Layer): Record<string, Attr> {
 }
 
 function readConst(l: Layer, weights: Uint8Array | undefined): Tensor {
-  const type = ELEMENT_TYPES[l.data['element_type'] ?? ''];
-  if (type === undefined) throw new UnsupportedOpError(`Const '${l.name}': element type '${l.data['element_type']}' is not supported`);
+  const dtype = ELEMENT_TYPES[l.data['element_type'] ?? ''];
+  if (dtype === undefined) throw new UnsupportedOpError(`Const '${l.name}': element type '${l.data['element_type']}' is not supported`);
   const shape = intList(l.data['shape']);
   const n = sizeOf(shape);
-  const data = allocData(type.dtype, n);
-  if (weights === undefined) return { dtype: type.dtype, shape, data };
+  const data = allocData(dtype, n);
+  if (weights === undefined) return { dtype, shape, data };
   const offset = Number(l.data['offset']);
   const size = Number(l.data['size']);
   if (!Number.isInteger(offset) || !Number.isInteger(size) || offset < 0 || size < 0) throw new ModelFormatError(`Const '${l.name}': invalid offset/size`);
-  if (size !== n * type.bytes) throw new ModelFormatError(`Const '${l.name}': ${size} bytes for shape [${shape.join(', ')}] of ${l.data['element_type']} (needs ${n * type.bytes})`);
+  if (size !== n * bytesPerElement(dtype)) throw new ModelFormatError(`Const '${l.name}': ${size} bytes for shape [${shape.join(', ')}] of ${l.data['element_type']} (needs ${n * bytesPerElement(dtype)})`);
   if (offset + size > weights.length) throw new ModelFormatError(`Const '${l.name}': bytes [${offset}, ${offset + size}) lie past the end of the weights file (${weights.length} bytes)`);
   new Uint8Array(data.buffer).set(weights.subarray(offset, offset + size));
-  return { dtype: type.dtype, shape, data };
+  return { dtype, shape, data };
 }
 
 function mapLayer(l: Layer, inputs: string[], outputs: string[], ctx: MapContext): void {
@@ -299,13 +294,13 @@ function mapLayer(l: Layer, inputs: string[], outputs: string[], ctx: MapContext
   };
   switch (l.type) {
     case 'Parameter': {
-      const type = ELEMENT_TYPES[l.data['element_type'] ?? 'f32'];
-      if (type === undefined) throw new UnsupportedOpError(`Parameter '${name}': element type '${l.data['element_type']}' is not supported`);
-      graph.inputs.push({ name: out, dtype: type.dtype, shape: l.outputs[0]!.dims });
+      const dtype = ELEMENT_TYPES[l.data['element_type'] ?? 'f32'];
+      if (dtype === undefined) throw new UnsupportedOpError(`Parameter '${name}': element type '${l.data['element_type']}' is not supported`);
+      graph.inputs.push({ name: out, dtype, shape: l.outputs[0]!.dims });
       return;
     }
     case 'Const': {
-      const t = ctx.recovered !== undefined ? fromNumbers(ELEMENT_TYPES[l.data['element_type']!]!.dtype, [ctx.recovered.length], ctx.recovered) : readConst(l, ctx.weights);
+      const t = ctx.recovered !== undefined ? fromNumbers(ELEMENT_TYPES[l.data['element_type']!]!, [ctx.recovered.length], ctx.recovered) : readConst(l, ctx.weights);
       ctx.constants.set(out, t);
       graph.initializers.set(out, t);
       return;
@@ -504,19 +499,18 @@ function mapLayer(l: Layer, inputs: string[], outputs: string[], ctx: MapContext
       return;
     }
     case 'Convert': {
-      const type = ELEMENT_TYPES[l.data['destination_type'] ?? ''];
-      const to = type && ONNX_TYPE[type.dtype];
-      if (to === undefined) throw new UnsupportedOpError(`layer '${name}' (Convert): destination type '${l.data['destination_type']}' is not supported`);
+      const dtype = ELEMENT_TYPES[l.data['destination_type'] ?? ''];
+      if (dtype === undefined) throw new UnsupportedOpError(`layer '${name}' (Convert): destination type '${l.data['destination_type']}' is not supported`);
       // A Convert of a Const (compressed FP16 weights, i32 shapes) is done here, so the result
       // is a constant to the layers that need one (Interpolate scales, Reshape targets).
       const source = ctx.constants.get(inputs[0]!);
       if (source !== undefined) {
-        const t = type.dtype === 'float32' ? { dtype: 'float32' as const, shape: source.shape, data: toFloat32(source) } : fromNumbers(type.dtype, source.shape, toNumbers(source));
+        const t = dtype === 'float32' ? { dtype: 'float32' as const, shape: source.shape, data: toFloat32(source) } : fromNumbers(dtype, source.shape, toNumbers(source));
         ctx.constants.set(out, t);
         graph.initializers.set(out, t);
         return;
       }
-      return unary('Cast', { to: int(to) });
+      return unary('Cast', { to: int(ONNX_DATA_TYPE[dtype]) });
     }
     case 'FakeQuantize':
       return mapFakeQuantize(l, inputs, out, ctx);

@@ -10,7 +10,7 @@
 // Shapes are static: the builder knows every value's type, Shape/Size become constants, and
 // shape arithmetic folds at load, so SAME padding is computed exactly as TF does.
 import { ShapeError, UnsupportedOpError } from '../../errors.js';
-import type { Attr } from '../../graph.js';
+import { attr, ONNX_DATA_TYPE, type Attr } from '../../graph.js';
 import { fromNumbers, sizeOf, toNumbers, type DType } from '../../tensor.js';
 import type { GraphBuilder } from './builder.js';
 import { dtypeOfTf, NodeAttrs, type TfNode } from './model-json.js';
@@ -22,17 +22,12 @@ export interface Value {
   channelsFirst: boolean;
 }
 
-/** ONNX TensorProto data types, for Cast's `to`. */
-const ONNX_TYPE: Partial<Record<DType, number>> = { float32: 1, uint8: 2, int8: 3, int32: 6, int64: 7, bool: 9, float16: 10, float64: 11 };
 const TO_NCHW = [0, 3, 1, 2];
 const TO_NHWC = [0, 2, 3, 1];
 /** Where NHWC axis a lives in the NCHW storage. */
 const NCHW_POSITION = [0, 2, 3, 1];
 
-const ints = (value: number[]): Attr => ({ kind: 'ints', value });
-const int = (value: number): Attr => ({ kind: 'int', value });
-const float = (value: number): Attr => ({ kind: 'float', value });
-const str = (value: string): Attr => ({ kind: 'string', value });
+const { ints, int, float, string: str } = attr;
 
 export class Converter {
   private readonly plainOf = new Map<string, string>();
@@ -140,7 +135,7 @@ export class Converter {
 
   cast(v: Value, dtype: DType, base: string): Value {
     if (this.b.typeOf(v.name).dtype === dtype) return v;
-    return this.unary('Cast', v, base, { to: int(ONNX_TYPE[dtype]!) });
+    return this.unary('Cast', v, base, { to: int(ONNX_DATA_TYPE[dtype]!) });
   }
 }
 
@@ -424,8 +419,8 @@ const HANDLERS: Record<string, Handler> = {
 
   Cast: (c, node, [x]) => {
     const to = dtypeOfTf(new NodeAttrs(node).type('DstT'));
-    if (to === undefined || ONNX_TYPE[to] === undefined) throw new UnsupportedOpError(`Cast node '${node.name}': target type ${new NodeAttrs(node).type('DstT')} is not supported`);
-    return [c.unary('Cast', x!, node.name, { to: int(ONNX_TYPE[to]!) })];
+    if (to === undefined || ONNX_DATA_TYPE[to] === undefined) throw new UnsupportedOpError(`Cast node '${node.name}': target type ${new NodeAttrs(node).type('DstT')} is not supported`);
+    return [c.unary('Cast', x!, node.name, { to: int(ONNX_DATA_TYPE[to]!) })];
   },
   Relu6: (c, node, [x]) => [c.clip(x!, 0, 6, node.name)],
   Elu: (c, node, [x]) => [c.activation('Elu', x!, node.name, node)],

@@ -6,7 +6,7 @@ import { float32, shapeString, toFloat32 } from '../../tensor.js';
 import type { OpDef } from '../types.js';
 import { MR, NR } from './pack.js';
 
-interface MatMulShape {
+export interface MatMulShape {
   m: number;
   k: number;
   n: number;
@@ -18,7 +18,7 @@ interface MatMulShape {
   output: number[];
 }
 
-function matMulShape(where: string, a: readonly number[], b: readonly number[]): MatMulShape {
+export function matMulShape(where: string, a: readonly number[], b: readonly number[]): MatMulShape {
   if (a.length === 0 || b.length === 0) throw new ShapeError(`${where}: MatMul operands must have at least one dimension, got ${shapeString(a)} and ${shapeString(b)}`);
   const a2 = a.length === 1 ? [1, a[0]!] : [...a];
   const b2 = b.length === 1 ? [b[0]!, 1] : [...b];
@@ -40,7 +40,7 @@ function matMulShape(where: string, a: readonly number[], b: readonly number[]):
 }
 
 /** For each result batch (row-major over `batch`), the element offsets of its A and B matrices. */
-function batchOffsets(s: MatMulShape): Int32Array {
+export function batchOffsets(s: MatMulShape): Int32Array {
   const count = s.batch.reduce((p, d) => p * d, 1);
   const offsets = new Int32Array(2 * count);
   for (let i = 0; i < count; i++) {

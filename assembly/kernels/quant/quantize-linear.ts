@@ -1,0 +1,41 @@
+// QuantizeLinear and DequantizeLinear with one scale and zero point (per tensor), as ONNX defines
+// them: q = saturate(round_half_even(x / scale) + zero) to [lo, hi], and x = (q - zero) * scale.
+// Per-axis scales run on the host (their reference).
+
+/** Elements [begin, end): float x to integers (int32 storage) y. */
+export function quantizeLinear(x: usize, y: usize, scale: f32, zero: i32, lo: i32, hi: i32, begin: i32, end: i32): void {
+  let i = begin;
+  const s = f32x4.splat(scale);
+  const z = i32x4.splat(zero);
+  // Clamped while still float, to [lo - zero, hi - zero]: a huge quotient saturated to int32 would
+  // wrap when the zero point is added. NaN stays NaN through min/max and truncates to 0: the zero point.
+  const low = f32x4.splat(<f32>(lo - zero));
+  const high = f32x4.splat(<f32>(hi - zero));
+  for (; i + 4 <= end; i += 4) {
+    const at = <usize>i << 2;
+    // Division, not a multiply by 1 / scale: the reciprocal rounds, and ONNX divides.
+    const r = f32x4.min(f32x4.max(f32x4.nearest(f32x4.div(v128.load(x + at), s)), low), high);
+    v128.store(y + at, i32x4.add(i32x4.trunc_sat_f32x4_s(r), z));
+  }
+  for (; i < end; i++) {
+    const at = <usize>i << 2;
+    const r = nearest(load<f32>(x + at) / scale);
+    const q = r != r ? 0 : <i32>min(max(r, <f32>(lo - zero)), <f32>(hi - zero));
+    store<i32>(y + at, q + zero);
+  }
+}
+
+/** Elements [begin, end): integers (int32 storage) x to float y. */
+export function dequantizeLinear(x: usize, y: usize, scale: f32, zero: i32, begin: i32, end: i32): void {
+  let i = begin;
+  const s = f32x4.splat(scale);
+  const z = i32x4.splat(zero);
+  for (; i + 4 <= end; i += 4) {
+    const at = <usize>i << 2;
+    v128.store(y + at, f32x4.mul(f32x4.convert_i32x4_s(i32x4.sub(v128.load(x + at), z)), s));
+  }
+  for (; i < end; i++) {
+    const at = <usize>i << 2;
+    store<f32>(y + at, <f32>(load<i32>(x + at) - zero) * scale);
+  }
+}

@@ -1,0 +1,204 @@
+// QLinearConv and ConvInteger: 2-D convolution on quantized (uint8/int8) inputs and weights with
+// int32 sums of (x - x_zero) * (w - w_zero[channel]). ConvInteger outputs the sums; QLinearConv
+// adds its int32 bias and requantizes: y = saturate(round_half_even(float(sum + bias) *
+// multiplier) + y_zero), multiplier = x_scale * w_scale[channel] / y_scale in float32 (the
+// arithmetic ONNX Runtime uses, so integer outputs match it exactly). A Relu or Clip fused by the
+// QDQ pass (passes/qdq-to-qlinear.ts) narrows the output range: quantization is monotonic, so
+// Q(relu(v)) = max(Q(v), y_zero) exactly.
+//
+// WASM paths (assembly/kernels/quant/): depthwise (groups == C_in, qconvDepthwiseScalar), and
+// everything else on the 4x8 int16-pair dot-product GEMM (qconvGemm4x8c2Dot16), weights packed
+// at load with their zero points subtracted.
+import { ShapeError } from '../../errors.js';
+import { fromNumbers, shapeString, toNumbers, type DType, type Tensor } from '../../tensor.js';
+import type { KernelPlan, OpDef, ValueType } from '../types.js';
+import { fusedActivation } from '../conv/activation.js';
+import { convGeometry, type ConvGeometry } from '../conv/geometry.js';
+import { MR, NR } from '../conv/pack.js';
+import { nodeWhere, quantize, quantParams, quantRange, scalarParams } from './common.js';
+
+/** Target bytes of one im2col block (k pairs x block pixels x 4 bytes). */
+const QUANT_BLOCK_BYTES = 128 * 1024;
+
+/** Sums of (x - xZero) * (w - wZeros[co]) over each output's taps, padding contributing nothing. */
+export function integerConvSums(g: ConvGeometry, x: ArrayLike<number>, w: ArrayLike<number>, xZero: number, wZeros: readonly number[]): Int32Array {
+  const cinG = g.cin / g.groups;
+  const coutG = g.cout / g.groups;
+  const y = new Int32Array(g.batch * g.cout * g.oh * g.ow);
+  let at = 0;
+  for (let n = 0; n < g.batch; n++) {
+    for (let co = 0; co < g.cout; co++) {
+      const group = Math.floor(co / coutG);
+      const wZero = wZeros.length === 1 ? wZeros[0]! : wZeros[co]!;
+      for (let oy = 0; oy < g.oh; oy++) {
+        for (let ox = 0; ox < g.ow; ox++) {
+          let sum = 0;
+          for (let c = 0; c < cinG; c++) {
+            const ci = group * cinG + c;
+            for (let ky = 0; ky < g.kh; ky++) {
+              const iy = oy * g.strideH - g.padTop + ky * g.dilationH;
+              if (iy < 0 || iy >= g.h) continue;
+              for (let kx = 0; kx < g.kw; kx++) {
+                const ix = ox * g.strideW - g.padLeft + kx * g.dilationW;
+                if (ix < 0 || ix >= g.w) continue;
+                sum += (w[((co * cinG + c) * g.kh + ky) * g.kw + kx]! - wZero) * (x[((n * g.cin + ci) * g.h + iy) * g.w + ix]! - xZero);
+              }
+            }
+          }
+          y[at++] = sum;
+        }
+      }
+    }
+  }
+  return y;
+}
+
+function checkQuantizedInputs(where: string, x: ValueType, w: ValueType): void {
+  for (const [what, t] of [['input', x], ['weights', w]] as const) {
+    if (t.dtype !== 'uint8' && t.dtype !== 'int8') throw new ShapeError(`${where}: ${what} must be uint8 or int8, got ${t.dtype}`);
+  }
+}
+
+/** What the requantizing epilogue needs per output channel, and the output's integer bounds. */
+interface Requantization {
+  multipliers: Float32Array;
+  yZero: number;
+  lo: number;
+  hi: number;
+  dtype: DType;
+}
+
+function requantization(where: string, node: Parameters<OpDef['inferTypes']>[0]['node'], g: ConvGeometry, inputs: (Tensor | undefined)[]): Requantization {
+  const [, xScale, xZero, w, wScale, wZero, yScale, yZero] = inputs;
+  const x = scalarParams(where, 'x', xScale!, xZero);
+  const y = scalarParams(where, 'y', yScale!, yZero);
+  const wp = quantParams(where, w!.shape, wScale!, wZero, 0);
+  const multipliers = new Float32Array(g.cout);
+  for (let co = 0; co < g.cout; co++) multipliers[co] = Math.fround(Math.fround(x.scale * wp.scales[wp.count === 1 ? 0 : co]!) / y.scale);
+  const dtype = yZero?.dtype ?? 'uint8';
+  let [lo, hi] = quantRange(dtype, where);
+  const activation = fusedActivation(node);
+  if (activation?.name === 'Relu') lo = Math.max(lo, y.zero);
+  else if (activation?.name === 'Clip') {
+    lo = Math.max(lo, quantize(Math.fround(activation.params[0]! / y.scale), y.zero, lo, hi));
+    hi = Math.min(hi, quantize(Math.fround(activation.params[1]! / y.scale), y.zero, lo, hi));
+  } else if (activation !== undefined) throw new ShapeError(`${where}: only Relu and Clip fuse into a quantized convolution, not ${activation.name}`);
+  return { multipliers, yZero: y.zero, lo, hi, dtype };
+}
+
+function weightZeros(where: string, w: Tensor, wScale: Tensor, wZero: Tensor | undefined): number[] {
+  return quantParams(where, w.shape, wScale, wZero, 0).zeros;
+}
+
+export const qlinearConv: OpDef = {
+  type: 'QLinearConv',
+  inferTypes: ({ node, inputs }) => {
+    const [x, , , w, , , , yZero, b] = inputs;
+    const where = nodeWhere(node);
+    if (x === undefined || w === undefined) throw new ShapeError(`${where} needs an input and weights`);
+    checkQuantizedInputs(where, x, w);
+    const g = convGeometry(node, x.shape, w.shape);
+    if (b !== undefined && (b.shape.length !== 1 || b.shape[0] !== g.cout || b.dtype !== 'int32')) throw new ShapeError(`${where}: bias must be int32 [${g.cout}], got ${b.dtype} ${shapeString(b.shape)}`);
+    return [{ dtype: yZero?.dtype ?? 'uint8', shape: [g.batch, g.cout, g.oh, g.ow] }];
+  },
+  reference: ({ node, inputs }) => {
+    const where = nodeWhere(node);
+    const [x, , xZero, w, wScale, wZero, , , b] = inputs;
+    const g = convGeometry(node, x!.shape, w!.shape);
+    const r = requantization(where, node, g, inputs);
+    const sums = integerConvSums(g, toNumbers(x!), toNumbers(w!), xZero === undefined ? 0 : toNumbers(xZero)[0]!, weightZeros(where, w!, wScale!, wZero));
+    const bias = b === undefined ? undefined : toNumbers(b);
+    const perImage = g.cout * g.oh * g.ow;
+    const q = Array.from(sums, (sum, i) => {
+      const co = Math.floor((i % perImage) / (g.oh * g.ow));
+      return quantize(Math.fround(Math.fround(sum + (bias?.[co] ?? 0)) * r.multipliers[co]!), r.yZero, r.lo, r.hi);
+    });
+    return [fromNumbers(r.dtype, [g.batch, g.cout, g.oh, g.ow], q)];
+  },
+  plan: ({ node, inputs, constants }) => {
+    // Everything but the input must be known at load: weights pack, scales fold into multipliers.
+    if (constants.slice(1).some((c, i) => c === undefined && inputs[i + 1] !== undefined)) return undefined;
+    const where = nodeWhere(node);
+    const g = convGeometry(node, inputs[0]!.shape, inputs[3]!.shape);
+    const r = requantization(where, node, g, constants.map((c, i) => (i === 0 ? undefined : c)));
+    const xZero = constants[2] === undefined ? 0 : toNumbers(constants[2])[0]!;
+    const w = toNumbers(constants[3]!);
+    const wZeros = weightZeros(where, constants[3]!, constants[4]!, constants[5]);
+    const bias = constants[8] === undefined ? new Array<number>(g.cout).fill(0) : toNumbers(constants[8]);
+    return planQuantizedConv(g, w, wZeros, bias, r, xZero);
+  },
+};
+
+function planQuantizedConv(g: ConvGeometry, w: number[], wZeros: readonly number[], bias: readonly number[], r: Requantization, xZero: number): KernelPlan {
+  const zeroOf = (co: number): number => (wZeros.length === 1 ? wZeros[0]! : wZeros[co]!);
+  const macs = g.batch * g.cout * g.oh * g.ow * (g.cin / g.groups) * g.kh * g.kw;
+  const epilogue = [r.yZero, r.lo, r.hi] as const;
+  if (g.groups === g.cin) {
+    const taps = g.kh * g.kw;
+    const packedW = Int32Array.from(w, (v, i) => v - zeroOf(Math.floor(i / taps)));
+    return {
+      calls: [{
+        fn: 'qconvDepthwiseScalar',
+        args: [{ input: 0 }, { packed: 0 }, { packed: 1 }, { packed: 2 }, { output: 0 },
+          g.cin, g.h, g.w, g.cout / g.cin, g.oh, g.ow, g.kh, g.kw, g.strideH, g.strideW, g.padTop, g.padLeft, g.dilationH, g.dilationW, xZero, ...epilogue],
+        parallel: g.batch * g.cin,
+        macs,
+      }],
+      packed: [packedW, Int32Array.from(bias), r.multipliers],
+    };
+  }
+  const cinG = g.cin / g.groups;
+  const coutG = g.cout / g.groups;
+  const k = cinG * g.kh * g.kw;
+  const kPairs = Math.ceil(k / 2);
+  const mPanels = Math.ceil(coutG / MR);
+  const panels = new Int32Array(g.groups * mPanels * kPairs * MR);
+  const biasPadded = new Int32Array(g.groups * mPanels * MR);
+  const multPadded = new Float32Array(g.groups * mPanels * MR);
+  for (let group = 0; group < g.groups; group++) {
+    for (let c = 0; c < coutG; c++) {
+      const co = group * coutG + c;
+      const panel = group * mPanels + Math.floor(c / MR);
+      const m = c % MR;
+      biasPadded[panel * MR + m] = bias[co]!;
+      multPadded[panel * MR + m] = r.multipliers[co]!;
+      const zero = zeroOf(co);
+      for (let i = 0; i < kPairs; i++) {
+        const even = w[co * k + 2 * i]! - zero;
+        const odd = 2 * i + 1 < k ? w[co * k + 2 * i + 1]! - zero : 0;
+        panels[(panel * kPairs + i) * MR + m] = (even & 0xffff) | (odd << 16);
+      }
+    }
+  }
+  const pixels = g.oh * g.ow;
+  const block = Math.min(Math.ceil(pixels / NR) * NR, Math.max(NR, Math.floor(QUANT_BLOCK_BYTES / (kPairs * 4 * NR)) * NR));
+  return {
+    calls: [{
+      fn: 'qconvGemm4x8c2Dot16',
+      args: [{ input: 0 }, { packed: 0 }, { packed: 1 }, { packed: 2 }, { output: 0 }, 'scratch',
+        g.groups, cinG, g.h, g.w, coutG, g.oh, g.ow, g.kh, g.kw, g.strideH, g.strideW, g.padTop, g.padLeft, g.dilationH, g.dilationW, xZero, ...epilogue, block],
+      parallel: g.batch * g.groups * Math.ceil(pixels / block),
+      macs,
+    }],
+    packed: [panels, biasPadded, multPadded],
+    scratchBytes: kPairs * block * 4 + MR * NR * 4,
+  };
+}
+
+export const convInteger: OpDef = {
+  type: 'ConvInteger',
+  inferTypes: ({ node, inputs }) => {
+    const [x, w] = inputs;
+    checkQuantizedInputs(nodeWhere(node), x!, w!);
+    const g = convGeometry(node, x!.shape, w!.shape);
+    return [{ dtype: 'int32', shape: [g.batch, g.cout, g.oh, g.ow] }];
+  },
+  reference: ({ node, inputs }) => {
+    const [x, w, xZero, wZero] = inputs;
+    const g = convGeometry(node, x!.shape, w!.shape);
+    const zeros = wZero === undefined ? [0] : toNumbers(wZero);
+    if (zeros.length !== 1 && zeros.length !== g.cout) throw new ShapeError(`${nodeWhere(node)}: ${zeros.length} weight zero points for ${g.cout} output channels`);
+    const sums = integerConvSums(g, toNumbers(x!), toNumbers(w!), xZero === undefined ? 0 : toNumbers(xZero)[0]!, zeros);
+    return [fromNumbers('int32', [g.batch, g.cout, g.oh, g.ow], sums)];
+  },
+};

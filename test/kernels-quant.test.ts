@@ -1,0 +1,90 @@
+// The quantized family's WASM kernels (QLinearConv on the int16-pair dot-product GEMM and the
+// depthwise kernel, QuantizeLinear, DequantizeLinear) against the plain TypeScript reference on
+// odd shapes, in the strict and the relaxed build: integer outputs must be equal, not close.
+import { describe, expect, it } from 'vitest';
+import type { Model } from '../src/nn/graph.js';
+import { runReference } from '../src/nn/reference.js';
+import { Session, type SessionOptions } from '../src/nn/session.js';
+import { relaxedSimdSupported } from '../src/nn/runtime/kernels.js';
+import { float32, fromNumbers, toFloat32, toNumbers, type Tensor } from '../src/nn/tensor.js';
+import { randomTensor, seededRandom, singleNodeModel } from './support/harness.js';
+import { qlinearConvModel, type QConvCase } from './support/quant.js';
+
+async function runInts(model: Model, feeds: Record<string, Tensor>, options: SessionOptions = {}): Promise<Record<string, number[]>> {
+  const inputShapes = Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, [...t.shape]]));
+  const session = await Session.create(model, { inputShapes, ...options });
+  const out = session.run(Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, t.dtype === 'float32' ? toFloat32(t) : Int32Array.from(toNumbers(t))])));
+  session.dispose();
+  return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, Array.from(v.data)]));
+}
+
+const BUILDS: SessionOptions['build'][] = relaxedSimdSupported() ? ['simd', 'relaxed'] : ['simd'];
+
+const CASES: QConvCase[] = [
+  { cin: 13, cout: 7, h: 7, w: 9, kernel: [3, 3], pads: [1, 1, 1, 1], bias: true },
+  { cin: 13, cout: 9, h: 11, w: 7, kernel: [3, 3], strides: [2, 2], pads: [1, 0, 1, 1], perChannel: true, bias: true, activation: { name: 'Relu', params: [] } },
+  { cin: 5, cout: 6, h: 9, w: 13, kernel: [1, 1], perChannel: true },
+  { cin: 16, cout: 33, h: 5, w: 7, kernel: [1, 1], bias: true, xType: 'int8' },
+  { cin: 6, cout: 10, h: 9, w: 7, kernel: [3, 1], groups: 2, dilations: [2, 1], pads: [2, 0, 2, 0], wType: 'uint8', perChannel: true },
+  { cin: 3, cout: 5, h: 13, w: 11, kernel: [5, 5], strides: [2, 1], pads: [2, 2, 2, 2], bias: true, activation: { name: 'Clip', params: [0, 1.5] } },
+  { cin: 13, cout: 13, h: 7, w: 9, kernel: [3, 3], groups: 13, pads: [1, 1, 1, 1], perChannel: true, bias: true },
+  { cin: 7, cout: 14, h: 11, w: 7, kernel: [3, 3], groups: 7, strides: [2, 2], pads: [0, 1, 1, 1], bias: true, activation: { name: 'Relu', params: [] }, xType: 'int8' },
+];
+
+function caseName(c: QConvCase): string {
+  return `${c.cin}->${c.cout} ${c.h}x${c.w} k${c.kernel.join('x')} g${c.groups ?? 1} s${(c.strides ?? [1, 1]).join('x')} ${c.xType ?? 'uint8'}/${c.wType ?? 'int8'}${c.perChannel ? ' per-channel' : ''}${c.bias ? ' bias' : ''}${c.activation ? ` ${c.activation.name}` : ''}`;
+}
+
+describe('QLinearConv kernels against the reference (equal integers)', () => {
+  for (const build of BUILDS) {
+    CASES.forEach((c, i) => {
+      it(`${build}: ${caseName(c)}`, async () => {
+        const { model, x } = qlinearConvModel(c, 100 + i);
+        const expected = toNumbers(runReference(model, { x })['y']!);
+        const session = await Session.create(model, { build });
+        expect(session.nodes.length).toBe(1);
+        session.dispose();
+        const got = (await runInts(model, { x }, { build }))['y']!;
+        expect(got).toEqual(expected);
+        // The sample exercises saturation and the middle of the range, not one constant.
+        expect(new Set(expected).size).toBeGreaterThan(5);
+      });
+    });
+  }
+
+  it('runs the GEMM kernel on two threads with the same integers', async () => {
+    const { model, x } = qlinearConvModel({ cin: 13, cout: 9, h: 23, w: 19, kernel: [3, 3], pads: [1, 1, 1, 1], bias: true }, 7);
+    const expected = toNumbers(runReference(model, { x })['y']!);
+    expect((await runInts(model, { x }, { threads: 2 }))['y']).toEqual(expected);
+  });
+});
+
+describe('QuantizeLinear and DequantizeLinear kernels against the reference', () => {
+  for (const dtype of ['uint8', 'int8'] as const) {
+    it(`${dtype}: round half to even, saturation, 13 x 7 values`, async () => {
+      const x = randomTensor([13, 7], seededRandom(3), -3, 3);
+      // Exact halves (0.5 and 1.5 quantization steps) to pin the rounding.
+      const data = x.data as Float32Array;
+      data.set([0.025, 0.075, -0.025, -0.075, 1e9, -1e9], 0);
+      const zero = fromNumbers(dtype, [], [dtype === 'uint8' ? 128 : -3]);
+      const q = singleNodeModel({
+        op: 'QuantizeLinear', opset: 13,
+        inputs: [{ name: 'x', dtype: 'float32', shape: [13, 7] }, { name: 's', dtype: 'float32', shape: [] }, { name: 'z', dtype, shape: [] }],
+        outputs: ['y'], initializers: { s: float32([], [0.05]), z: zero },
+      });
+      q.graph.outputs = [{ name: 'y', dtype }];
+      const expected = toNumbers(runReference(q, { x })['y']!);
+      expect(expected.slice(0, 4)).toEqual(dtype === 'uint8' ? [128, 130, 128, 126] : [-3, -1, -3, -5]);
+      for (const build of BUILDS) expect((await runInts(q, { x }, { build }))['y']).toEqual(expected);
+
+      const ints = fromNumbers(dtype, [13, 7], expected);
+      const dq = singleNodeModel({
+        op: 'DequantizeLinear', opset: 13,
+        inputs: [{ name: 'q', dtype, shape: [13, 7] }, { name: 's', dtype: 'float32', shape: [] }, { name: 'z', dtype, shape: [] }],
+        outputs: ['y'], initializers: { s: float32([], [0.05]), z: zero },
+      });
+      const back = toNumbers(runReference(dq, { q: ints })['y']!);
+      for (const build of BUILDS) expect((await runInts(dq, { q: ints }, { build }))['y']).toEqual(back);
+    });
+  }
+});
