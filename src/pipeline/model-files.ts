@@ -57,12 +57,22 @@ export function humanModelsPath(model: TfjsModel): string | undefined {
   }
 }
 
+/** Whether this module still sits in the package's layout (a bundler moves it into a bundle). */
+const IN_PACKAGE = typeof import.meta.url === 'string' && /\/pipeline\/model-files\.[jt]s$/.test(import.meta.url);
+
 /**
- * Where a TFJS model's files come from when the caller gives none: on a disk the embedded copy,
- * else human-models'; elsewhere the embedded copy's URL beside this module. Undefined when neither.
+ * Where a TFJS model's files come from when the caller gives none. With `weightsBase` (the URL of a
+ * copy of the package's weights/ folder, for bundles) the embedded models are fetched from there.
+ * Otherwise on a disk the embedded copy, else human-models'; elsewhere the embedded copy's URL
+ * beside this module. Undefined when there is none.
  */
-export function defaultTfjsSource(model: TfjsModel): ModelSource | undefined {
+export function defaultTfjsSource(model: TfjsModel, weightsBase?: string | URL): ModelSource | undefined {
   const name = model.spec.name;
+  const embedded = EMBEDDED_MODELS.includes(name);
+  if (weightsBase !== undefined) {
+    const base = typeof weightsBase === 'string' ? new URL(weightsBase.endsWith('/') ? weightsBase : `${weightsBase}/`, (globalThis as { location?: { href: string } }).location?.href) : weightsBase;
+    return embedded ? new URL(`${name}/model.json`, base) : undefined;
+  }
   if (disk() !== undefined) return embeddedModelPath(name) ?? humanModelsPath(model);
-  return EMBEDDED_MODELS.includes(name) ? new URL(`../../../weights/${name}/model.json`, import.meta.url) : undefined;
+  return embedded && IN_PACKAGE ? new URL(`../../../weights/${name}/model.json`, import.meta.url) : undefined;
 }

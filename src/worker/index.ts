@@ -113,7 +113,10 @@ export class WorkerEstimator {
     const id = () => next++;
     const weights = crossingSource(options.weights);
     try {
-      const reply = await call({ id: id(), kind: 'create', name, options: { weights, file: options.file, threads: options.threads, boxesFrom: options.boxesFrom } });
+      const reply = await call({ id: id(), kind: 'create', name, options: {
+          weights, file: options.file, threads: options.threads, boxesFrom: options.boxesFrom,
+          weightsBase: options.weightsBase === undefined ? undefined : (crossingSource(options.weightsBase) as string),
+        } });
       return new WorkerEstimator(reply.spec!, (request, transfer) => call({ ...request, id: id() }, transfer), () => channel.terminate());
     } catch (e) {
       channel.terminate();

@@ -11,6 +11,7 @@ export interface WorkerCreateOptions {
   file?: string;
   threads?: number;
   boxesFrom?: string;
+  weightsBase?: string;
 }
 
 export type WorkerRequest =

@@ -84,13 +84,17 @@ const FORMATS: readonly { extension: string; format: ModelFormat; read(main: str
   },
 ];
 
-/** Reads the model whose main file is `main` (its extension says the format). */
-export function readModelFiles(main: string, read: ReadModelFile, options: LoadOptions = {}): LoadedModel {
+function formatOf(main: string): (typeof FORMATS)[number] {
   const entry = FORMATS.find((f) => main.toLowerCase().endsWith(f.extension));
   if (entry === undefined) {
     throw new ModelFormatError(`'${main}': unknown model format (expected .onnx, .xml with .bin, .prototxt with .caffemodel, or a TFJS model.json)`);
   }
-  return entry.read(main, read, options);
+  return entry;
+}
+
+/** Reads the model whose main file is `main` (its extension says the format). */
+export function readModelFiles(main: string, read: ReadModelFile, options: LoadOptions = {}): LoadedModel {
+  return formatOf(main).read(main, read, options);
 }
 
 /** Node's fs and path, reached without an import so that this module loads in every runtime. */
@@ -130,6 +134,7 @@ export function filesOnDisk(file: string, weights?: string): { main: string; rea
 
 /** Loads a model file from disk (Node, Deno, Bun), with the files its format keeps beside it. */
 export function loadModel(file: string, options: LoadOptions = {}): LoadedModel {
+  formatOf(file);
   const { main, read, weights } = filesOnDisk(file, options.weights);
   return readModelFiles(main, read, { ...options, weights });
 }
