@@ -7,6 +7,8 @@
 //             (exit 1 when a row is slower beyond the noise); every run also writes the CI
 //             trackers' JSON (customSmallerIsBetter) beside its results
 //   profile   wasmpose's time per node on one network [--network name] [--threads N] [--build simd|relaxed]
+//   video     a clip made with ffmpeg: wall time per frame against the network's, and fps with
+//             --workers 1 and 2 [--network <model>] (default: the CLI's default model)
 import type { EngineName } from './engines/types.js';
 
 /** `--name value` options; `--quick` is the only flag without a value. */
@@ -76,6 +78,12 @@ const SUITES: Record<string, (quick: boolean) => Promise<void>> = {
     if (network !== undefined && network.length !== 1) fail('profile takes one --network');
     if (threads !== undefined && threads.length !== 1) fail('profile takes one --threads value');
     await profileSuite({ quick, network: network?.[0], threads: threads?.[0], build });
+  },
+  video: async (quick) => {
+    const { videoSuite } = await import('./video.js');
+    const network = list('network');
+    if (network !== undefined && network.length !== 1) fail('video takes one --network');
+    await videoSuite({ quick, network: network?.[0] });
   },
 };
 

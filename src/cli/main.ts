@@ -7,8 +7,10 @@ import { inspectCommand, inspectUsage } from './commands/inspect.js';
 import { demoCommand, demoUsage } from './commands/demo.js';
 import { estimateCommand, estimateUsage } from './commands/estimate.js';
 import { evalCommand, evalUsage } from './commands/eval.js';
+import { explainCommand, explainUsage } from './commands/explain.js';
 import { mergeCommand, mergeUsage } from './commands/merge.js';
 import { modelsCommand, modelsUsage } from './commands/models.js';
+import { quantizeCommand, quantizeUsage } from './commands/quantize.js';
 import { runCommand, runUsage } from './commands/run.js';
 import { serveCommand, serveUsage } from './commands/serve.js';
 
@@ -18,9 +20,10 @@ interface Command {
   run(argv: readonly string[]): Promise<number>;
 }
 
-const COMMANDS: Record<string, Command> = {
+const COMMANDS = new Map<string, Command>(Object.entries({
   estimate: { usage: estimateUsage, summary: 'find people in photos (JSON and overlays); the embedded default model needs no flags', run: estimateCommand },
   demo: { usage: demoUsage, summary: 'the default model on the bundled sample photo: wasmpose-demo.png + .json', run: demoCommand },
+  explain: { usage: explainUsage, summary: 'a report (index.html + PNGs) walking one photo through preprocessing, the layers, the raw maps and the decoder', run: explainCommand },
   models: { usage: modelsUsage, summary: 'the models estimate takes: input, outputs, keypoints, decoder, size, source', run: modelsCommand },
   merge: { usage: mergeUsage, summary: "one COCO results file from the shards' files of `estimate --shard i/n` runs", run: mergeCommand },
   eval: { usage: evalUsage, summary: 'COCO keypoint AP / AR of a model on a COCO ground truth (pycocotools table)', run: evalCommand },
@@ -29,12 +32,13 @@ const COMMANDS: Record<string, Command> = {
   inspect: { usage: inspectUsage, summary: 'format, inputs/outputs with shapes, op histogram, parameters and GFLOPs of a model (weights optional)', run: inspectCommand },
   fetch: { usage: fetchUsage, summary: "download a seed network's published weights, verified, into the cache", run: fetchCommand },
   serve: { usage: serveUsage, summary: 'the demo page (photo, webcam, skeletons, per-stage ms) on a local server with the headers threads need', run: serveCommand },
+  quantize: { usage: quantizeUsage, summary: 'post-training INT8 quantization calibrated on photos: a QDQ ONNX file ONNX Runtime and wasmpose run', run: quantizeCommand },
   bench: { usage: benchUsage, summary: 'time a model on seeded inputs (JSON with --json, per-node with --profile)', run: benchCommand },
-};
+}));
 
 export function helpText(): string {
   const lines = ['wasmpose: human pose estimation in TypeScript and WebAssembly SIMD', '', 'commands:'];
-  for (const [name, c] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(9)} ${c.summary}`, `            ${c.usage}`);
+  for (const [name, c] of COMMANDS) lines.push(`  ${name.padEnd(9)} ${c.summary}`, `            ${c.usage}`);
   return lines.join('\n');
 }
 
@@ -44,7 +48,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     console.log(helpText());
     return 0;
   }
-  const command = COMMANDS[name];
+  const command = COMMANDS.get(name);
   if (command === undefined) {
     console.error(`unknown command '${name}'\n\n${helpText()}`);
     return 2;

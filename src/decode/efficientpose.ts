@@ -25,6 +25,7 @@
 
 import { boxOfKeypoints, COCO_KEYPOINTS, type Keypoint, type Pose } from './pose.js';
 import { channelIndexer, type OutputGrid, type TensorLayout } from './posenet.js';
+import type { HeatmapKeypointTrace } from './heatmap.js';
 import { InputError } from '../nn/errors.js';
 
 /** EfficientPose's 16 (MPII) parts, in channel order. */
@@ -48,6 +49,8 @@ export interface EfficientPoseOptions {
   minScore?: number;
   /** 'coco' (default): 17 COCO keypoints; 'native': EfficientPose's 16 parts. */
   keypoints?: 'coco' | 'native';
+  /** When given, one entry per part (EFFICIENTPOSE_KEYPOINTS order) is appended. Results are unchanged. */
+  trace?: HeatmapKeypointTrace[];
 }
 
 /** EfficientPose heatmaps [1, H, W, 16] (or [1, 16, H, W]) -> one pose. */
@@ -63,7 +66,7 @@ export function decodeEfficientPose(heatmaps: Float32Array, grid: OutputGrid, op
     let max = -Infinity, bestX = 0, bestY = 0;
     for (let y = 0; y < height; y++) {
       for (let x = 0; x < width; x++) {
-        const value = heatmaps[at(y, x, c)];
+        const value = heatmaps[at(y, x, c)]!;
         if (value > max) {
           max = value;
           bestX = x;
@@ -71,6 +74,7 @@ export function decodeEfficientPose(heatmaps: Float32Array, grid: OutputGrid, op
         }
       }
     }
+    options.trace?.push({ name, cellX: bestX, cellY: bestY, max, shiftX: 0, shiftY: 0, found: max > minScore });
     if (!(max > minScore)) return { x: 0, y: 0, score: 0, name };
     const [x, y] = options.toImage(bestX / width, bestY / height);
     return { x, y, score: Math.min(1, max), name };
@@ -79,8 +83,8 @@ export function decodeEfficientPose(heatmaps: Float32Array, grid: OutputGrid, op
   const keypoints = options.keypoints === 'native'
     ? parts
     : COCO_KEYPOINTS.map((name, i): Keypoint => {
-      const channel = COCO_FROM_EFFICIENTPOSE[i];
-      return channel < 0 ? { x: 0, y: 0, score: 0, name } : { ...parts[channel], name };
+      const channel = COCO_FROM_EFFICIENTPOSE[i]!;
+      return channel < 0 ? { x: 0, y: 0, score: 0, name } : { ...parts[channel]!, name };
     });
   const score = parts.reduce((best, k) => Math.max(best, k.score), 0);
   return { keypoints, score, box: boxOfKeypoints(keypoints) };

@@ -26,6 +26,18 @@ export interface MoveNetOptions {
   toImage: (x: number, y: number) => [number, number];
   /** People scoring below this are dropped; default 0.25. */
   minPoseScore?: number;
+  /** When given, what decided each person is appended (one entry per instance of the output). Results are unchanged. */
+  trace?: MoveNetPersonTrace[];
+}
+
+/** Why a MoveNet person was kept or dropped. */
+export interface MoveNetPersonTrace {
+  /** The pose score: single-pose, the mean of the keypoint scores above MOVENET_MIN_KEYPOINT_SCORE; multi-pose, the network's person score. */
+  score: number;
+  /** Single-pose: the keypoints (indices) whose scores made the mean. */
+  counted?: number[];
+  minPoseScore: number;
+  kept: boolean;
 }
 
 /** Keypoints scoring at or below this do not count toward the single-pose score. */
@@ -47,8 +59,8 @@ function checkOptions(options: MoveNetOptions, what: string): number {
 function readKeypoints(output: Float32Array, base: number, toImage: MoveNetOptions['toImage']): Keypoint[] {
   const keypoints: Keypoint[] = [];
   for (let k = 0; k < KEYPOINT_COUNT; k++) {
-    const [x, y] = toImage(output[base + k * 3 + 1], output[base + k * 3]);
-    keypoints.push({ x, y, score: output[base + k * 3 + 2], name: COCO_KEYPOINTS[k] });
+    const [x, y] = toImage(output[base + k * 3 + 1]!, output[base + k * 3]!);
+    keypoints.push({ x, y, score: output[base + k * 3 + 2]!, name: COCO_KEYPOINTS[k]! });
   }
   return keypoints;
 }
@@ -65,6 +77,7 @@ export function decodeMoveNetSingle(output: Float32Array, options: MoveNetOption
   const keypoints = readKeypoints(output, 0, options.toImage);
   const counted = keypoints.filter((k) => k.score > MOVENET_MIN_KEYPOINT_SCORE);
   const score = counted.length > 0 ? counted.reduce((sum, k) => sum + k.score, 0) / counted.length : 0;
+  options.trace?.push({ score, counted: counted.map((k) => keypoints.indexOf(k)), minPoseScore, kept: score >= minPoseScore });
   if (!(score >= minPoseScore)) return [];
   return [{ keypoints, score }];
 }
@@ -81,10 +94,11 @@ export function decodeMoveNetMulti(output: Float32Array, options: MoveNetOptions
   const poses: Pose[] = [];
   for (let base = 0; base < output.length; base += MULTIPOSE_INSTANCE_SIZE) {
     const box = base + KEYPOINT_COUNT * 3;
-    const score = output[box + 4];
+    const score = output[box + 4]!;
+    options.trace?.push({ score, minPoseScore, kept: score >= minPoseScore });
     if (!(score >= minPoseScore)) continue;
-    const [xMin, yMin] = options.toImage(output[box + 1], output[box]);
-    const [xMax, yMax] = options.toImage(output[box + 3], output[box + 2]);
+    const [xMin, yMin] = options.toImage(output[box + 1]!, output[box]!);
+    const [xMax, yMax] = options.toImage(output[box + 3]!, output[box + 2]!);
     poses.push({
       keypoints: readKeypoints(output, base, options.toImage),
       score,

@@ -117,9 +117,14 @@ export interface OpenPoseOptions {
   minMeanScore?: number;
   /** Maps network-input pixels to the caller's image; default identity. */
   mapToImage?: (x: number, y: number) => [number, number];
+  /**
+   * When given, the decoder records every step it takes here (see OpenPoseTrace), for reports
+   * and figures to show exactly what it decided. The result is the same with or without it.
+   */
+  trace?: OpenPoseTrace;
 }
 
-export type ResolvedOpenPoseOptions = Required<Omit<OpenPoseOptions, 'mapToImage'>>;
+export type ResolvedOpenPoseOptions = Required<Omit<OpenPoseOptions, 'mapToImage' | 'trace'>>;
 
 const DEFAULTS: ResolvedOpenPoseOptions = {
   stride: 8,
@@ -152,10 +157,104 @@ export interface GroupedPerson {
   keypointCount: number;
 }
 
+/** Why a candidate peak is not a peak after non-maximum suppression. */
+export interface SuppressedPeak {
+  type: number;
+  x: number;
+  y: number;
+  score: number;
+  /** 'radius': within peakSuppressionRadius of the kept peak `by` (an id); 'cap': beyond maxPeaksPerKeypoint. */
+  reason: 'radius' | 'cap';
+  by?: number;
+}
+
+/** What became of a scored pair of peaks for one limb. */
+export type ConnectionVerdict =
+  /** Chosen by the greedy matching. */
+  | 'accepted'
+  /** score <= 0: no sample passed, or the length penalty outweighed the PAF. */
+  | 'score'
+  /** Too few samples passed: passed / samples <= pafSuccessRatio. */
+  | 'ratio'
+  /** A candidate, but one of its ends was already taken by a higher-scoring connection of this limb. */
+  | 'end-taken'
+  /** A candidate, but the limb already had min(#A, #B) connections. */
+  | 'limit';
+
+/** One pair of peaks (ids) scored along one limb's PAF: the line integral and its verdict. */
+export interface ScoredConnection {
+  a: number;
+  b: number;
+  /** PAF . unit(b - a) at each sample, in order from a to b. */
+  alignments: number[];
+  /** Samples whose alignment exceeded pafSampleThreshold. */
+  passed: number;
+  /** Mean alignment of the passing samples (0 when none passed). */
+  meanAlignment: number;
+  /** min(mapHeight / 2 / length - 1, 0). */
+  lengthPenalty: number;
+  /** meanAlignment + lengthPenalty: what the candidates are ranked by. */
+  score: number;
+  verdict: ConnectionVerdict;
+}
+
+/** What the assembly did with an accepted connection. */
+export interface AssemblyStep {
+  limb: number;
+  a: number;
+  b: number;
+  /**
+   * 'extended': added `b` to the people holding `a`; 'started': a new person of `a` and `b`;
+   * 'filled': a shoulder-ear limb filled in a missing end; 'single': the limb's other end type
+   * has no peak, so peak `a` (b = -1) starts a one-keypoint person unless one holds it already.
+   */
+  action: 'extended' | 'started' | 'filled' | 'single';
+  /** Indices into OpenPoseTrace.groups. */
+  people: number[];
+}
+
+/** A group of peaks the assembly built, and whether it became a person. */
+export interface TracedGroup {
+  /** Peak id per keypoint type, -1 where absent. */
+  ids: number[];
+  totalScore: number;
+  keypointCount: number;
+  /** 'kept', or the rule that dropped it: fewer than minKeypoints keypoints, or mean score under minMeanScore. */
+  verdict: 'kept' | 'too-few-keypoints' | 'low-mean-score';
+  /** Index among the decoded people when kept. */
+  person?: number;
+}
+
+/**
+ * Everything the OpenPose decoder decided, in upsampled-map cells (`toInput` turns those into
+ * network-input pixels as the decoder does). Filled in by decodeOpenPose / groupOpenPose /
+ * decodePose3d when passed as `options.trace`: figures drawn from it are the decoder's own steps.
+ */
+export interface OpenPoseTrace {
+  options?: ResolvedOpenPoseOptions;
+  /** Size of the upsampled maps the peaks and samples live on. */
+  upsampled?: GridSize;
+  /** All peaks after suppression, by id. */
+  peaks?: Peak[];
+  /** Peak ids per keypoint type. */
+  peaksByType?: number[][];
+  suppressed?: SuppressedPeak[];
+  /** Per limb (OPENPOSE_LIMBS order): every scored pair with its verdict; undefined when an end had no peak. */
+  connections?: (ScoredConnection[] | undefined)[];
+  assembly?: AssemblyStep[];
+  groups?: TracedGroup[];
+}
+
+/** An upsampled-map cell of a trace in network-input pixels, as decodeOpenPose maps keypoints. */
+export function upsampledCellToInput(x: number, y: number, options: Pick<ResolvedOpenPoseOptions, 'stride' | 'upsample'>): [number, number] {
+  const cellToInput = options.stride / options.upsample;
+  return [(x + 0.5) * cellToInput - 0.5, (y + 0.5) * cellToInput - 0.5];
+}
+
 function resolveOptions(options: OpenPoseOptions): ResolvedOpenPoseOptions {
   const resolved = { ...DEFAULTS };
   for (const key of Object.keys(DEFAULTS) as (keyof ResolvedOpenPoseOptions)[]) {
-    const value = options[key];
+    const value = options[key] as number | undefined;
     if (value === undefined) continue;
     if (!Number.isFinite(value)) throw new InputError(`OpenPose option ${key} must be a finite number, got ${value}`);
     resolved[key] = value;
@@ -201,11 +300,12 @@ function findPeaks(
   width: number,
   firstId: number,
   options: ResolvedOpenPoseOptions,
+  suppressedOut?: Omit<SuppressedPeak, 'type'>[],
 ): Peak[] {
   const { peakThreshold: threshold } = options;
   const at = (x: number, y: number): number => {
     if (x < 0 || y < 0 || x >= width || y >= height) return 0;
-    const v = map[y * width + x];
+    const v = map[y * width + x]!;
     return v >= threshold ? v : 0;
   };
   const candidates: Peak[] = [];
@@ -222,20 +322,32 @@ function findPeaks(
 
   const radius = options.peakSuppressionRadius;
   const suppressed = new Uint8Array(candidates.length);
+  const suppressedBy: (Peak | undefined)[] = [];
   let kept: Peak[] = [];
   for (let i = 0; i < candidates.length; i++) {
     if (suppressed[i]) continue;
-    const p = candidates[i];
-    for (let j = i + 1; j < candidates.length && candidates[j].x - p.x < radius; j++) {
-      if (Math.hypot(candidates[j].x - p.x, candidates[j].y - p.y) < radius) suppressed[j] = 1;
+    const p = candidates[i]!;
+    for (let j = i + 1; j < candidates.length && candidates[j]!.x - p.x < radius; j++) {
+      if (Math.hypot(candidates[j]!.x - p.x, candidates[j]!.y - p.y) < radius) {
+        suppressedBy[j] ??= p;
+        suppressed[j] = 1;
+      }
     }
     kept.push(p);
   }
+  let capped: Peak[] = [];
   if (kept.length > options.maxPeaksPerKeypoint) {
     const strongest = new Set([...kept].sort((a, b) => b.score - a.score).slice(0, options.maxPeaksPerKeypoint));
+    capped = kept.filter((p) => !strongest.has(p));
     kept = kept.filter((p) => strongest.has(p));
   }
   kept.forEach((p, k) => (p.id = firstId + k));
+  if (suppressedOut !== undefined) {
+    candidates.forEach((c, i) => {
+      if (suppressed[i]) suppressedOut.push({ x: c.x, y: c.y, score: c.score, reason: 'radius', by: suppressedBy[i]!.id >= 0 ? suppressedBy[i]!.id : undefined });
+    });
+    for (const c of capped) suppressedOut.push({ x: c.x, y: c.y, score: c.score, reason: 'cap' });
+  }
   return kept;
 }
 
@@ -255,34 +367,45 @@ function connectLimb(
   height: number,
   width: number,
   options: ResolvedOpenPoseOptions,
+  traced?: ScoredConnection[],
 ): Connection[] {
   const plane = height * width;
   const pafX = pafs.subarray(limb.pafX * plane, (limb.pafX + 1) * plane);
   const pafY = pafs.subarray(limb.pafY * plane, (limb.pafY + 1) * plane);
   const samples = options.pafSamples;
   const halfHeight = Math.floor(height / 2);
-  const scored: Connection[] = [];
+  const scored: (Connection & { traced?: ScoredConnection })[] = [];
   for (let i = 0; i < candidatesA.length; i++) {
-    const a = candidatesA[i];
+    const a = candidatesA[i]!;
     for (let j = 0; j < candidatesB.length; j++) {
-      const b = candidatesB[j];
+      const b = candidatesB[j]!;
       const dx = b.x - a.x, dy = b.y - a.y;
       const length = Math.hypot(dx, dy);
       if (length === 0) continue;
       const ux = dx / length, uy = dy / length;
       let passedSum = 0, passed = 0;
+      const alignments: number[] | undefined = traced && [];
       for (let n = 0; n < samples; n++) {
         const t = n / (samples - 1);
         const cell = roundHalfEven(a.y + dy * t) * width + roundHalfEven(a.x + dx * t);
-        const alignment = ux * pafX[cell] + uy * pafY[cell];
+        const alignment = ux * pafX[cell]! + uy * pafY[cell]!;
+        alignments?.push(alignment);
         if (alignment > options.pafSampleThreshold) {
           passedSum += alignment;
           passed++;
         }
       }
       // The length penalty: limbs longer than half the map height are implausible.
-      const score = (passed > 0 ? passedSum / passed : 0) + Math.min(halfHeight / length - 1, 0);
-      if (score > 0 && passed / samples > options.pafSuccessRatio) scored.push({ a: i, b: j, score });
+      const meanAlignment = passed > 0 ? passedSum / passed : 0;
+      const lengthPenalty = Math.min(halfHeight / length - 1, 0);
+      const score = meanAlignment + lengthPenalty;
+      const candidate = score > 0 && passed / samples > options.pafSuccessRatio;
+      let entry: ScoredConnection | undefined;
+      if (traced) {
+        entry = { a: a.id, b: b.id, alignments: alignments!, passed, meanAlignment, lengthPenalty, score, verdict: score > 0 ? (candidate ? 'end-taken' : 'ratio') : 'score' };
+        traced.push(entry);
+      }
+      if (candidate) scored.push({ a: i, b: j, score, traced: entry });
     }
   }
   scored.sort((p, q) => q.score - p.score); // stable, like Python's sorted
@@ -292,11 +415,16 @@ function connectLimb(
   const usedB = new Uint8Array(candidatesB.length);
   const chosen: Connection[] = [];
   for (const c of scored) {
-    if (chosen.length === limit) break;
-    if (usedA[c.a] || usedB[c.b]) continue;
+    if (chosen.length === limit) {
+      if (!traced) break;
+      c.traced!.verdict = 'limit';
+      continue;
+    }
+    if (usedA[c.a] || usedB[c.b]) continue; // traced as 'end-taken' already
     usedA[c.a] = 1;
     usedB[c.b] = 1;
-    chosen.push({ a: candidatesA[c.a].id, b: candidatesB[c.b].id, score: c.score });
+    if (c.traced) c.traced.verdict = 'accepted';
+    chosen.push({ a: candidatesA[c.a]!.id, b: candidatesB[c.b]!.id, score: c.score });
   }
   return chosen;
 }
@@ -313,57 +441,83 @@ function newEntry(): Entry {
 }
 
 /** Step 5 and 6: the reference's tree-order assembly and final filter. */
-function assemble(peaksByType: Peak[][], allPeaks: Peak[], connectionsOf: (k: number) => Connection[], options: ResolvedOpenPoseOptions): Entry[] {
+function assemble(
+  peaksByType: Peak[][],
+  allPeaks: Peak[],
+  connectionsOf: (k: number) => Connection[],
+  options: ResolvedOpenPoseOptions,
+  trace?: OpenPoseTrace,
+): Entry[] {
   const entries: Entry[] = [];
-  const startSingletons = (type: number): void => {
-    for (const p of peaksByType[type]) {
+  const steps: AssemblyStep[] | undefined = trace && (trace.assembly = []);
+  const startSingletons = (type: number, k: number): void => {
+    for (const p of peaksByType[type]!) {
       if (entries.some((e) => e.ids[type] === p.id)) continue;
       const e = newEntry();
       e.ids[type] = p.id;
       e.count = 1;
       e.totalScore = p.score;
       entries.push(e);
+      steps?.push({ limb: k, a: p.id, b: -1, action: 'single', people: [entries.length - 1] });
     }
   };
 
   OPENPOSE_LIMBS.forEach((limb, k) => {
     const { from, to } = limb;
-    const countA = peaksByType[from].length, countB = peaksByType[to].length;
+    const countA = peaksByType[from]!.length, countB = peaksByType[to]!.length;
     if (countA === 0 && countB === 0) return;
-    if (countA === 0) return startSingletons(to);
-    if (countB === 0) return startSingletons(from);
+    if (countA === 0) return startSingletons(to, k);
+    if (countB === 0) return startSingletons(from, k);
 
     const connections = connectionsOf(k);
     if (SHOULDER_EAR_LIMBS.has(k)) {
       for (const c of connections) {
-        for (const e of entries) {
+        const filled: number[] = [];
+        entries.forEach((e, index) => {
           if (e.ids[from] === c.a && e.ids[to] === -1) e.ids[to] = c.b;
           else if (e.ids[to] === c.b && e.ids[from] === -1) e.ids[from] = c.a;
-        }
+          else return;
+          filled.push(index);
+        });
+        steps?.push({ limb: k, a: c.a, b: c.b, action: 'filled', people: filled });
       }
       return;
     }
     for (const c of connections) {
-      let extended = false;
-      for (const e of entries) {
-        if (e.ids[from] !== c.a) continue;
+      const extended: number[] = [];
+      entries.forEach((e, index) => {
+        if (e.ids[from] !== c.a) return;
         e.ids[to] = c.b;
         e.count++;
-        e.totalScore += allPeaks[c.b].score + c.score;
-        extended = true;
-      }
-      if (!extended) {
+        e.totalScore += allPeaks[c.b]!.score + c.score;
+        extended.push(index);
+      });
+      if (extended.length === 0) {
         const e = newEntry();
         e.ids[from] = c.a;
         e.ids[to] = c.b;
         e.count = 2;
-        e.totalScore = allPeaks[c.a].score + allPeaks[c.b].score + c.score;
+        e.totalScore = allPeaks[c.a]!.score + allPeaks[c.b]!.score + c.score;
         entries.push(e);
+        steps?.push({ limb: k, a: c.a, b: c.b, action: 'started', people: [entries.length - 1] });
+      } else {
+        steps?.push({ limb: k, a: c.a, b: c.b, action: 'extended', people: extended });
       }
     }
   });
 
-  return entries.filter((e) => e.count >= options.minKeypoints && e.totalScore / e.count >= options.minMeanScore);
+  const verdictOf = (e: Entry): TracedGroup['verdict'] => {
+    if (!(e.count >= options.minKeypoints)) return 'too-few-keypoints';
+    return e.totalScore / e.count >= options.minMeanScore ? 'kept' : 'low-mean-score';
+  };
+  const kept = entries.filter((e) => verdictOf(e) === 'kept');
+  if (trace) {
+    trace.groups = entries.map((e) => {
+      const verdict = verdictOf(e);
+      return { ids: Array.from(e.ids), totalScore: e.totalScore, keypointCount: e.count, verdict, person: verdict === 'kept' ? kept.indexOf(e) : undefined };
+    });
+  }
+  return kept;
 }
 
 /**
@@ -388,19 +542,35 @@ export function groupOpenPose(
   const upHeight = height * r, upWidth = width * r;
   const plane = upHeight * upWidth;
 
+  const trace = options.trace;
+  const suppressed: SuppressedPeak[] | undefined = trace && [];
   const peaksByType: Peak[][] = [];
   const allPeaks: Peak[] = [];
   for (let type = 0; type < KEYPOINT_COUNT; type++) {
-    const peaks = findPeaks(heat.subarray(type * plane, (type + 1) * plane), upHeight, upWidth, allPeaks.length, resolved);
+    const suppressedHere: Omit<SuppressedPeak, 'type'>[] | undefined = trace && [];
+    const peaks = findPeaks(heat.subarray(type * plane, (type + 1) * plane), upHeight, upWidth, allPeaks.length, resolved, suppressedHere);
+    suppressedHere?.forEach((p) => suppressed!.push({ type, ...p }));
     peaksByType.push(peaks);
     allPeaks.push(...peaks);
   }
 
+  const connections: (ScoredConnection[] | undefined)[] = new Array(OPENPOSE_LIMBS.length).fill(undefined);
   const connectionsOf = (k: number): Connection[] => {
-    const limb = OPENPOSE_LIMBS[k];
-    return connectLimb(limb, peaksByType[limb.from], peaksByType[limb.to], paf, upHeight, upWidth, resolved);
+    const limb = OPENPOSE_LIMBS[k]!;
+    const traced: ScoredConnection[] | undefined = trace && (connections[k] = []);
+    return connectLimb(limb, peaksByType[limb.from]!, peaksByType[limb.to]!, paf, upHeight, upWidth, resolved, traced);
   };
-  const entries = assemble(peaksByType, allPeaks, connectionsOf, resolved);
+  if (trace) {
+    Object.assign(trace, {
+      options: resolved,
+      upsampled: { height: upHeight, width: upWidth },
+      peaks: allPeaks,
+      peaksByType: peaksByType.map((peaks) => peaks.map((p) => p.id)),
+      suppressed,
+      connections,
+    });
+  }
+  const entries = assemble(peaksByType, allPeaks, connectionsOf, resolved, trace);
   const people = entries.map((e) => ({
     peaks: Array.from(e.ids, (id) => (id >= 0 ? allPeaks[id] : undefined)),
     totalScore: e.totalScore,
@@ -437,7 +607,7 @@ export function decodeOpenPose(
   const mapToImage = options.mapToImage;
   return people.map((person) => {
     const keypoints = person.peaks.map((peak, type): Keypoint => {
-      const name = OPENPOSE_KEYPOINTS[type];
+      const name = OPENPOSE_KEYPOINTS[type]!;
       if (peak === undefined) return { x: 0, y: 0, score: 0, name };
       let x = (peak.x + 0.5) * cellToInput - 0.5;
       let y = (peak.y + 0.5) * cellToInput - 0.5;

@@ -100,9 +100,52 @@ export interface PoseNetOptions {
   offsetRefineSteps?: number;
   /** Network-input pixel (x, y) -> image pixel; default unchanged. */
   mapToImage?: (x: number, y: number) => [number, number];
+  /** When given, the decoder records its steps here (multi-person decoding). Results are unchanged. */
+  trace?: PoseNetTrace;
 }
 
-interface Point {
+/** A root candidate and what became of it. */
+export interface PoseNetRootTrace {
+  keypoint: number;
+  /** Its cell. */
+  cellX: number;
+  cellY: number;
+  score: number;
+  /** Network-input pixels: the cell's corner plus its offset. */
+  x: number;
+  y: number;
+  /**
+   * 'root': started person `person`; 'nms': within nmsRadius of the same keypoint of person
+   * `person`; 'max-poses': maxPoses people had been found already.
+   */
+  verdict: 'root' | 'nms' | 'max-poses';
+  person?: number;
+}
+
+/** One keypoint reached along an edge of POSE_CHAIN from an already placed keypoint. */
+export interface PoseNetStepTrace {
+  edge: number;
+  from: number;
+  to: number;
+  /** 'backward' toward the tree's root (child -> parent), 'forward' away from it. */
+  direction: 'backward' | 'forward';
+  /** Network-input pixels: the source keypoint, the point its displacement lands on, then each offset refinement. */
+  source: Point;
+  displaced: Point;
+  refined: Point[];
+  /** The target heatmap's score at the final point's cell. */
+  score: number;
+}
+
+export interface PoseNetTrace {
+  roots?: PoseNetRootTrace[];
+  /** Per decoded person, the chain steps in the order they were taken. */
+  steps?: PoseNetStepTrace[][];
+  /** Per decoded person, the score and the keypoints (indices) it left out as overlapping an earlier person. */
+  scores?: { score: number; overlapped: number[] }[];
+}
+
+export interface Point {
   x: number;
   y: number;
 }
@@ -136,7 +179,7 @@ class PoseNetOutputs {
     for (let y = 0; y < this.height; y++) {
       for (let x = 0; x < this.width; x++) {
         for (let k = 0; k < KEYPOINT_COUNT; k++) {
-          this.scores[this.scoreIndex(y, x, k)] = 1 / (1 + Math.exp(-heatmaps[heatmapAt(y, x, k)]));
+          this.scores[this.scoreIndex(y, x, k)] = 1 / (1 + Math.exp(-heatmaps[heatmapAt(y, x, k)]!));
         }
       }
     }
@@ -147,14 +190,14 @@ class PoseNetOutputs {
   }
 
   score(y: number, x: number, keypoint: number): number {
-    return this.scores[this.scoreIndex(y, x, keypoint)];
+    return this.scores[this.scoreIndex(y, x, keypoint)]!;
   }
 
   /** Input-pixel position of `keypoint` as seen from cell (y, x): the cell's corner plus its offset. */
   positionAt(y: number, x: number, keypoint: number): Point {
     return {
-      y: y * this.stride + this.offsets[this.offsetAt(y, x, keypoint)],
-      x: x * this.stride + this.offsets[this.offsetAt(y, x, keypoint + KEYPOINT_COUNT)],
+      y: y * this.stride + this.offsets[this.offsetAt(y, x, keypoint)]!,
+      x: x * this.stride + this.offsets[this.offsetAt(y, x, keypoint + KEYPOINT_COUNT)]!,
     };
   }
 
@@ -180,7 +223,7 @@ function squaredDistance(a: Point, b: Point): number {
 }
 
 function withinNmsRadius(poses: readonly DecodedKeypoint[][], squaredRadius: number, point: Point, keypoint: number): boolean {
-  return poses.some((pose) => squaredDistance(point, pose[keypoint]) <= squaredRadius);
+  return poses.some((pose) => squaredDistance(point, pose[keypoint]!) <= squaredRadius);
 }
 
 function toPose(
@@ -190,9 +233,9 @@ function toPose(
 ): Pose {
   const mapped: Keypoint[] = keypoints.map((k, i) => {
     // The Keypoint convention: score 0 means not found, at (0, 0) whatever the mapping.
-    if (!(k.score > 0)) return { x: 0, y: 0, score: 0, name: COCO_KEYPOINTS[i] };
+    if (!(k.score > 0)) return { x: 0, y: 0, score: 0, name: COCO_KEYPOINTS[i]! };
     const [x, y] = mapToImage ? mapToImage(k.x, k.y) : [k.x, k.y];
-    return { x, y, score: k.score, name: COCO_KEYPOINTS[i] };
+    return { x, y, score: k.score, name: COCO_KEYPOINTS[i]! };
   });
   return { keypoints: mapped, score, box: boxOfKeypoints(mapped) };
 }
@@ -248,52 +291,76 @@ export function decodePoseNet(
   const forwardAt = channelIndexer(displacementsFwd, grid, EDGE_COUNT * 2, options.layout, 'decodePoseNet: displacementsFwd');
   const backwardAt = channelIndexer(displacementsBwd, grid, EDGE_COUNT * 2, options.layout, 'decodePoseNet: displacementsBwd');
 
+  const trace = options.trace;
+  let steps: PoseNetStepTrace[] | undefined;
   /** Follow edge `edge` from `source` to keypoint `target` (tfjs traverseToTargetKeypoint). */
   const traverse = (edge: number, source: Point, target: number, forward: boolean): DecodedKeypoint => {
     const [displacements, at] = forward ? [displacementsFwd, forwardAt] : [displacementsBwd, backwardAt];
     const sourceCell = outputs.nearestCell(source);
     let point: Point = {
-      y: source.y + displacements[at(sourceCell.y, sourceCell.x, edge)],
-      x: source.x + displacements[at(sourceCell.y, sourceCell.x, EDGE_COUNT + edge)],
+      y: source.y + displacements[at(sourceCell.y, sourceCell.x, edge)]!,
+      x: source.x + displacements[at(sourceCell.y, sourceCell.x, EDGE_COUNT + edge)]!,
     };
+    const displaced = point;
+    const refined: Point[] = [];
     for (let step = 0; step < refineSteps; step++) {
       const cell = outputs.nearestCell(point);
       point = outputs.positionAt(cell.y, cell.x, target);
+      refined.push(point);
     }
     const cell = outputs.nearestCell(point);
-    return { ...point, score: outputs.score(cell.y, cell.x, target) };
+    const score = outputs.score(cell.y, cell.x, target);
+    const [from, to] = forward ? POSE_CHAIN[edge]! : [POSE_CHAIN[edge]![1], POSE_CHAIN[edge]![0]];
+    steps?.push({ edge, from, to, direction: forward ? 'forward' : 'backward', source: { x: source.x, y: source.y }, displaced, refined, score });
+    return { ...point, score };
   };
 
   const squaredRadius = nmsRadius * nmsRadius;
   const poses: DecodedKeypoint[][] = [];
   const scores: number[] = [];
+  if (trace) Object.assign(trace, { roots: [], steps: [], scores: [] });
   for (const root of rootCandidates(outputs, scoreThreshold)) {
-    if (poses.length >= maxPoses) break;
     const rootPoint = outputs.positionAt(root.y, root.x, root.keypoint);
-    if (withinNmsRadius(poses, squaredRadius, rootPoint, root.keypoint)) continue;
+    const traced: PoseNetRootTrace = { keypoint: root.keypoint, cellX: root.x, cellY: root.y, score: root.score, ...rootPoint, verdict: 'root' };
+    if (poses.length >= maxPoses) {
+      if (!trace) break;
+      trace.roots!.push({ ...traced, verdict: 'max-poses' });
+      continue;
+    }
+    const near = poses.findIndex((pose) => squaredDistance(rootPoint, pose[root.keypoint]!) <= squaredRadius);
+    if (near >= 0) {
+      trace?.roots!.push({ ...traced, verdict: 'nms', person: near });
+      continue;
+    }
+    trace?.roots!.push({ ...traced, person: poses.length });
+    steps = trace && [];
 
     const keypoints: (DecodedKeypoint | undefined)[] = new Array(KEYPOINT_COUNT).fill(undefined);
     keypoints[root.keypoint] = { ...rootPoint, score: root.score };
     for (let edge = EDGE_COUNT - 1; edge >= 0; edge--) {
-      const [parent, child] = POSE_CHAIN[edge];
+      const [parent, child] = POSE_CHAIN[edge]!;
       const source = keypoints[child];
       if (source && !keypoints[parent]) keypoints[parent] = traverse(edge, source, parent, false);
     }
     for (let edge = 0; edge < EDGE_COUNT; edge++) {
-      const [parent, child] = POSE_CHAIN[edge];
+      const [parent, child] = POSE_CHAIN[edge]!;
       const source = keypoints[parent];
       if (source && !keypoints[child]) keypoints[child] = traverse(edge, source, child, true);
     }
     // The chain is a tree over all 17 keypoints, so every one is set now.
     const decoded = keypoints as DecodedKeypoint[];
     let notOverlapped = 0;
+    const overlapped: number[] = [];
     decoded.forEach((k, i) => {
       if (!withinNmsRadius(poses, squaredRadius, k, i)) notOverlapped += k.score;
+      else overlapped.push(i);
     });
     poses.push(decoded);
     scores.push(notOverlapped / KEYPOINT_COUNT);
+    trace?.steps!.push(steps!);
+    trace?.scores!.push({ score: notOverlapped / KEYPOINT_COUNT, overlapped });
   }
-  return poses.map((keypoints, i) => toPose(keypoints, scores[i], options.mapToImage));
+  return poses.map((keypoints, i) => toPose(keypoints, scores[i]!, options.mapToImage));
 }
 
 /**

@@ -58,7 +58,7 @@ export interface ModelAnalysis {
 }
 
 /** Inputs (by position) that configure an op and are not parameters even when they are float constants. */
-const CONFIGURATION_INPUTS: Readonly<Record<string, readonly number[]>> = {
+const CONFIGURATION_INPUTS = new Map<string, readonly number[]>(Object.entries({
   Resize: [1, 2, 3],
   Upsample: [1],
   Pad: [1, 2, 3],
@@ -69,7 +69,7 @@ const CONFIGURATION_INPUTS: Readonly<Record<string, readonly number[]>> = {
   QLinearMatMul: [1, 2, 4, 5, 6, 7],
   ConvInteger: [2, 3],
   MatMulInteger: [2, 3],
-};
+}));
 
 /** Element types a weight is stored in: float, or the 8-bit integers of quantized weights. */
 function isWeightType(dtype: DType): boolean {
@@ -90,7 +90,7 @@ export function analyzeModel(model: Model, inputShapes?: Record<string, readonly
     if (node.op === 'BatchNormalization') {
       params = foldedBatchNormParams(node, graph, byOutput);
     } else {
-      const skipped = CONFIGURATION_INPUTS[node.op] ?? [];
+      const skipped = CONFIGURATION_INPUTS.get(node.op) ?? [];
       node.inputs.forEach((name, i) => {
         const t = graph.constants.get(name);
         if (t === undefined || skipped.includes(i) || !isWeightType(t.dtype) || sizeOf(t.shape) === 1 || counted.has(name)) return;

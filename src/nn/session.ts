@@ -10,6 +10,7 @@ import { opFor } from './ops/registry.js';
 import type { Arg, DeferredPacking, KernelPlan, OpDef, ValueType, WasmCall } from './ops/types.js';
 import { optimize } from './passes/optimize.js';
 import { prepareGraph } from './passes/prepare-graph.js';
+import { qdqToQLinear } from './passes/qdq-to-qlinear.js';
 import { removeDeadNodes, type TypedGraph } from './passes/typed-graph.js';
 import { instantiateKernels, kernelModule, MAX_MEMORY_BYTES, resolveBuild, sharedMemorySupported, type KernelBuild, type KernelFunction, type KernelInstance } from './runtime/kernels.js';
 import { ThreadPool, type SpawnWorker } from './threads/pool.js';
@@ -144,6 +145,12 @@ export class Session {
     return [...this.keepable.keys()];
   }
 
+  /** The shape of a value `run` can keep (see `values`), or undefined. */
+  shapeOf(name: string): number[] | undefined {
+    const value = this.keepable.get(name);
+    return value === undefined ? undefined : [...value.placed.type.shape];
+  }
+
   /** Total bytes of the WebAssembly memory. */
   get memoryBytes(): number {
     return this.kernels.memory.buffer.byteLength;
@@ -157,8 +164,10 @@ export class Session {
   static async create(model: Model, options: SessionOptions = {}): Promise<Session> {
     if (model === null || typeof model !== 'object' || model.graph === null || typeof model.graph !== 'object') throw new InputError('Session.create needs a Model (from one of the readers)');
     if (options.nonFinite !== undefined && options.nonFinite !== 'reject' && options.nonFinite !== 'allow') throw new InputError(`nonFinite must be 'reject' or 'allow', got ${String(options.nonFinite)}`);
-    const graph = prepareGraph(model, options.inputShapes);
-    if (options.optimize !== false) optimize(graph);
+    // QDQ onto the integer kernels before folding, which would turn dequantized weights into floats.
+    const optimizing = options.optimize !== false;
+    const graph = prepareGraph(optimizing ? { ...model, graph: qdqToQLinear(model.graph) } : model, options.inputShapes);
+    if (optimizing) optimize(graph);
     removeDeadNodes(graph);
     const build = resolveBuild(options.build ?? 'simd');
     const remaining = new Set(graph.nodes.flatMap((n) => n.outputs));

@@ -55,7 +55,8 @@ function checkIntegers(source: string | undefined, node: Node, name: string, att
   }
 }
 
-function validateNode(source: string | undefined, node: Node): void {
+/** Checks one node's structure (inputs its op requires, attribute kinds and ranges). */
+export function validateNode(node: Node, source?: string): void {
   if (!Array.isArray(node.inputs) || !Array.isArray(node.outputs) || node.attrs === null || typeof node.attrs !== 'object') {
     fail(source, node, 'structure', 'node has no input list, output list or attribute table');
   }
@@ -86,7 +87,7 @@ export function validateGraph(graph: Graph, source?: string): void {
   for (const input of graph.inputs) produced.add(input.name);
   for (const name of graph.initializers.keys()) produced.add(name);
   for (const node of graph.nodes) {
-    validateNode(source, node);
+    validateNode(node, source);
     for (const name of node.outputs) {
       if (name === '') continue;
       if (produced.has(name)) fail(source, node, `output '${name}'`, `value '${name}' is written by more than one node, input or initializer`);

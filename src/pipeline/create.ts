@@ -10,7 +10,7 @@ import type { Model } from '../nn/graph.js';
 import { filesOnDisk, readModelFiles, type ReadModelFile } from '../nn/formats/load-file.js';
 import { loadFromSource, type FetchLike, type ModelSource } from '../nn/formats/model-source.js';
 import { modelEntry, modelInfo, modelNames, type ModelEntry, type ModelInfo } from '../models/registry.js';
-import { networkWeightsFromFiles } from '../models/bind-checkpoint.js';
+import { loadNetworkWeights, networkWeightsFromFiles } from '../models/bind-checkpoint.js';
 import { isTopDown } from './decoders.js';
 import { PoseEstimator } from './estimator.js';
 import type { NetworkSpec } from './network-spec.js';
@@ -94,7 +94,9 @@ export function tfjsModelFile(model: TfjsModel, weights?: string): string {
 
 /** A TFJS model from its files, its input fixed to the spec's size. */
 function readTfjsFiles(model: TfjsModel, main: string, read: ReadModelFile): Model {
-  if (!main.toLowerCase().endsWith('.json')) throw new WeightsError(`${model.spec.name} is a TensorFlow.js graph model: its weights must be its model.json, got '${main}'`);
+  if (!/\.(json|onnx)$/i.test(main)) {
+    throw new WeightsError(`${model.spec.name} is a TensorFlow.js graph model: its weights must be its model.json (or an ONNX file of it, such as 'wasmpose quantize' writes), got '${main}'`);
+  }
   const { width, height } = model.spec.input;
   return readModelFiles(main, read, { inputShapes: { [model.spec.inputName]: [1, height, width, 3] } }).model;
 }
@@ -140,6 +142,19 @@ function missingWeightsMessage(entry: ModelEntry): string {
   );
 }
 
+
+/**
+ * A model name's pipeline spec and loaded model: a TFJS model from `weights` (its model.json),
+ * embedded or from human-models; a seed network from its trained `weights`.
+ */
+export function loadEstimatorModel(name: string, weights?: string): { spec: NetworkSpec; model: Model } {
+  checkName(name);
+  const tfjs = findTfjsModel(name);
+  if (tfjs !== undefined) return { spec: tfjs.spec, model: loadTfjsModel(tfjs, weights) };
+  const entry = modelEntry(name);
+  if (weights === undefined) throw new WeightsError(missingWeightsMessage(entry));
+  return { spec: seedNetworkSpec(entry), model: loadNetworkWeights(entry.name, weights) };
+}
 
 /**
  * A ready estimator. Without a name, the CLI's default: MoveNet Thunder on the person boxes of

@@ -13,12 +13,12 @@
 // prepareInput and decodeOutputs are the first and last stages of an estimate (runner.ts's
 // runNetwork is the middle one), callable one by one to look at what each stage made.
 import { decodeEfficientPose } from '../decode/efficientpose.js';
-import { decodeHeatmaps } from '../decode/heatmap.js';
-import { decodeMoveNetMulti, decodeMoveNetSingle } from '../decode/movenet.js';
-import { decodeOpenPose } from '../decode/openpose.js';
+import { decodeHeatmaps, type HeatmapKeypointTrace } from '../decode/heatmap.js';
+import { decodeMoveNetMulti, decodeMoveNetSingle, type MoveNetPersonTrace } from '../decode/movenet.js';
+import { decodeOpenPose, type OpenPoseTrace } from '../decode/openpose.js';
 import { decodePose3d } from '../decode/pose3d.js';
 import { boxOfKeypoints, type BoundingBox, type Pose } from '../decode/pose.js';
-import { decodePoseNet } from '../decode/posenet.js';
+import { decodePoseNet, type PoseNetTrace } from '../decode/posenet.js';
 import { boxRegion, heatmapToImageTransform, letterboxRegion } from '../image/geometry.js';
 import type { RgbImage } from '../image/image.js';
 import { InputError } from '../nn/errors.js';
@@ -31,6 +31,19 @@ export interface DecodeContext {
   image: RgbImage;
   /** Top-down: the box the input was cropped around (undefined: the whole photo). */
   box: BoundingBox | undefined;
+  /** When given, the decoder records its steps in the member for its kind (explain's figures are drawn from it). */
+  trace?: DecoderTrace;
+}
+
+/** The decoders' own records of what they decided (see each decoder's trace type); filled in by decodeOutputs. */
+export interface DecoderTrace {
+  /** openpose and pose3d. */
+  openpose?: OpenPoseTrace;
+  posenet?: PoseNetTrace;
+  /** heatmap and efficientpose: one entry per channel. */
+  heatmaps?: HeatmapKeypointTrace[];
+  /** movenet-single and movenet-multi: one entry per person slot. */
+  movenet?: MoveNetPersonTrace[];
 }
 
 export interface DecoderEntry<Prepared extends PreparedInput> {
@@ -47,7 +60,7 @@ export interface DecoderEntry<Prepared extends PreparedInput> {
 }
 
 /** PoseNet decoding: tfjs-models' defaults, except up to 10 people (COCO photos hold more than 5). */
-const POSENET_DECODING = { maxPoses: 10, scoreThreshold: 0.5, nmsRadius: 20 } as const;
+export const POSENET_DECODING = { maxPoses: 10, scoreThreshold: 0.5, nmsRadius: 20 } as const;
 
 /** A network's outputs, looked up by role. */
 export class NetworkOutputs {
@@ -99,7 +112,7 @@ function imageBox(image: RgbImage): BoundingBox {
 // The decoders.
 
 /** OpenPose and the 3D network on a stride letterbox: heatmaps and PAFs (and 3D features) to people. */
-function decodeLetterboxed(outputs: NetworkOutputs, prepared: LetterboxedInput, spec: NetworkSpec, { image }: DecodeContext): Pose[] {
+function decodeLetterboxed(outputs: NetworkOutputs, prepared: LetterboxedInput, spec: NetworkSpec, { image, trace }: DecodeContext): Pose[] {
   const heatmapOutput = outputs.get('heatmaps');
   const size = { height: heatmapOutput.shape[2]!, width: heatmapOutput.shape[3]! };
   let heatmaps = outputs.float('heatmaps');
@@ -119,14 +132,14 @@ function decodeLetterboxed(outputs: NetworkOutputs, prepared: LetterboxedInput, 
     const [ix, iy] = prepared.transform.toImage(x, y);
     return [Math.min(Math.max(ix, 0), image.width - 1), Math.min(Math.max(iy, 0), image.height - 1)];
   };
-  const options = { stride, mapToImage: toImage };
+  const options = { stride, mapToImage: toImage, trace: trace && (trace.openpose = {}) };
   return spec.decoder === 'pose3d'
     ? decodePose3d(crop(outputs.float('features')), crop(heatmaps), crop(pafs), cells, options)
     : decodeOpenPose(crop(heatmaps), crop(pafs), cells, options);
 }
 
 /** The top-left `cells` of every channel of CHW maps laid out on a `size` grid. */
-function cropMaps(maps: Float32Array, size: { height: number; width: number }, cells: { height: number; width: number }): Float32Array {
+export function cropMaps(maps: Float32Array, size: { height: number; width: number }, cells: { height: number; width: number }): Float32Array {
   if (cells.height === size.height && cells.width === size.width) return maps;
   const channels = maps.length / (size.height * size.width);
   const out = new Float32Array(channels * cells.height * cells.width);
@@ -165,11 +178,12 @@ const DECODERS: { readonly [Kind in NetworkSpec['decoder']]: DecoderEntry<Prepar
     layout: 'NCHW',
     outputs: ['heatmaps'],
     prepare: personCrop,
-    decode(outputs, crop: CroppedInput, spec, { image, box }) {
+    decode(outputs, crop: CroppedInput, spec, { image, box, trace }) {
       const [, channels, height, width] = outputs.get('heatmaps').shape as [number, number, number, number];
       const decoded = decodeHeatmaps(outputs.float('heatmaps'), { channels, height, width }, {
         heatmapToImage: heatmapToImageTransform(crop.center, crop.cropSize, width, height),
         keypointNames: spec.keypoints,
+        trace: trace && (trace.heatmaps = []),
       });
       return [{ keypoints: decoded.keypoints, score: decoded.score, box: box ?? boxOfKeypoints(decoded.keypoints) ?? imageBox(image) }];
     },
@@ -179,8 +193,8 @@ const DECODERS: { readonly [Kind in NetworkSpec['decoder']]: DecoderEntry<Prepar
     layout: 'NHWC',
     outputs: ['poses'],
     prepare: squarePersonCrop,
-    decode(outputs, prepared: SquareInput, _spec, { box }) {
-      const poses = decodeMoveNetSingle(outputs.float('poses'), { toImage: prepared.normalizedToImage, minPoseScore: box === undefined ? undefined : 0 });
+    decode(outputs, prepared: SquareInput, _spec, { box, trace }) {
+      const poses = decodeMoveNetSingle(outputs.float('poses'), { toImage: prepared.normalizedToImage, minPoseScore: box === undefined ? undefined : 0, trace: trace && (trace.movenet = []) });
       return withPersonBox(poses, box);
     },
   } satisfies DecoderEntry<SquareInput>,
@@ -189,7 +203,7 @@ const DECODERS: { readonly [Kind in NetworkSpec['decoder']]: DecoderEntry<Prepar
     layout: 'NHWC',
     outputs: ['heatmaps'],
     prepare: squarePersonCrop,
-    decode(outputs, prepared: SquareInput, spec, { box }) {
+    decode(outputs, prepared: SquareInput, spec, { box, trace }) {
       const shape = outputs.get('heatmaps').shape;
       const grid = { height: shape[1]!, width: shape[2]! };
       // The decoder hands over cell / grid size; cell i of a grid of W cells over an input of
@@ -197,7 +211,7 @@ const DECODERS: { readonly [Kind in NetworkSpec['decoder']]: DecoderEntry<Prepar
       const size = spec.input.width;
       const toImage = (x: number, y: number): [number, number] =>
         prepared.transform.toImage((x * grid.width + 0.5) * (size / grid.width) - 0.5, (y * grid.height + 0.5) * (size / grid.height) - 0.5);
-      return withPersonBox([decodeEfficientPose(outputs.float('heatmaps'), grid, { layout: 'NHWC', toImage })], box);
+      return withPersonBox([decodeEfficientPose(outputs.float('heatmaps'), grid, { layout: 'NHWC', toImage, trace: trace && (trace.heatmaps = []) })], box);
     },
   } satisfies DecoderEntry<SquareInput>,
   'movenet-multi': {
@@ -205,14 +219,14 @@ const DECODERS: { readonly [Kind in NetworkSpec['decoder']]: DecoderEntry<Prepar
     layout: 'NHWC',
     outputs: ['poses'],
     prepare: squareLetterbox,
-    decode: (outputs, prepared: SquareInput) => decodeMoveNetMulti(outputs.float('poses'), { toImage: prepared.normalizedToImage }),
+    decode: (outputs, prepared: SquareInput, _spec, { trace }) => decodeMoveNetMulti(outputs.float('poses'), { toImage: prepared.normalizedToImage, trace: trace && (trace.movenet = []) }),
   } satisfies DecoderEntry<SquareInput>,
   posenet: {
     topDown: false,
     layout: 'NHWC',
     outputs: ['heatmaps', 'offsets', 'displacementsFwd', 'displacementsBwd'],
     prepare: squareLetterbox,
-    decode(outputs, prepared: SquareInput, spec) {
+    decode(outputs, prepared: SquareInput, spec, { trace }) {
       const shape = outputs.get('heatmaps').shape;
       return decodePoseNet(
         outputs.float('heatmaps'),
@@ -220,7 +234,7 @@ const DECODERS: { readonly [Kind in NetworkSpec['decoder']]: DecoderEntry<Prepar
         outputs.float('displacementsFwd'),
         outputs.float('displacementsBwd'),
         { height: shape[1]!, width: shape[2]! },
-        { layout: 'NHWC', outputStride: spec.stride ?? 16, ...POSENET_DECODING, mapToImage: prepared.transform.toImage },
+        { layout: 'NHWC', outputStride: spec.stride ?? 16, ...POSENET_DECODING, mapToImage: prepared.transform.toImage, trace: trace && (trace.posenet = {}) },
       );
     },
   } satisfies DecoderEntry<SquareInput>,
@@ -253,8 +267,9 @@ export function prepareInput(spec: NetworkSpec, image: RgbImage, box?: BoundingB
 
 /**
  * Stage 3 of an estimate: the network's outputs on an input from prepareInput(spec, image, box),
- * as poses in the photo's pixel coordinates.
+ * as poses in the photo's pixel coordinates. With `trace`, the decoder also records its steps
+ * there (the poses are the same).
  */
-export function decodeOutputs(spec: NetworkSpec, outputs: Record<string, RunnerOutput>, prepared: PreparedInput, image: RgbImage, box?: BoundingBox): Pose[] {
-  return decoderEntry(spec).decode(new NetworkOutputs(spec, outputs), prepared, spec, { image, box });
+export function decodeOutputs(spec: NetworkSpec, outputs: Record<string, RunnerOutput>, prepared: PreparedInput, image: RgbImage, box?: BoundingBox, trace?: DecoderTrace): Pose[] {
+  return decoderEntry(spec).decode(new NetworkOutputs(spec, outputs), prepared, spec, { image, box, trace });
 }

@@ -8,6 +8,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { createRequire } from 'node:module';
 import { delimiter, join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { InputError, WasmposeError } from '../nn/errors.js';
 import { checkImageSize, type RgbImage } from '../image/image.js';
 
@@ -155,10 +156,55 @@ function checkSeconds(name: string, value: number | undefined): void {
 }
 
 /**
+ * Reads ffmpeg's frames off its pipe on a worker thread: the network runs on the main thread and
+ * holds it for a whole frame, during which a pipe read there could not happen, ffmpeg would stall
+ * on the full 64 KiB pipe, and the next frame would be read (and partly decoded) only after the
+ * network was done. The worker keeps up to `ahead` whole frames ready and hands each over without
+ * a copy (transferred).
+ */
+const READER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { spawn } = require('node:child_process');
+const { command, args, frameBytes, ahead } = workerData;
+const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+let stderr = '';
+child.stderr.setEncoding('utf8');
+child.stderr.on('data', (text) => { stderr = (stderr + text).slice(-8192); });
+let credits = ahead;
+let frame = new Uint8Array(frameBytes);
+let filled = 0;
+child.stdout.on('data', (chunk) => {
+  for (let offset = 0; offset < chunk.length;) {
+    const take = Math.min(frameBytes - filled, chunk.length - offset);
+    frame.set(chunk.subarray(offset, offset + take), filled);
+    filled += take;
+    offset += take;
+    if (filled < frameBytes) continue;
+    parentPort.postMessage({ frame }, [frame.buffer]);
+    frame = new Uint8Array(frameBytes);
+    filled = 0;
+    credits--;
+  }
+  if (credits <= 0) child.stdout.pause();
+});
+parentPort.on('message', (m) => {
+  if (m === 'more' && ++credits > 0) child.stdout.resume();
+  if (m === 'stop') child.kill('SIGKILL');
+});
+child.on('error', (e) => parentPort.postMessage({ error: e.message }));
+child.on('close', (code) => parentPort.postMessage({ end: code, stderr }));
+`;
+
+type ReaderMessage = { frame: Uint8Array } | { error: string } | { end: number | null; stderr: string };
+
+/** Frames ready ahead of the one being estimated. */
+const FRAMES_AHEAD = 3;
+
+/**
  * The frames of a video as they decode, in order. ffmpeg seeks to `start` (frame-accurate),
  * converts to the probed constant frame rate (so frame k is at start + k / fps seconds) and writes
- * rgb24 to a pipe; frames are read off it one whole frame at a time. Stopping the iteration early
- * stops ffmpeg.
+ * rgb24 to a pipe read on a worker thread, a few frames ahead of the caller. Stopping the
+ * iteration early stops ffmpeg.
  */
 export async function* readVideoFrames(path: string, info: VideoInfo, options: ReadVideoOptions = {}): AsyncGenerator<VideoFrame> {
   const { start = 0, duration, every = 1 } = options;
@@ -170,42 +216,37 @@ export async function* readVideoFrames(path: string, info: VideoInfo, options: R
   args.push('-i', path);
   if (duration !== undefined) args.push('-t', String(duration));
   args.push('-map', '0:v:0', '-an', '-sn', '-r', String(info.fps), '-s', `${info.width}x${info.height}`, '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1');
-  const child = spawn(findFfmpeg(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr!.setEncoding('utf8');
-  child.stderr!.on('data', (text: string) => {
-    stderr = (stderr + text).slice(-8192);
-  });
-  const exited = exitOf(child);
   const frameBytes = info.width * info.height * 3;
+  const reader = new Worker(READER_SOURCE, { eval: true, workerData: { command: findFfmpeg(), args, frameBytes, ahead: FRAMES_AHEAD } });
+  const queue: ReaderMessage[] = [];
+  let wake: (() => void) | undefined;
+  const arrived = (m: ReaderMessage): void => {
+    queue.push(m);
+    wake?.();
+  };
+  reader.on('message', arrived);
+  reader.on('error', (e) => arrived({ error: e.message }));
   const first = Math.round(start * info.fps);
-  let frame = new Uint8Array(frameBytes);
-  let filled = 0;
   let count = 0;
-  let finished = false;
   try {
-    for await (const chunk of child.stdout! as AsyncIterable<Buffer>) {
-      let offset = 0;
-      while (offset < chunk.length) {
-        const take = Math.min(frameBytes - filled, chunk.length - offset);
-        frame.set(chunk.subarray(offset, offset + take), filled);
-        filled += take;
-        offset += take;
-        if (filled < frameBytes) continue;
-        if (count % every === 0) {
-          const index = first + count;
-          yield { index, timestamp: (index * 1000) / info.fps, image: { width: info.width, height: info.height, data: frame } };
-          frame = new Uint8Array(frameBytes);
-        }
-        filled = 0;
-        count++;
+    for (;;) {
+      if (queue.length === 0) await new Promise<void>((resolve) => (wake = resolve));
+      const message = queue.shift()!;
+      if ('error' in message) throw new VideoError(`could not run ffmpeg on '${path}': ${message.error}`);
+      if ('end' in message) {
+        if (message.end !== 0) throw new VideoError(`ffmpeg could not decode '${path}' (exit ${message.end}): ${reportTail(message.stderr)}`);
+        return;
       }
+      reader.postMessage('more');
+      if (count % every === 0) {
+        const index = first + count;
+        yield { index, timestamp: (index * 1000) / info.fps, image: { width: info.width, height: info.height, data: message.frame } };
+      }
+      count++;
     }
-    const code = await exited;
-    if (code !== 0) throw new VideoError(`ffmpeg could not decode '${path}' (exit ${code}): ${reportTail(stderr)}`);
-    finished = true;
   } finally {
-    if (!finished && child.exitCode === null) child.kill('SIGKILL');
+    reader.postMessage('stop');
+    void reader.terminate();
   }
 }
 

@@ -20,37 +20,37 @@ import { MR, NR } from '../conv/micro-kernel';
 import { requantize4 } from './requantize';
 
 /**
- * Work units [begin, end) of batch x groups x ceil(oh * ow / block); block a multiple of NR.
+ * Work units [begin, end) of batch x groups x ceil(OH * OW / block); block a multiple of NR.
  * y = saturate(round((sum + bias) * multiplier) + yZero), clamped to [lo, hi].
  */
 export function qconvGemm4x8c2Dot16(
   x: usize, w: usize, bias: usize, multiplier: usize, y: usize, scratch: usize,
-  groups: i32, cinG: i32, h: i32, wIn: i32, coutG: i32, oh: i32, ow: i32, kh: i32, kw: i32,
-  strideH: i32, strideW: i32, padTop: i32, padLeft: i32, dilationH: i32, dilationW: i32,
+  groups: i32, Cin: i32, H: i32, W: i32, CoutG: i32, OH: i32, OW: i32, kh: i32, kw: i32,
+  sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32,
   xZero: i32, yZero: i32, lo: i32, hi: i32, block: i32, begin: i32, end: i32,
 ): void {
-  const pixels = oh * ow;
-  const k = cinG * kh * kw;
+  const pixels = OH * OW;
+  const k = Cin * kh * kw;
   const kPairs = (k + 1) >> 1;
   const blocksPerImage = (pixels + block - 1) / block;
-  const mPanels = (coutG + MR - 1) / MR;
+  const mPanels = (CoutG + MR - 1) / MR;
   const tileBytes = <usize>(kPairs * NR) << 2;
   const tmp = scratch + tileBytes * <usize>(block / NR);
-  const planeBytes = <usize>(h * wIn) << 2;
+  const planeBytes = <usize>(H * W) << 2;
   const rowBytes = <usize>pixels << 2;
   for (let u = begin; u < end; u++) {
     const image = u / (groups * blocksPerImage);
     const g = (u / blocksPerImage) % groups;
     const p0 = (u % blocksPerImage) * block;
     const count = min(block, pixels - p0);
-    const xGroup = x + <usize>(image * groups + g) * <usize>cinG * planeBytes;
-    gather(xGroup, scratch, tileBytes, p0, count, k, kh, kw, h, wIn, ow, strideH, strideW, padTop, padLeft, dilationH, dilationW, xZero);
-    const channel0 = g * coutG;
-    const yBlock = y + <usize>(image * groups * coutG + channel0) * rowBytes + (<usize>p0 << 2);
+    const xGroup = x + <usize>(image * groups + g) * <usize>Cin * planeBytes;
+    gather(xGroup, scratch, tileBytes, p0, count, k, kh, kw, H, W, OW, sh, sw, pt, pl, dh, dw, xZero);
+    const channel0 = g * CoutG;
+    const yBlock = y + <usize>(image * groups * CoutG + channel0) * rowBytes + (<usize>p0 << 2);
     for (let mp = 0; mp < mPanels; mp++) {
       const panel = w + <usize>(g * mPanels + mp) * (<usize>kPairs << 4);
       const at = <usize>((g * mPanels + mp) * MR) << 2;
-      const rows = min(MR, coutG - mp * MR);
+      const rows = min(MR, CoutG - mp * MR);
       for (let t = 0; t * NR < count; t++) {
         tile(panel, scratch + <usize>t * tileBytes, kPairs, bias + at, multiplier + at, yBlock + <usize>(mp * MR) * rowBytes + (<usize>(t * NR) << 2), rowBytes, rows, min(NR, count - t * NR), yZero, lo, hi, tmp);
       }
@@ -60,8 +60,8 @@ export function qconvGemm4x8c2Dot16(
 
 /** im2col of pixels [p0, p0 + count) as (k, k + 1) pairs of input minus its zero point; padding and lanes past count read 0. */
 function gather(
-  x: usize, out: usize, tileBytes: usize, p0: i32, count: i32, k: i32, kh: i32, kw: i32, h: i32, wIn: i32, ow: i32,
-  strideH: i32, strideW: i32, padTop: i32, padLeft: i32, dilationH: i32, dilationW: i32, xZero: i32,
+  x: usize, out: usize, tileBytes: usize, p0: i32, count: i32, k: i32, kh: i32, kw: i32, H: i32, W: i32, OW: i32,
+  sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32, xZero: i32,
 ): void {
   const taps = kh * kw;
   const kEven = (k + 1) & ~1;
@@ -70,16 +70,16 @@ function gather(
     const c = kk / taps;
     const ky = (kk % taps) / kw;
     const kx = kk % kw;
-    const plane = x + (<usize>(c * h * wIn) << 2);
+    const plane = x + (<usize>(c * H * W) << 2);
     const rowOffset = <usize>(kk >> 1) * (<usize>NR << 2) + (<usize>(kk & 1) << 1);
     for (let n = 0; n < tiles * NR; n++) {
       let v = 0;
       if (kk < k && n < count) {
         const p = p0 + n;
-        const oy = p / ow;
-        const iy = oy * strideH - padTop + ky * dilationH;
-        const ix = (p - oy * ow) * strideW - padLeft + kx * dilationW;
-        if (<u32>iy < <u32>h && <u32>ix < <u32>wIn) v = load<i32>(plane + (<usize>(iy * wIn + ix) << 2)) - xZero;
+        const oy = p / OW;
+        const iy = oy * sh - pt + ky * dh;
+        const ix = (p - oy * OW) * sw - pl + kx * dw;
+        if (<u32>iy < <u32>H && <u32>ix < <u32>W) v = load<i32>(plane + (<usize>(iy * W + ix) << 2)) - xZero;
       }
       store<i16>(out + <usize>(n / NR) * tileBytes + rowOffset + (<usize>(n % NR) << 2), <i16>v);
     }

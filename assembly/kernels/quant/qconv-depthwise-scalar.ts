@@ -10,30 +10,30 @@ import { requantize } from './requantize';
  */
 export function qconvDepthwiseScalar(
   x: usize, w: usize, bias: usize, multiplier: usize, y: usize,
-  cin: i32, h: i32, wIn: i32, channelMultiplier: i32, oh: i32, ow: i32, kh: i32, kw: i32,
-  strideH: i32, strideW: i32, padTop: i32, padLeft: i32, dilationH: i32, dilationW: i32,
+  C: i32, H: i32, W: i32, channelMultiplier: i32, OH: i32, OW: i32, kh: i32, kw: i32,
+  sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32,
   xZero: i32, yZero: i32, lo: i32, hi: i32, begin: i32, end: i32,
 ): void {
   for (let u = begin; u < end; u++) {
-    const image = u / cin;
-    const c = u % cin;
-    const plane = x + (<usize>(u * h * wIn) << 2);
+    const image = u / C;
+    const c = u % C;
+    const plane = x + (<usize>(u * H * W) << 2);
     for (let j = 0; j < channelMultiplier; j++) {
       const co = c * channelMultiplier + j;
       const taps = w + (<usize>(co * kh * kw) << 2);
       const b = load<i32>(bias + (<usize>co << 2));
       const m = load<f32>(multiplier + (<usize>co << 2));
-      let out = y + (<usize>((image * cin * channelMultiplier + co) * oh * ow) << 2);
-      for (let oy = 0; oy < oh; oy++) {
-        for (let ox = 0; ox < ow; ox++) {
+      let out = y + (<usize>((image * C * channelMultiplier + co) * OH * OW) << 2);
+      for (let oy = 0; oy < OH; oy++) {
+        for (let ox = 0; ox < OW; ox++) {
           let sum = 0;
           for (let ky = 0; ky < kh; ky++) {
-            const iy = oy * strideH - padTop + ky * dilationH;
-            if (<u32>iy >= <u32>h) continue;
+            const iy = oy * sh - pt + ky * dh;
+            if (<u32>iy >= <u32>H) continue;
             for (let kx = 0; kx < kw; kx++) {
-              const ix = ox * strideW - padLeft + kx * dilationW;
-              if (<u32>ix >= <u32>wIn) continue;
-              sum += (load<i32>(plane + (<usize>(iy * wIn + ix) << 2)) - xZero) * load<i32>(taps + (<usize>(ky * kw + kx) << 2));
+              const ix = ox * sw - pl + kx * dw;
+              if (<u32>ix >= <u32>W) continue;
+              sum += (load<i32>(plane + (<usize>(iy * W + ix) << 2)) - xZero) * load<i32>(taps + (<usize>(ky * kw + kx) << 2));
             }
           }
           store<i32>(out, requantize(sum, b, m, yZero, lo, hi));

@@ -13,16 +13,17 @@ import { attr, emptyGraph, emptyModel, ONNX_DATA_TYPE, type Attr, type Model, ty
 import { allocData, bytesPerElement, fromNumbers, sizeOf, toFloat32, toNumbers, type DType, type Tensor } from '../../tensor.js';
 import { child, childrenNamed, parseXml, type XmlElement } from './xml.js';
 
-const ELEMENT_TYPES: Record<string, DType> = {
-  f32: 'float32',
-  f16: 'float16',
-  f64: 'float64',
-  i64: 'int64',
-  i32: 'int32',
-  i8: 'int8',
-  u8: 'uint8',
-  boolean: 'bool',
-};
+/** IR element types (a Map: the names come from files, and may be 'constructor'). */
+const ELEMENT_TYPES = new Map<string, DType>([
+  ['f32', 'float32'],
+  ['f16', 'float16'],
+  ['f64', 'float64'],
+  ['i64', 'int64'],
+  ['i32', 'int32'],
+  ['i8', 'int8'],
+  ['u8', 'uint8'],
+  ['boolean', 'bool'],
+]);
 
 
 export interface Layer {
@@ -267,7 +268,7 @@ function autoPad(l: Layer): Record<string, Attr> {
 }
 
 function readConst(l: Layer, weights: Uint8Array | undefined): Tensor {
-  const dtype = ELEMENT_TYPES[l.data['element_type'] ?? ''];
+  const dtype = ELEMENT_TYPES.get(l.data['element_type'] ?? '');
   if (dtype === undefined) throw new UnsupportedOpError(`Const '${l.name}': element type '${l.data['element_type']}' is not supported`);
   const shape = intList(l.data['shape']);
   const n = sizeOf(shape);
@@ -294,13 +295,13 @@ function mapLayer(l: Layer, inputs: string[], outputs: string[], ctx: MapContext
   };
   switch (l.type) {
     case 'Parameter': {
-      const dtype = ELEMENT_TYPES[l.data['element_type'] ?? 'f32'];
+      const dtype = ELEMENT_TYPES.get(l.data['element_type'] ?? 'f32');
       if (dtype === undefined) throw new UnsupportedOpError(`Parameter '${name}': element type '${l.data['element_type']}' is not supported`);
       graph.inputs.push({ name: out, dtype, shape: l.outputs[0]!.dims });
       return;
     }
     case 'Const': {
-      const t = ctx.recovered !== undefined ? fromNumbers(ELEMENT_TYPES[l.data['element_type']!]!, [ctx.recovered.length], ctx.recovered) : readConst(l, ctx.weights);
+      const t = ctx.recovered !== undefined ? fromNumbers(ELEMENT_TYPES.get(l.data['element_type']!)!, [ctx.recovered.length], ctx.recovered) : readConst(l, ctx.weights);
       ctx.constants.set(out, t);
       graph.initializers.set(out, t);
       return;
@@ -499,7 +500,7 @@ function mapLayer(l: Layer, inputs: string[], outputs: string[], ctx: MapContext
       return;
     }
     case 'Convert': {
-      const dtype = ELEMENT_TYPES[l.data['destination_type'] ?? ''];
+      const dtype = ELEMENT_TYPES.get(l.data['destination_type'] ?? '');
       if (dtype === undefined) throw new UnsupportedOpError(`layer '${name}' (Convert): destination type '${l.data['destination_type']}' is not supported`);
       // A Convert of a Const (compressed FP16 weights, i32 shapes) is done here, so the result
       // is a constant to the layers that need one (Interpolate scales, Reshape targets).

@@ -11,7 +11,7 @@ export interface XmlElement {
   text: string;
 }
 
-const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+const ENTITIES = new Map<string, string>(Object.entries({ amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" }));
 /** Deeper nesting than any IR has: a guard against hostile input. */
 const MAX_DEPTH = 256;
 
@@ -34,9 +34,13 @@ export function parseXml(source: string): XmlElement {
   };
   const decode = (raw: string, at: number): string =>
     raw.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|[a-z]+);/g, (_, ref: string) => {
-      if (ref.startsWith('#x')) return String.fromCodePoint(parseInt(ref.slice(2), 16));
-      if (ref.startsWith('#')) return String.fromCodePoint(parseInt(ref.slice(1), 10));
-      const e = ENTITIES[ref];
+      if (ref.startsWith('#')) {
+        const code = ref.startsWith('#x') ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1), 10);
+        // XML's Char production: no NUL, nothing past U+10FFFF (String.fromCodePoint would throw).
+        if (!(code >= 1 && code <= 0x10ffff)) return fail(`character reference &${ref}; is not a character`, at);
+        return String.fromCodePoint(code);
+      }
+      const e = ENTITIES.get(ref);
       return e ?? fail(`unknown entity &${ref};`, at);
     });
   const skipSpace = (): void => {

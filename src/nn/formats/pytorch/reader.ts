@@ -8,7 +8,7 @@ import { allocData, sizeOf, type DType, type Tensor, type TensorData } from '../
 import { PyDict, PyGlobal, PyOpaque, PyTuple, unpickle, type PickleHooks, type PyValue } from './pickle.js';
 import { isZip, readZip } from './zip.js';
 
-const STORAGE_TYPES: Record<string, { dtype: DType | 'bfloat16'; bytes: number }> = {
+const STORAGE_TYPES = new Map<string, { dtype: DType | 'bfloat16'; bytes: number }>(Object.entries({
   FloatStorage: { dtype: 'float32', bytes: 4 },
   HalfStorage: { dtype: 'float16', bytes: 2 },
   DoubleStorage: { dtype: 'float64', bytes: 8 },
@@ -18,13 +18,13 @@ const STORAGE_TYPES: Record<string, { dtype: DType | 'bfloat16'; bytes: number }
   CharStorage: { dtype: 'int8', bytes: 1 },
   ByteStorage: { dtype: 'uint8', bytes: 1 },
   BoolStorage: { dtype: 'bool', bytes: 1 },
-};
+}));
 
 const ALLOWED = new Set([
   'collections.OrderedDict',
   'torch._utils._rebuild_tensor_v2',
   'torch._utils._rebuild_parameter',
-  ...Object.keys(STORAGE_TYPES).map((s) => `torch.${s}`),
+  ...[...STORAGE_TYPES.keys()].map((s) => `torch.${s}`),
 ]);
 
 /** A storage: raw little-endian bytes of one element type. */
@@ -128,9 +128,9 @@ function tupleItems(v: PyValue, what: string): PyValue[] {
   return v.items;
 }
 
-function storageTypeOf(v: PyValue): Storage['type'] {
+function storageTypeOf(v: PyValue | undefined): Storage['type'] {
   const name = v instanceof PyGlobal ? v.name : '';
-  const type = STORAGE_TYPES[name];
+  const type = STORAGE_TYPES.get(name);
   if (type === undefined) throw new ModelFormatError(`PyTorch: unsupported storage type '${v instanceof PyGlobal ? v.qualified : String(v)}'`);
   return type;
 }

@@ -6,6 +6,7 @@ import { emptyGraph, type Attr, type Graph, type Node } from '../../graph.js';
 import { opFor } from '../../ops/registry.js';
 import type { ValueType } from '../../ops/types.js';
 import { fromNumbers, type DType, type Tensor } from '../../tensor.js';
+import { validateNode } from '../../validate.js';
 
 export class GraphBuilder {
   readonly graph: Graph = emptyGraph('tfjs');
@@ -70,6 +71,7 @@ export class GraphBuilder {
   add(op: string, inputs: string[], attrs: Record<string, Attr>, base: string, outputs: number | string[] = 1): string[] {
     const outputNames = typeof outputs === 'number' ? Array.from({ length: outputs }, (_, i) => this.uniqueName(i === 0 ? base : `${base}:${i}`)) : outputs.map((n) => this.uniqueName(n));
     const node: Node = { name: this.uniqueNodeName(base), op, domain: '', inputs, outputs: outputNames, attrs };
+    validateNode(node);
     const def = opFor(node);
     const inputConstants = inputs.map((n) => (n === '' ? undefined : this.constants.get(n)));
     if (inputs.every((n, i) => n === '' || inputConstants[i] !== undefined)) {

@@ -9,7 +9,7 @@
 //
 // Shapes are static: the builder knows every value's type, Shape/Size become constants, and
 // shape arithmetic folds at load, so SAME padding is computed exactly as TF does.
-import { ShapeError, UnsupportedOpError } from '../../errors.js';
+import { ModelFormatError, ShapeError, UnsupportedOpError } from '../../errors.js';
 import { attr, ONNX_DATA_TYPE, type Attr } from '../../graph.js';
 import { fromNumbers, sizeOf, toNumbers, type DType } from '../../tensor.js';
 import type { GraphBuilder } from './builder.js';
@@ -653,7 +653,7 @@ function argExtreme(c: Converter, node: TfNode, [x, dimension]: Value[], op: 'Ar
 
 /** TF ops the mapping handles (besides Const and Placeholder). */
 export function isMappedOp(op: string): boolean {
-  return op in HANDLERS;
+  return Object.hasOwn(HANDLERS, op);
 }
 
 export function mappedOps(): string[] {
@@ -662,7 +662,24 @@ export function mappedOps(): string[] {
 
 /** Maps one TF node; returns its outputs in order. */
 export function mapNode(c: Converter, node: TfNode, inputs: Value[]): Value[] {
-  const handler = HANDLERS[node.op];
+  const handler = Object.hasOwn(HANDLERS, node.op) ? HANDLERS[node.op] : undefined;
   if (handler === undefined) throw new UnsupportedOpError(`unsupported TensorFlow op ${node.op} (node '${node.name}')`);
-  return handler(c, node, inputs);
+  // Every mapped op reads at least one input (handlers destructure the first).
+  if (inputs.length === 0) throw new ModelFormatError(`${node.op} node '${node.name}' has no inputs`, `node '${node.name}'`);
+  return handler(c, node, inputsOf(node, inputs));
+}
+
+/**
+ * The node's inputs as its handler reads them: an index past the inputs the file gives (a
+ * Conv2D with no filter) is a typed error naming the node, not an undefined deep in a handler.
+ */
+function inputsOf(node: TfNode, inputs: Value[]): Value[] {
+  return new Proxy(inputs, {
+    get(target, key, receiver) {
+      if (typeof key === 'string' && /^\d+$/.test(key) && Number(key) >= target.length) {
+        throw new ModelFormatError(`${node.op} node '${node.name}' has ${target.length} inputs; its input ${key} is missing`, `node '${node.name}'`);
+      }
+      return Reflect.get(target, key, receiver) as unknown;
+    },
+  });
 }

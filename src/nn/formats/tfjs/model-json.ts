@@ -84,21 +84,122 @@ export function parseModelJson(source: object | string): TfjsModelJson {
   if ((model.format !== undefined && model.format !== 'graph-model') || !Array.isArray(topology.node)) {
     throw new ModelFormatError(`not a TensorFlow.js graph model (format '${model.format}'; a layers model has no graph nodes)`, 'format');
   }
-  topology.node.forEach((n, i) => {
-    if (typeof n?.name !== 'string' || typeof n.op !== 'string') throw new ModelFormatError('a node lacks its name or op', `modelTopology.node[${i}]`);
-    if (n.input !== undefined && !Array.isArray(n.input)) throw new ModelFormatError(`node '${n.name}': input is not a list`, `modelTopology.node[${i}]`);
-  });
+  topology.node.forEach((n, i) => checkNode(n, `modelTopology.node[${i}]`));
   const manifest = model.weightsManifest ?? [];
   if (!Array.isArray(manifest)) throw new ModelFormatError('weightsManifest is not a list', 'weightsManifest');
   manifest.forEach((group, g) => {
-    if (!Array.isArray(group?.paths) || !Array.isArray(group.weights)) throw new ModelFormatError('a weights group lacks paths or weights', `weightsManifest[${g}]`);
+    if (!isObject(group) || !Array.isArray(group.paths) || !Array.isArray(group.weights)) throw new ModelFormatError('a weights group lacks paths or weights', `weightsManifest[${g}]`);
+    group.paths.forEach((path, i) => expectType(path, 'string', `weightsManifest[${g}].paths[${i}]`));
     group.weights.forEach((w, i) => {
       const where = `weightsManifest[${g}].weights[${i}]`;
-      if (typeof w?.name !== 'string' || !Array.isArray(w.shape) || typeof w.dtype !== 'string') throw new ModelFormatError('a weight lacks its name, shape or dtype', where);
-      if (!w.shape.every((d) => Number.isInteger(d) && d >= 0)) throw new ModelFormatError(`weight '${w.name}' has shape [${w.shape.join(', ')}]`, where);
+      if (!isObject(w) || typeof w.name !== 'string' || !Array.isArray(w.shape) || typeof w.dtype !== 'string') throw new ModelFormatError('a weight lacks its name, shape or dtype', where);
+      if (!w.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new ModelFormatError(`weight '${w.name}' has shape [${w.shape.join(', ')}]`, where);
+      if (w.quantization !== undefined) {
+        const q = w.quantization;
+        if (!isObject(q) || typeof q.dtype !== 'string') throw new ModelFormatError(`weight '${w.name}': quantization lacks its dtype`, `${where}.quantization`);
+        for (const key of ['scale', 'min'] as const) if (q[key] !== undefined) expectType(q[key], 'number', `${where}.quantization.${key}`);
+        if (q.original_dtype !== undefined) expectType(q.original_dtype, 'string', `${where}.quantization.original_dtype`);
+      }
     });
   });
+  if (model.signature !== undefined) {
+    if (!isObject(model.signature)) throw new ModelFormatError('signature is not an object', 'signature');
+    for (const side of ['inputs', 'outputs'] as const) {
+      const entries = model.signature[side];
+      if (entries === undefined) continue;
+      if (!isObject(entries)) throw new ModelFormatError(`signature.${side} is not an object`, `signature.${side}`);
+      for (const [key, info] of Object.entries(entries)) {
+        const where = `signature.${side}.${key}`;
+        if (!isObject(info) || typeof info.name !== 'string') throw new ModelFormatError('a signature entry lacks its name', where);
+        if (info.dtype !== undefined) expectType(info.dtype, 'string', `${where}.dtype`);
+        if (info.tensorShape !== undefined) checkShape(info.tensorShape, `${where}.tensorShape`);
+      }
+    }
+  }
   return { ...(model as TfjsModelJson), weightsManifest: manifest };
+}
+
+// ---- structure: every field the reader reads has the JSON type it expects, checked up front ----
+
+function isObject(v: unknown): v is Record<string, unknown> & object {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function expectType(v: unknown, type: 'string' | 'number' | 'boolean', where: string): void {
+  if (typeof v !== type) throw new ModelFormatError(`expected a ${type}, found ${v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v}`, where);
+}
+
+function expectList(v: unknown, element: (x: unknown, where: string) => void, where: string): void {
+  if (v === undefined) return;
+  if (!Array.isArray(v)) throw new ModelFormatError('expected a list', where);
+  v.forEach((x, i) => element(x, `${where}[${i}]`));
+}
+
+const isInt64 = (v: unknown, where: string): void => {
+  if (!(typeof v === 'number' && Number.isInteger(v)) && !(typeof v === 'string' && /^-?\d{1,20}$/.test(v))) throw new ModelFormatError(`expected an integer, found ${JSON.stringify(v)}`, where);
+};
+const isString = (v: unknown, where: string): void => expectType(v, 'string', where);
+const isNumber = (v: unknown, where: string): void => {
+  // Protobuf's JSON mapping writes NaN and infinities as strings.
+  if (typeof v !== 'number' && !(typeof v === 'string' && /^(NaN|-?Infinity)$/.test(v))) throw new ModelFormatError(`expected a number, found ${JSON.stringify(v)}`, where);
+};
+const isBoolean = (v: unknown, where: string): void => expectType(v, 'boolean', where);
+const isBase64 = (v: unknown, where: string): void => {
+  expectType(v, 'string', where);
+  if (!/^[A-Za-z0-9+/\-_]*={0,2}$/.test(v as string)) throw new ModelFormatError('expected base64 text', where);
+};
+
+function checkShape(v: unknown, where: string): void {
+  if (!isObject(v)) throw new ModelFormatError('a shape is not an object', where);
+  if (v.unknownRank !== undefined) isBoolean(v.unknownRank, `${where}.unknownRank`);
+  expectList(v.dim, (d, at) => {
+    if (!isObject(d)) throw new ModelFormatError('a dimension is not an object', at);
+    if (d.size !== undefined) isInt64(d.size, `${at}.size`);
+    if (d.name !== undefined) isString(d.name, `${at}.name`);
+  }, `${where}.dim`);
+}
+
+function checkTensor(v: unknown, where: string): void {
+  if (!isObject(v)) throw new ModelFormatError('a tensor is not an object', where);
+  if (v.dtype !== undefined) isString(v.dtype, `${where}.dtype`);
+  if (v.tensorShape !== undefined) checkShape(v.tensorShape, `${where}.tensorShape`);
+  if (v.tensorContent !== undefined) isBase64(v.tensorContent, `${where}.tensorContent`);
+  expectList(v.floatVal, isNumber, `${where}.floatVal`);
+  expectList(v.intVal, isInt64, `${where}.intVal`);
+  expectList(v.int64Val, isInt64, `${where}.int64Val`);
+  expectList(v.boolVal, isBoolean, `${where}.boolVal`);
+}
+
+function checkAttr(v: unknown, where: string): void {
+  if (!isObject(v)) throw new ModelFormatError('an attribute is not an object', where);
+  if (v.i !== undefined) isInt64(v.i, `${where}.i`);
+  if (v.f !== undefined) isNumber(v.f, `${where}.f`);
+  if (v.b !== undefined) isBoolean(v.b, `${where}.b`);
+  if (v.s !== undefined) isBase64(v.s, `${where}.s`);
+  if (v.type !== undefined) isString(v.type, `${where}.type`);
+  if (v.shape !== undefined) checkShape(v.shape, `${where}.shape`);
+  if (v.tensor !== undefined) checkTensor(v.tensor, `${where}.tensor`);
+  if (v.list !== undefined) {
+    const list = v.list;
+    if (!isObject(list)) throw new ModelFormatError('a list attribute is not an object', `${where}.list`);
+    expectList(list.i, isInt64, `${where}.list.i`);
+    expectList(list.f, isNumber, `${where}.list.f`);
+    expectList(list.s, isBase64, `${where}.list.s`);
+    expectList(list.b, isBoolean, `${where}.list.b`);
+    expectList(list.type, isString, `${where}.list.type`);
+    expectList(list.shape, checkShape, `${where}.list.shape`);
+  }
+}
+
+function checkNode(n: unknown, where: string): void {
+  if (!isObject(n) || typeof n.name !== 'string' || typeof n.op !== 'string') throw new ModelFormatError('a node lacks its name or op', where);
+  if (n.input !== undefined && !Array.isArray(n.input)) throw new ModelFormatError(`node '${n.name}': input is not a list`, where);
+  expectList(n.input, isString, `${where}.input`);
+  if (n.device !== undefined) isString(n.device, `${where}.device`);
+  if (n.attr !== undefined) {
+    if (!isObject(n.attr)) throw new ModelFormatError(`node '${n.name}': attr is not an object`, `${where}.attr`);
+    for (const [key, value] of Object.entries(n.attr)) checkAttr(value, `${where}.attr.${key}`);
+  }
 }
 
 // ---- attributes ----
@@ -108,11 +209,16 @@ export function decodeBase64String(s: string): string {
 }
 
 function decodeBase64(s: string): Uint8Array {
-  const bytes = Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
-  return bytes;
+  let binary: string;
+  try {
+    binary = atob(s.replace(/-/g, '+').replace(/_/g, '/'));
+  } catch {
+    throw new ModelFormatError(`'${s.slice(0, 40)}' is not base64 text`);
+  }
+  return Uint8Array.from(binary, (c) => c.charCodeAt(0));
 }
 
-const TF_DTYPES: Record<string, DType> = {
+const TF_DTYPES = new Map<string, DType>(Object.entries({
   DT_FLOAT: 'float32',
   DT_HALF: 'float16',
   DT_DOUBLE: 'float64',
@@ -121,11 +227,11 @@ const TF_DTYPES: Record<string, DType> = {
   DT_INT8: 'int8',
   DT_UINT8: 'uint8',
   DT_BOOL: 'bool',
-};
+}));
 
 /** The engine dtype of a TF DataType name, or undefined for one the engine has no counterpart of. */
 export function dtypeOfTf(type: string | undefined): DType | undefined {
-  return type === undefined ? undefined : TF_DTYPES[type];
+  return type === undefined ? undefined : TF_DTYPES.get(type);
 }
 
 /** Dimensions of a shape proto; -1 for unknown ones, undefined for unknown rank. */
@@ -208,7 +314,7 @@ function decodeRaw(bytes: Uint8Array, dtype: DType, shape: number[], where: stri
 // ---- weights ----
 
 /** Bytes per stored element of each manifest dtype (quantized weights store the quantized type). */
-const STORED_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, uint16: 2, float16: 2 };
+const STORED_BYTES = new Map<string, number>(Object.entries({ float32: 4, int32: 4, bool: 1, uint8: 1, uint16: 2, float16: 2 }));
 
 /**
  * Decodes every weight of the manifest from the shards, concatenated in manifest order (each
@@ -237,7 +343,7 @@ export function decodeWeights(model: TfjsModelJson, loadShard: (path: string) =>
       const n = sizeOf(spec.shape);
       const q = spec.quantization;
       const stored = q === undefined ? spec.dtype : q.dtype;
-      const width = STORED_BYTES[stored];
+      const width = STORED_BYTES.get(stored);
       if (width === undefined) throw new ModelFormatError(`weights of dtype '${stored}' are not supported (float32, int32, bool; quantized uint8, uint16, float16)`, where);
       if (q !== undefined && spec.dtype !== 'float32' && !(spec.dtype === 'int32' && q.dtype !== 'float16')) {
         throw new ModelFormatError(`quantization ${q.dtype} of a ${spec.dtype} weight is not supported`, where);

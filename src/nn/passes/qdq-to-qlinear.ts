@@ -1,0 +1,182 @@
+// ONNX QDQ graphs onto the integer kernels. A QDQ model (what ONNX Runtime's quantizer and
+// `wasmpose quantize` write) keeps float ops and marks quantization with QuantizeLinear /
+// DequantizeLinear pairs around them. Two rewrites, each exact:
+//
+// 1. DequantizeLinear(x_q) and DequantizeLinear(w_q) [and DequantizeLinear(b_q, int32)] -> Conv
+//    [-> Relu or Clip] -> QuantizeLinear  becomes one QLinearConv(x_q, ..., w_q, ..., b_q) with the
+//    activation as integer bounds (quantization is monotonic: Q(relu(v)) = max(Q(v), y_zero) and
+//    Q(clip(v, a, b)) = clip(Q(v), Q(a), Q(b))). The integer convolution computes exactly the sum
+//    the float one approximates: sum s_x (x - z_x) s_w w = s_x s_w sum (x - z_x) w. A float bias
+//    (not a dequantized int32 one) is left alone, as ONNX Runtime leaves it: rounding it to the
+//    int32 grid would change the result.
+// 2. QuantizeLinear(DequantizeLinear(q)) with the same scale and zero point is q itself
+//    (|q - z| * s / s rounds back to q), so readers of the second read the first: chains of
+//    QLinearConv pass integers with no dequantize and quantize between them.
+//
+// The pass runs on the model's graph before constant folding (which would turn DequantizeLinear
+// of constant weights into float weights and lose the integers), and returns a new graph: the
+// caller's model is never edited.
+import type { Graph, Node } from '../graph.js';
+import { activationAttrs, type FusedActivation } from '../ops/conv/activation.js';
+import { toFloat32, toNumbers, type Tensor } from '../tensor.js';
+
+const isStandard = (n: Node): boolean => n.domain === '' || n.domain === 'ai.onnx';
+
+/** The rewritten graph, or the same graph when nothing matched. */
+export function qdqToQLinear(graph: Graph): Graph {
+  const fused = fuseQuantizedConvs(graph);
+  return skipRequantizePairs(fused);
+}
+
+interface Consumers {
+  byOutput: Map<string, Node>;
+  readers: Map<string, Node[]>;
+  graphOutputs: Set<string>;
+}
+
+function consumers(graph: Graph): Consumers {
+  const byOutput = new Map<string, Node>();
+  const readers = new Map<string, Node[]>();
+  for (const n of graph.nodes) {
+    for (const o of n.outputs) if (o !== '') byOutput.set(o, n);
+    for (const i of n.inputs) if (i !== '') readers.set(i, [...(readers.get(i) ?? []), n]);
+  }
+  return { byOutput, readers, graphOutputs: new Set(graph.outputs.map((o) => o.name)) };
+}
+
+/** A per-tensor (or, with `perAxis`, per-channel on axis 0) dequantization whose parameters are initializers. */
+interface Dequantized {
+  node: Node;
+  value: string;
+  scale: string;
+  zero: string;
+  scales: Float32Array;
+}
+
+function dequantizedInput(graph: Graph, c: Consumers, name: string, perAxis: boolean): Dequantized | undefined {
+  const node = c.byOutput.get(name);
+  if (node === undefined || node.op !== 'DequantizeLinear' || !isStandard(node)) return undefined;
+  const [value, scale, zero = ''] = node.inputs as [string, string, string?];
+  const scaleTensor = graph.initializers.get(scale);
+  if (scaleTensor === undefined || (zero !== '' && !graph.initializers.has(zero))) return undefined;
+  const scales = Float32Array.from(toFloat32(scaleTensor));
+  if (scales.length !== 1) {
+    const axis = node.attrs['axis']?.kind === 'int' ? node.attrs['axis'].value : 1;
+    if (!perAxis || axis !== 0) return undefined;
+  }
+  return { node, value, scale, zero, scales };
+}
+
+/** The only reader of `name`, when it has one and is not a graph output. */
+function soleReader(c: Consumers, name: string): Node | undefined {
+  const readers = c.readers.get(name) ?? [];
+  return readers.length === 1 && !c.graphOutputs.has(name) ? readers[0] : undefined;
+}
+
+function isQuantType(t: Tensor | undefined): boolean {
+  return t === undefined || t.dtype === 'uint8' || t.dtype === 'int8';
+}
+
+function fuseQuantizedConvs(graph: Graph): Graph {
+  const c = consumers(graph);
+  const replaced = new Map<Node, Node>();
+  const removed = new Set<Node>();
+  for (const conv of graph.nodes) {
+    if (conv.op !== 'Conv' || !isStandard(conv) || conv.attrs['activation'] !== undefined) continue;
+    const x = dequantizedInput(graph, c, conv.inputs[0] ?? '', false);
+    const w = dequantizedInput(graph, c, conv.inputs[1] ?? '', true);
+    if (x === undefined || w === undefined) continue;
+    const weights = graph.initializers.get(w.value);
+    if (weights === undefined || (weights.dtype !== 'int8' && weights.dtype !== 'uint8')) continue;
+    if (!isQuantType(graph.initializers.get(x.zero)) || !isQuantType(graph.initializers.get(w.zero))) continue;
+    if (w.scales.length !== 1 && w.scales.length !== weights.shape[0]) continue;
+    let bias = '';
+    const biasName = conv.inputs[2] ?? '';
+    if (biasName !== '') {
+      const b = dequantizedInput(graph, c, biasName, true);
+      const bq = b === undefined ? undefined : graph.initializers.get(b.value);
+      if (b === undefined || bq === undefined || bq.dtype !== 'int32' || !biasScaleMatches(b, x.scales[0]!, w.scales)) continue;
+      if (b.zero !== '' && toNumbers(graph.initializers.get(b.zero)!).some((z) => z !== 0)) continue;
+      bias = b.value;
+    }
+    let last = conv;
+    let activation: FusedActivation | undefined;
+    const next = soleReader(c, conv.outputs[0]!);
+    if (next !== undefined && isStandard(next)) {
+      activation = next.op === 'Relu' ? { name: 'Relu', params: [] } : next.op === 'Clip' ? clipBounds(graph, next) : undefined;
+      if (activation !== undefined) last = next;
+    }
+    const q = soleReader(c, last.outputs[0]!);
+    if (q === undefined || q.op !== 'QuantizeLinear' || !isStandard(q)) continue;
+    const [, yScale, yZero = ''] = q.inputs as [string, string, string?];
+    const yScaleTensor = graph.initializers.get(yScale);
+    if (yScaleTensor === undefined || yScaleTensor.data.length !== 1 || (yZero !== '' && graph.initializers.get(yZero)?.data.length !== 1)) continue;
+    if (!isQuantType(graph.initializers.get(yZero))) continue;
+    const attrs = { ...conv.attrs, ...(activation === undefined ? {} : activationAttrs(activation)) };
+    replaced.set(conv, {
+      name: conv.name, op: 'QLinearConv', domain: '', attrs,
+      inputs: [x.value, x.scale, x.zero, w.value, w.scale, w.zero, yScale, yZero, ...(bias === '' ? [] : [bias])],
+      outputs: [q.outputs[0]!],
+    });
+    if (last !== conv) removed.add(last);
+    removed.add(q);
+  }
+  if (replaced.size === 0) return graph;
+  return { ...graph, nodes: graph.nodes.filter((n) => !removed.has(n)).map((n) => replaced.get(n) ?? n) };
+}
+
+const FLOAT_MAX = 3.4028234663852886e38;
+
+/** A Clip's bounds when they are attributes (before opset 11) or initializers; undefined otherwise. */
+function clipBounds(graph: Graph, clip: Node): FusedActivation | undefined {
+  const bound = (i: number, attr: string, fallback: number): number | undefined => {
+    const name = clip.inputs[i];
+    if (name === undefined || name === '') return clip.attrs[attr]?.kind === 'float' ? (clip.attrs[attr] as { value: number }).value : fallback;
+    const t = graph.initializers.get(name);
+    return t === undefined || t.data.length !== 1 ? undefined : toFloat32(t)[0]!;
+  };
+  const lo = bound(1, 'min', -FLOAT_MAX);
+  const hi = bound(2, 'max', FLOAT_MAX);
+  return lo === undefined || hi === undefined ? undefined : { name: 'Clip', params: [lo, hi] };
+}
+
+/** Whether the bias scales equal x_scale * w_scale (as the quantizer writes them), to float32 rounding. */
+function biasScaleMatches(b: Dequantized, xScale: number, wScales: Float32Array): boolean {
+  if (b.scales.length !== wScales.length && b.scales.length !== 1) return false;
+  return Array.from(b.scales).every((s, i) => {
+    const expected = Math.fround(xScale * wScales[wScales.length === 1 ? 0 : i]!);
+    return Math.abs(s - expected) <= 1e-6 * Math.abs(expected);
+  });
+}
+
+function sameValues(graph: Graph, a: string, b: string): boolean {
+  if (a === b) return true;
+  const ta = a === '' ? undefined : graph.initializers.get(a);
+  const tb = b === '' ? undefined : graph.initializers.get(b);
+  if (ta === undefined || tb === undefined) return false;
+  if (ta.dtype !== tb.dtype || ta.data.length !== tb.data.length) return false;
+  const va = toNumbers(ta);
+  const vb = toNumbers(tb);
+  return va.every((v, i) => v === vb[i]);
+}
+
+function skipRequantizePairs(graph: Graph): Graph {
+  const c = consumers(graph);
+  const renamed = new Map<string, string>();
+  for (const q of graph.nodes) {
+    if (q.op !== 'QuantizeLinear' || !isStandard(q) || c.graphOutputs.has(q.outputs[0]!)) continue;
+    const dq = c.byOutput.get(q.inputs[0] ?? '');
+    if (dq === undefined || dq.op !== 'DequantizeLinear' || !isStandard(dq)) continue;
+    const [value, scale, zero = ''] = dq.inputs as [string, string, string?];
+    const [, qScale, qZero = ''] = q.inputs as [string, string, string?];
+    const scaleTensor = graph.initializers.get(scale);
+    if (scaleTensor === undefined || scaleTensor.data.length !== 1 || !sameValues(graph, scale, qScale)) continue;
+    // An absent zero point is uint8 0: equal to a present one only when that one is uint8 0 too.
+    const zeroMatches = zero === '' && qZero === '' ? true : zero !== '' && qZero !== '' && sameValues(graph, zero, qZero);
+    if (!zeroMatches) continue;
+    renamed.set(q.outputs[0]!, renamed.get(value) ?? value);
+  }
+  if (renamed.size === 0) return graph;
+  const nodes = graph.nodes.map((n) => (n.inputs.some((i) => renamed.has(i)) ? { ...n, inputs: n.inputs.map((i) => renamed.get(i) ?? i) } : n));
+  return { ...graph, nodes };
+}

@@ -1,0 +1,108 @@
+// Post-training static quantization, the calibration side: the float model runs on calibration
+// photos through the model's own estimator (so each photo is preprocessed exactly as `estimate`
+// preprocesses it: crop or letterbox, size, colour order, mean and scale), and the range of every
+// value quantizeModel will quantize is recorded:
+//   minmax       the smallest and largest value seen over all photos
+//   percentile   the p-th and (100 - p)-th percentiles of a sample of each value's elements over
+//                all photos (up to SAMPLE_PER_RUN elements a run, evenly strided): outliers then
+//                cost no resolution to the other values
+import type { Model } from '../nn/graph.js';
+import { Session } from '../nn/session.js';
+import { PoseEstimator } from '../pipeline/estimator.js';
+import type { NetworkSpec } from '../pipeline/network-spec.js';
+import type { InferenceRunner, RunnerOutput } from '../pipeline/runner.js';
+import type { RgbImage } from '../image/image.js';
+import { InputError } from '../nn/errors.js';
+import { calibrationValues, type ValueRange } from './qdq.js';
+
+export type RangeMethod = { kind: 'minmax' } | { kind: 'percentile'; percentile: number };
+
+const SAMPLE_PER_RUN = 16384;
+
+/** Accumulates the range of each value over calibration runs. */
+export class RangeCollector {
+  private readonly extremes = new Map<string, ValueRange>();
+  private readonly samples = new Map<string, number[]>();
+
+  constructor(readonly method: RangeMethod) {
+    if (method.kind === 'percentile' && !(method.percentile > 50 && method.percentile <= 100)) {
+      throw new InputError(`the percentile must be in (50, 100], got ${method.percentile}`);
+    }
+  }
+
+  observe(name: string, data: ArrayLike<number>): void {
+    if (this.method.kind === 'minmax') {
+      let { min, max } = this.extremes.get(name) ?? { min: Infinity, max: -Infinity };
+      for (let i = 0; i < data.length; i++) {
+        const v = data[i]!;
+        if (v < min) min = v;
+        if (v > max) max = v;
+      }
+      this.extremes.set(name, { min, max });
+      return;
+    }
+    const sample = this.samples.get(name) ?? [];
+    const stride = Math.max(1, Math.floor(data.length / SAMPLE_PER_RUN));
+    for (let i = 0; i < data.length; i += stride) sample.push(data[i]!);
+    this.samples.set(name, sample);
+  }
+
+  ranges(): Map<string, ValueRange> {
+    if (this.method.kind === 'minmax') return new Map(this.extremes);
+    const p = this.method.percentile / 100;
+    const ranges = new Map<string, ValueRange>();
+    for (const [name, sample] of this.samples) {
+      const sorted = Float64Array.from(sample).sort();
+      const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.round(q * (sorted.length - 1))))]!;
+      ranges.set(name, { min: at(1 - p), max: at(p) });
+    }
+    return ranges;
+  }
+}
+
+/** A runner over a float session that also records the values calibration needs. */
+function recordingRunner(session: Session, values: readonly string[], collector: RangeCollector): InferenceRunner {
+  return {
+    run: (feeds) => {
+      const out = session.run(feeds, { keep: values });
+      const results: Record<string, RunnerOutput> = {};
+      for (const [name, t] of Object.entries(out)) {
+        if (values.includes(name)) collector.observe(name, t.data);
+        if (session.outputs.some((o) => o.name === name)) results[name] = { shape: t.shape, data: t.data };
+      }
+      return results;
+    },
+    dispose: () => session.dispose(),
+  };
+}
+
+export interface CalibrateOptions {
+  method?: RangeMethod;
+  threads?: number;
+  /** Called after each photo (progress). */
+  onImage?: (done: number, total: number) => void;
+}
+
+/** Runs `model` (float) on the photos through `spec`'s preprocessing and returns the ranges quantizeModel needs. */
+export async function calibrate(model: Model, spec: NetworkSpec, images: readonly (() => RgbImage)[], options: CalibrateOptions = {}): Promise<Map<string, ValueRange>> {
+  if (images.length === 0) throw new InputError('calibration needs at least one photo');
+  const values = calibrationValues(model.graph);
+  const collector = new RangeCollector(options.method ?? { kind: 'minmax' });
+  const { width, height } = spec.input;
+  const shape = spec.layout === 'NCHW' ? [1, 3, height, width] : [1, height, width, 3];
+  // No graph optimizations: every value quantizeModel names must still exist (not fused away).
+  const session = await Session.create(model, { optimize: false, threads: options.threads ?? 1, inputShapes: { [spec.inputName]: shape } });
+  const estimator = PoseEstimator.fromRunner(spec, recordingRunner(session, values, collector));
+  try {
+    for (let i = 0; i < images.length; i++) {
+      await estimator.estimate(images[i]!());
+      options.onImage?.(i + 1, images.length);
+    }
+  } finally {
+    estimator.dispose();
+  }
+  const ranges = collector.ranges();
+  const missing = values.filter((v) => !ranges.has(v));
+  if (missing.length > 0) throw new InputError(`calibration recorded no values for ${missing.slice(0, 5).join(', ')}`);
+  return ranges;
+}
