@@ -104,22 +104,42 @@ function nodeFiles(): { fs: typeof import('node:fs'); path: typeof import('node:
   return { fs: getBuiltinModule('node:fs') as typeof import('node:fs'), path: getBuiltinModule('node:path') as typeof import('node:path') };
 }
 
+/** A regular file's bytes: a device or FIFO (/dev/zero, /dev/stdin) would grow or block forever. */
 export function readFileOrThrow(path: string): Uint8Array {
   try {
-    return nodeFiles().fs.readFileSync(path);
+    const { fs } = nodeFiles();
+    if (!fs.statSync(path).isFile()) throw new ModelFormatError(`'${path}' is not a regular file`);
+    return fs.readFileSync(path);
   } catch (e) {
     if (e instanceof ModelFormatError) throw e;
-    throw new ModelFormatError(`cannot read '${path}': ${(e as Error).message}`);
+    const code = (e as { code?: string }).code;
+    throw new ModelFormatError(`cannot read '${path}': ${code === 'ENOENT' ? 'no such file' : (code ?? (e as Error).message)}`);
   }
 }
 
-/** The files of a folder on disk, for readModelFiles. */
-export function readFromFolder(folder: string): ReadModelFile {
+/**
+ * A file a model names beside itself (TFJS shards, ONNX external data, an IR's .bin), confined to
+ * the model's folder: '../../etc/passwd', an absolute path or a link out of the folder is refused.
+ * Undefined when there is no such file.
+ */
+export function readBeside(dir: string, name: string, what = 'file'): Uint8Array | undefined {
   const { fs, path } = nodeFiles();
-  return (name) => {
-    const file = path.resolve(folder, name);
-    return fs.existsSync(file) ? readFileOrThrow(file) : undefined;
+  const inside = (root: string, file: string): boolean => {
+    const rel = path.relative(root, file);
+    return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
   };
+  const file = path.resolve(dir, name);
+  if (path.isAbsolute(name) || !inside(path.resolve(dir), file)) throw new ModelFormatError(`${what} '${name}' is outside the model's folder`);
+  if (!fs.existsSync(file)) return undefined;
+  const real = fs.realpathSync(file);
+  if (!inside(fs.realpathSync(dir), real)) throw new ModelFormatError(`${what} '${name}' links outside the model's folder`);
+  return readFileOrThrow(real);
+}
+
+/** The files of a folder on disk, for readModelFiles: names confined to it, except the `given` paths (a --weights file). */
+export function readFromFolder(folder: string, given: readonly string[] = []): ReadModelFile {
+  const { fs } = nodeFiles();
+  return (name) => (given.includes(name) ? (fs.existsSync(name) ? readFileOrThrow(name) : undefined) : readBeside(folder, name, 'file'));
 }
 
 /**
@@ -129,7 +149,8 @@ export function readFromFolder(folder: string): ReadModelFile {
 export function filesOnDisk(file: string, weights?: string): { main: string; read: ReadModelFile; weights?: string } {
   const { fs, path } = nodeFiles();
   if (!fs.existsSync(file)) readFileOrThrow(file); // the reason, with the path as given
-  return { main: path.basename(file), read: readFromFolder(path.dirname(path.resolve(file))), weights: weights === undefined ? undefined : path.resolve(weights) };
+  const given = weights === undefined ? [] : [path.resolve(weights)];
+  return { main: path.basename(file), read: readFromFolder(path.dirname(path.resolve(file)), given), weights: given[0] };
 }
 
 /** Loads a model file from disk (Node, Deno, Bun), with the files its format keeps beside it. */
