@@ -205,7 +205,7 @@ describe('PNG', () => {
     expectImageError(() => decodeImage(good.subarray(0, 20)), /truncated PNG/);
     expectImageError(() => decodeImage(good.subarray(0, good.length - 20)), /cannot decode PNG/);
     const corrupt = good.slice();
-    corrupt[40] ^= 0xff; // inside IDAT: CRC mismatch
+    corrupt[40]! ^= 0xff; // inside IDAT: CRC mismatch
     expectImageError(() => decodeImage(corrupt), /cannot decode PNG/);
     expectImageError(() => decodeImage(handMadePng(0, 1, 8, 2, [])), /invalid size 0x1/);
     // A forged header claiming 100000 x 100000 is refused before any allocation.
@@ -240,7 +240,7 @@ describe('JPEG', () => {
     const image = quadrants(32, 16); // red top-left, green top-right, blue bottom-left
     for (const little of [true, false]) {
       const bytes = withExifOrientation(encodeJpeg(image), 6, little);
-      expect(readJpegHeader(bytes)).toEqual({ width: 32, height: 16, orientation: 6 });
+      expect(readJpegHeader(bytes)).toEqual({ width: 32, height: 16, orientation: 6, components: 3, arithmetic: false });
       const upright = decodeImage(bytes);
       expect([upright.width, upright.height]).toEqual([16, 32]);
       // Rotated 90 clockwise: the stored bottom-left (blue) is now top-left, red is top-right.
