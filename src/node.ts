@@ -7,3 +7,4 @@ export {
   findFfmpeg, probeVideo, readVideoFrames, VideoWriter, FfmpegMissingError, VideoError,
   type ReadVideoOptions, type VideoFrame, type VideoInfo, type VideoWriterOptions,
 } from './video/ffmpeg.js';
+export { createEstimator, estimatorNames, DEFAULT_MODEL, DEFAULT_BOXES_FROM, type CreateEstimatorOptions } from './pipeline/create.js';

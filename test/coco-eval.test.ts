@@ -23,7 +23,7 @@ function person(imageId: number, keypoints: number[], area = 10000, extra: Parti
   const labelled = keypoints.filter((v, i) => i % 3 === 2 && v > 0).length;
   return {
     id: nextId++, image_id: imageId, category_id: 1, keypoints, num_keypoints: labelled,
-    bbox: [keypoints[0], keypoints[1], 100, 100], area, iscrowd: 0, ...extra,
+    bbox: [keypoints[0]!, keypoints[1]!, 100, 100], area, iscrowd: 0, ...extra,
   };
 }
 
@@ -161,7 +161,7 @@ describe('COCO keypoint evaluation (pycocotools semantics)', () => {
     const medium = person(1, body(0, 0), 2000);
     // Keypoints at (500, 500) but the last at (800, 800): area 300 x 300 = 90000 (large), far from
     // the person, so a false positive.
-    const spread = new Array(51).fill(0).map((_, i) => (i % 3 === 2 ? 1 : 500));
+    const spread: number[] = new Array(51).fill(0).map((_, i) => (i % 3 === 2 ? 1 : 500));
     spread[48] = 800; spread[49] = 800;
     const results = [det(1, spread, 0.9), det(1, body(0, 0), 0.8)];
     const stats = evaluateKeypoints(gtOf([1], [medium]), results);

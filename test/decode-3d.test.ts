@@ -31,7 +31,7 @@ function placed(body: Vec3[], translation: Vec3): Vec3[] {
 
 /** The person's OpenPose skeleton in the input, without the listed Panoptic joints. */
 function skeletonOf(camera: Vec3[], missing: number[] = []): Skeleton {
-  return PANOPTIC_OF_OPENPOSE.map((j) => (missing.includes(j) ? null : project(camera[j])));
+  return PANOPTIC_OF_OPENPOSE.map((j) => (missing.includes(j) ? null : project(camera[j]!)));
 }
 
 /**
@@ -46,7 +46,7 @@ function paintFeatures(features: Float32Array, body: Vec3[], neckCell: [number, 
         for (let x = x0; x < x1; x++) {
           const nearNeck = neckCell !== null && Math.abs(x - neckCell[0]) <= 1 && Math.abs(y - neckCell[1]) <= 1;
           const decoy = nearNeck && j !== 0 && j !== 2 && axis === 0 ? 0.3 : 0;
-          features[(j * 3 + axis) * PLANE + y * SIZE.width + x] = body[j][axis] / 180 + decoy;
+          features[(j * 3 + axis) * PLANE + y * SIZE.width + x] = body[j]![axis]! / 180 + decoy;
         }
       }
     }
@@ -59,7 +59,7 @@ function cellOf([x, y]: [number, number]): [number, number] {
 
 function rootRelative(pose: { keypoints3D?: { x: number; y: number; z: number }[] }): Vec3[] {
   const k = pose.keypoints3D!;
-  return k.map((p) => [p.x - k[0].x, p.y - k[0].y, p.z - k[0].z]);
+  return k.map((p) => [p.x - k[0]!.x, p.y - k[0]!.y, p.z - k[0]!.z]);
 }
 
 describe('decodePose3d', () => {
@@ -69,16 +69,16 @@ describe('decodePose3d', () => {
   it('recovers a known skeleton root-relative and places it in camera space', () => {
     const { heatmaps, pafs } = paintOpenPoseMaps([skeletonOf(camera)], SIZE);
     const features = new Float32Array(57 * PLANE);
-    paintFeatures(features, BODY, cellOf(project(camera[0])));
+    paintFeatures(features, BODY, cellOf(project(camera[0]!)));
     const poses = decodePose3d(features, heatmaps, pafs, SIZE);
     expect(poses).toHaveLength(1);
-    const [pose] = poses;
+    const pose = poses[0]!;
 
     expect(pose.keypoints3D!.map((k) => k.name)).toEqual([...PANOPTIC_KEYPOINTS]);
-    rootRelative(pose).forEach((p, j) => p.forEach((v, axis) => expect(v).toBeCloseTo(BODY[j][axis], 2)));
+    rootRelative(pose).forEach((p, j) => p.forEach((v, axis) => expect(v).toBeCloseTo(BODY[j]![axis]!, 2)));
 
     // The demo's weak-perspective translation: close to the true one, not exact.
-    const neck = pose.keypoints3D![0];
+    const neck = pose.keypoints3D![0]!;
     expect(Math.abs(neck.x - translation[0])).toBeLessThan(2);
     expect(Math.abs(neck.y - translation[1])).toBeLessThan(2);
     expect(Math.abs(neck.z - translation[2]) / translation[2]).toBeLessThan(0.02);
@@ -88,12 +88,12 @@ describe('decodePose3d', () => {
       expect(k.name).toBe(PANOPTIC_KEYPOINTS[j]);
       if (j === 2) {
         expect(k).toEqual({ x: 0, y: 0, score: 0, name: 'body_center' });
-        expect(pose.keypoints3D![j].score).toBe(0);
+        expect(pose.keypoints3D![j]!.score).toBe(0);
         return;
       }
-      const [px, py] = project(camera[j]);
+      const [px, py] = project(camera[j]!);
       expect(Math.hypot(k.x - px, k.y - py)).toBeLessThanOrEqual(2);
-      expect(pose.keypoints3D![j].score).toBe(k.score);
+      expect(pose.keypoints3D![j]!.score).toBe(k.score);
     });
   });
 
@@ -101,18 +101,18 @@ describe('decodePose3d', () => {
     const leftWrist = 5, leftArm = [3, 4, 5];
     const { heatmaps, pafs } = paintOpenPoseMaps([skeletonOf(camera, [leftWrist])], SIZE);
     const features = new Float32Array(57 * PLANE);
-    paintFeatures(features, BODY, cellOf(project(camera[0])));
-    const [pose] = decodePose3d(features, heatmaps, pafs, SIZE);
-    expect(pose.keypoints[leftWrist].score).toBe(0);
-    expect(pose.keypoints3D![leftWrist].score).toBe(0);
-    rootRelative(pose).forEach((p, j) => p.forEach((v, axis) => expect(v).toBeCloseTo(BODY[j][axis], 2)));
+    paintFeatures(features, BODY, cellOf(project(camera[0]!)));
+    const pose = decodePose3d(features, heatmaps, pafs, SIZE)[0]!;
+    expect(pose.keypoints[leftWrist]!.score).toBe(0);
+    expect(pose.keypoints3D![leftWrist]!.score).toBe(0);
+    rootRelative(pose).forEach((p, j) => p.forEach((v, axis) => expect(v).toBeCloseTo(BODY[j]![axis]!, 2)));
 
     // Without the whole left arm in 2D, its joints keep the values read at the neck (the decoy).
     const armless = paintOpenPoseMaps([skeletonOf(camera, leftArm)], SIZE);
-    const [armlessPose] = decodePose3d(features, armless.heatmaps, armless.pafs, SIZE);
+    const armlessPose = decodePose3d(features, armless.heatmaps, armless.pafs, SIZE)[0]!;
     const relative = rootRelative(armlessPose);
-    for (const j of leftArm) expect(relative[j][0]).toBeCloseTo(BODY[j][0] + 54, 2);
-    expect(relative[6][0]).toBeCloseTo(BODY[6][0], 2);
+    for (const j of leftArm) expect(relative[j]![0]).toBeCloseTo(BODY[j]![0] + 54, 2);
+    expect(relative[6]![0]).toBeCloseTo(BODY[6]![0], 2);
   });
 
   it('decodes two people from their own feature regions', () => {
@@ -125,11 +125,11 @@ describe('decodePose3d', () => {
     paintFeatures(features, other, null, SIZE.width / 2, SIZE.width);
     const poses = decodePose3d(features, heatmaps, pafs, SIZE);
     expect(poses).toHaveLength(2);
-    const byX = [...poses].sort((a, b) => a.keypoints3D![0].x - b.keypoints3D![0].x);
-    rootRelative(byX[0]).forEach((p, j) => p.forEach((v, axis) => expect(v).toBeCloseTo(BODY[j][axis], 2)));
-    rootRelative(byX[1]).forEach((p, j) => p.forEach((v, axis) => expect(v).toBeCloseTo(other[j][axis], 2)));
-    expect(Math.abs(byX[0].keypoints3D![0].z - 320) / 320).toBeLessThan(0.05);
-    expect(Math.abs(byX[1].keypoints3D![0].z - 280) / 280).toBeLessThan(0.05);
+    const byX = [...poses].sort((a, b) => a.keypoints3D![0]!.x - b.keypoints3D![0]!.x);
+    rootRelative(byX[0]!).forEach((p, j) => p.forEach((v, axis) => expect(v).toBeCloseTo(BODY[j]![axis]!, 2)));
+    rootRelative(byX[1]!).forEach((p, j) => p.forEach((v, axis) => expect(v).toBeCloseTo(other[j]![axis]!, 2)));
+    expect(Math.abs(byX[0]!.keypoints3D![0]!.z - 320) / 320).toBeLessThan(0.05);
+    expect(Math.abs(byX[1]!.keypoints3D![0]!.z - 280) / 280).toBeLessThan(0.05);
   });
 
   it('skips people without a neck, like the demo', () => {

@@ -10,18 +10,18 @@ const IDENTITY: Affine = [1, 0, 0, 0, 1, 0];
 
 /** HRNet's get_affine_transform (rot 0, shift 0, scale in pixels): three point pairs, solved. */
 function hrnetAffine(center: [number, number], scale: [number, number], outW: number, outH: number): number[] {
-  const third = (a: number[], b: number[]): number[] => [b[0] - (a[1] - b[1]), b[1] + (a[0] - b[0])];
+  const third = (a: number[], b: number[]): number[] => [b[0]! - (a[1]! - b[1]!), b[1]! + (a[0]! - b[0]!)];
   const src0 = center, src1 = [center[0], center[1] - scale[0] * 0.5];
   const dst0 = [outW * 0.5, outH * 0.5], dst1 = [outW * 0.5, outH * 0.5 - outW * 0.5];
   const src = [src0, src1, third(src0, src1)], dst = [dst0, dst1, third(dst0, dst1)];
   // Solve [x y 1] . row = target for each output row, by Cramer's rule.
   const det3 = (m: number[][]): number =>
-    m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0]) +
-    m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0]);
-  const a = src.map(([x, y]) => [x, y, 1]);
+    m[0]![0]! * (m[1]![1]! * m[2]![2]! - m[1]![2]! * m[2]![1]!) - m[0]![1]! * (m[1]![0]! * m[2]![2]! - m[1]![2]! * m[2]![0]!) +
+    m[0]![2]! * (m[1]![0]! * m[2]![1]! - m[1]![1]! * m[2]![0]!);
+  const a = src.map(([x, y]) => [x!, y!, 1]);
   const d = det3(a);
   const row = (k: number): number[] =>
-    [0, 1, 2].map((col) => det3(a.map((r, i) => r.map((v, j) => (j === col ? dst[i][k] : v)))) / d);
+    [0, 1, 2].map((col) => det3(a.map((r, i) => r.map((v, j) => (j === col ? dst[i]![k]! : v)))) / d);
   return [...row(0), ...row(1)];
 }
 
@@ -56,7 +56,7 @@ describe('crop geometry (HRNet)', () => {
     const toCrop = cropTransform(center, scale, 192, 256);
     const back = invertAffine(toCrop);
     expect(applyAffine(toCrop, center[0], center[1])).toEqual([96, 128]);
-    for (const [x, y] of [[315.2, 80.7], [455.5, 391.6], [0, 0], [1000, -50], center]) {
+    for (const [x, y] of [[315.2, 80.7], [455.5, 391.6], [0, 0], [1000, -50], center] as [number, number][]) {
       const [cx, cy] = applyAffine(toCrop, x, y);
       const [bx, by] = applyAffine(back, cx, cy);
       expect(Math.abs(bx - x)).toBeLessThan(1e-6);
@@ -65,14 +65,14 @@ describe('crop geometry (HRNet)', () => {
     // The padded region fills the crop exactly.
     const [x0, y0] = applyAffine(toCrop, center[0] - scale[0] / 2, center[1] - scale[1] / 2);
     const [x1, y1] = applyAffine(toCrop, center[0] + scale[0] / 2, center[1] + scale[1] / 2);
-    [x0, y0, x1, y1].forEach((v, i) => expect(v).toBeCloseTo([0, 0, 192, 256][i], 9));
+    [x0, y0, x1, y1].forEach((v, i) => expect(v).toBeCloseTo([0, 0, 192, 256][i]!, 9));
   });
 
   it('heatmap cell x is crop pixel 4x, as in HRNet training targets', () => {
     const { center, scale } = boxToCenterScale({ xMin: 50, yMin: 60, width: 70, height: 150 }, 0.75);
     const heatToImage = heatmapToImageTransform(center, scale, 48, 64);
     const cropToImage = invertAffine(cropTransform(center, scale, 192, 256));
-    for (const [hx, hy] of [[0, 0], [12.25, 40.75], [47, 63]]) {
+    for (const [hx, hy] of [[0, 0], [12.25, 40.75], [47, 63]] as const) {
       const [ax, ay] = applyAffine(heatToImage, hx, hy);
       const [bx, by] = applyAffine(cropToImage, 4 * hx, 4 * hy);
       expect(ax).toBeCloseTo(bx, 9);
@@ -130,8 +130,8 @@ describe('decodeHeatmaps', () => {
     const { keypoints, score } = decodeHeatmaps(maps, { channels: 17, height: H, width: W }, { heatmapToImage });
     keypoints.forEach((k, c) => {
       // Argmax + quarter shift is within 0.25 cell (plus the float32 map) of the true point.
-      expect(Math.abs(k.x - truth[c][0])).toBeLessThanOrEqual(0.26 * cell);
-      expect(Math.abs(k.y - truth[c][1])).toBeLessThanOrEqual(0.26 * cell);
+      expect(Math.abs(k.x - truth[c]![0])).toBeLessThanOrEqual(0.26 * cell);
+      expect(Math.abs(k.y - truth[c]![1])).toBeLessThanOrEqual(0.26 * cell);
       expect(k.score).toBeGreaterThan(0.8);
     });
     expect(score).toBeCloseTo(keypoints.reduce((s, k) => s + k.score, 0) / 17, 12);

@@ -16,13 +16,13 @@ function personValues(scores: number[]): number[] {
 describe('decodeMoveNetSingle', () => {
   it('maps normalized (y, x) to image pixels and scores the pose over keypoints above 0.2', () => {
     const scores = COCO_KEYPOINTS.map((_, k) => (k < 10 ? 0.9 : 0.1));
-    const [pose] = decodeMoveNetSingle(new Float32Array(personValues(scores)), { toImage });
+    const pose = decodeMoveNetSingle(new Float32Array(personValues(scores)), { toImage })[0]!;
     expect(pose.keypoints).toHaveLength(17);
     pose.keypoints.forEach((kp, k) => {
       expect(kp.name).toBe(COCO_KEYPOINTS[k]);
       expect(kp.x).toBeCloseTo((0.1 + 0.04 * k) * 640, 3);
       expect(kp.y).toBeCloseTo((0.2 + 0.03 * k) * 640 - 80, 3);
-      expect(kp.score).toBeCloseTo(scores[k], 6); // raw, low ones kept
+      expect(kp.score).toBeCloseTo(scores[k]!, 6); // raw, low ones kept
     });
     // The ten 0.9s count; the 0.1s are at or below 0.2.
     expect(pose.score).toBeCloseTo(0.9, 6);
@@ -59,7 +59,7 @@ describe('decodeMoveNetMulti', () => {
     expect(poses.map((p) => p.score)).toEqual([0.9, 0.25, 0.6].map(Math.fround));
     const shifts = [0, 0.1, -0.05];
     poses.forEach((pose, i) => {
-      const shift = shifts[i];
+      const shift = shifts[i]!;
       pose.keypoints.forEach((kp, k) => {
         expect(kp.name).toBe(COCO_KEYPOINTS[k]);
         expect(kp.x).toBeCloseTo((0.1 + 0.04 * k + shift) * 640, 3);
@@ -94,7 +94,7 @@ describe('decodeEfficientPose', () => {
     const pose = decodeEfficientPose(heatmaps(), GRID, { layout: 'NHWC', toImage: (x, y) => [x * 100, y * 200] });
     expect(pose.keypoints.map((k) => k.name)).toEqual([...COCO_KEYPOINTS]);
     for (let i = 0; i < 5; i++) expect(pose.keypoints[i]).toEqual({ x: 0, y: 0, score: 0, name: COCO_KEYPOINTS[i] });
-    const leftShoulder = pose.keypoints[5]; // channel 6: cell (6, 3)
+    const leftShoulder = pose.keypoints[5]!; // channel 6: cell (6, 3)
     expect(leftShoulder.x).toBeCloseTo((6 / 8) * 100, 9);
     expect(leftShoulder.y).toBeCloseTo((3 / 8) * 200, 9);
     expect(leftShoulder.score).toBeCloseTo(0.5 + 6 / 40, 6);
@@ -108,6 +108,6 @@ describe('decodeEfficientPose', () => {
     expect(pose.keypoints.map((k) => k.name)).toEqual([...EFFICIENTPOSE_KEYPOINTS]);
     // 0.5 + c / 40 > 0.61 from c = 5 on.
     expect(pose.keypoints.filter((k) => k.score > 0).length).toBe(11);
-    expect(pose.keypoints[0].score).toBe(0);
+    expect(pose.keypoints[0]!.score).toBe(0);
   });
 });

@@ -25,7 +25,7 @@ function expectPeople(poses: Pose[], people: Skeleton[]): void {
   for (const truth of people) {
     const match = [...unmatched].find((pose) =>
       truth.every((p, k) => {
-        const kp = pose.keypoints[k];
+        const kp = pose.keypoints[k]!;
         if (p === null) return kp.score === 0 && kp.x === 0 && kp.y === 0;
         return kp.score > 0 && Math.hypot(kp.x - p[0], kp.y - p[1]) <= TOLERANCE;
       }),
@@ -68,7 +68,7 @@ describe('upsampleBicubic', () => {
     expect(dims).toEqual({ channels: 1, height: 12, width: 16 });
     for (const [row, values] of Object.entries(expected)) {
       const got = Array.from(data.subarray(Number(row) * 16, Number(row) * 16 + 16));
-      got.forEach((v, i) => expect(v).toBeCloseTo(values[i], 5));
+      got.forEach((v, i) => expect(v).toBeCloseTo(values[i]!, 5));
     }
   });
 
@@ -153,8 +153,8 @@ describe('decodeOpenPose', () => {
     // them. x4 upsampling has no sample on a cell centre: each blob's maximum is shared exactly by
     // two upsampled cells, a tie the decoder must resolve (either cell is within 1 pixel).
     const person = standingPerson(8 * 15 + 3.5, 8 * 12 + 3.5);
-    const [pose] = decode([person]);
-    const neck = pose.keypoints[1];
+    const pose = decode([person])[0]!;
+    const neck = pose.keypoints[1]!;
     expect(Math.abs(neck.x - (8 * 15 + 3.5))).toBeLessThanOrEqual(1);
     expect(Math.abs(neck.y - (8 * 12 + 3.5))).toBeLessThanOrEqual(1);
   });
@@ -164,9 +164,9 @@ describe('decodeOpenPose', () => {
     const { heatmaps, pafs } = paintOpenPoseMaps(people, SIZE);
     const plain = decodeOpenPose(heatmaps, pafs, SIZE);
     const mapped = decodeOpenPose(heatmaps, pafs, SIZE, { mapToImage: (x, y) => [x * 2 + 10, y * 3] });
-    plain[0].keypoints.forEach((k, i) => {
-      expect(mapped[0].keypoints[i].x).toBeCloseTo(k.x * 2 + 10, 9);
-      expect(mapped[0].keypoints[i].y).toBeCloseTo(k.y * 3, 9);
+    plain[0]!.keypoints.forEach((k, i) => {
+      expect(mapped[0]!.keypoints[i]!.x).toBeCloseTo(k.x * 2 + 10, 9);
+      expect(mapped[0]!.keypoints[i]!.y).toBeCloseTo(k.y * 3, 9);
     });
   });
 

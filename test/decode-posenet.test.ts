@@ -15,7 +15,7 @@ const BACKGROUND_LOGIT = -10;
 const TEMPLATE: [number, number][] = [
   [40, 20], [48, 12], [32, 12], [56, 16], [24, 16], [64, 56], [16, 56], [72, 96], [8, 96],
   [76, 136], [4, 136], [56, 140], [24, 140], [58, 190], [22, 190], [60, 230], [20, 230],
-].map(([x, y]) => [x + 3.3, y + 2.7]);
+].map(([x, y]) => [x! + 3.3, y! + 2.7]);
 
 interface SyntheticPerson {
   origin: [number, number];
@@ -45,12 +45,12 @@ function synthesize(
     const points = positions(person);
     points.forEach((p, k) => {
       const cell = cellOf(p);
-      heatmaps[at(cell, 17, k)] = person.logits[k];
+      heatmaps[at(cell, 17, k)] = person.logits[k]!;
       offsets[at(cell, 34, k)] = p.y - cell.y * STRIDE;
       offsets[at(cell, 34, 17 + k)] = p.x - cell.x * STRIDE;
     });
     POSE_CHAIN.forEach(([parent, child], edge) => {
-      const from = points[parent], to = points[child];
+      const from = points[parent]!, to = points[child]!;
       fwd[at(cellOf(from), 32, edge)] = to.y - from.y;
       fwd[at(cellOf(from), 32, 16 + edge)] = to.x - from.x;
       bwd[at(cellOf(to), 32, edge)] = from.y - to.y;
@@ -71,7 +71,7 @@ function toNchw(data: Float32Array, channels: number): Float32Array {
   const out = new Float32Array(data.length);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
-      for (let c = 0; c < channels; c++) out[(c * height + y) * width + x] = data[(y * width + x) * channels + c];
+      for (let c = 0; c < channels; c++) out[(c * height + y) * width + x] = data[(y * width + x) * channels + c]!;
     }
   }
   return out;
@@ -91,13 +91,13 @@ describe('decodePoseNet (multi-person, tfjs-models posenet)', () => {
     // 34 root candidates; all but the two roots fall within 20 px of an already decoded keypoint.
     expect(poses).toHaveLength(2);
     poses.forEach((pose, i) => {
-      const person = [A, B][i];
+      const person = [A, B][i]!;
       const expected = positions(person);
       pose.keypoints.forEach((k, j) => {
         expect(k.name).toBe(COCO_KEYPOINTS[j]);
-        expect(k.x).toBeCloseTo(expected[j].x, 4);
-        expect(k.y).toBeCloseTo(expected[j].y, 4);
-        expect(k.score).toBe(sigmoid(person.logits[j]));
+        expect(k.x).toBeCloseTo(expected[j]!.x, 4);
+        expect(k.y).toBeCloseTo(expected[j]!.y, 4);
+        expect(k.score).toBe(sigmoid(person.logits[j]!));
       });
       // No keypoint overlaps the other person's, so the score is the plain mean.
       const mean = person.logits.reduce((sum, l) => sum + sigmoid(l), 0) / 17;
@@ -117,7 +117,7 @@ describe('decodePoseNet (multi-person, tfjs-models posenet)', () => {
 
   it('NMS drops a duplicate root near an existing person, and keeps it when the radius is smaller', () => {
     // A second nose bump, 3 cells right of A's nose, whose offset points back to 12 px from A's nose.
-    const nose = positions(A)[0];
+    const nose = positions(A)[0]!;
     const cell = { x: cellOf(nose).x + 3, y: cellOf(nose).y };
     const offset = { x: nose.x + 12 - cell.x * STRIDE, y: nose.y - cell.y * STRIDE };
     const { heatmaps, offsets, fwd, bwd } = synthesize([A, B], [{ keypoint: 0, cell, logit: 2.8, offset }]);
@@ -127,9 +127,9 @@ describe('decodePoseNet (multi-person, tfjs-models posenet)', () => {
     // Decoded second (score 0.943 > B's root 0.924): its nose is new (12 px away). With zero
     // displacements its other keypoints land either on A's keypoints (within 10 px: not counted)
     // or on empty cells (score sigmoid(-10) = 4.5e-5), so its score is about the nose's alone / 17.
-    expect(loose[1].keypoints[0].x).toBeCloseTo(nose.x + 12, 4);
-    expect(loose[1].score).toBeGreaterThanOrEqual(sigmoid(2.8) / 17);
-    expect(loose[1].score).toBeLessThan((sigmoid(2.8) + 16 * sigmoid(BACKGROUND_LOGIT)) / 17);
+    expect(loose[1]!.keypoints[0]!.x).toBeCloseTo(nose.x + 12, 4);
+    expect(loose[1]!.score).toBeGreaterThanOrEqual(sigmoid(2.8) / 17);
+    expect(loose[1]!.score).toBeLessThan((sigmoid(2.8) + 16 * sigmoid(BACKGROUND_LOGIT)) / 17);
   });
 
   it('honours maxPoses, scoreThreshold and mapToImage', () => {
@@ -140,9 +140,9 @@ describe('decodePoseNet (multi-person, tfjs-models posenet)', () => {
     const mapped = decodePoseNet(heatmaps, offsets, fwd, bwd, GRID, {
       layout: 'NHWC', mapToImage: (x, y) => [2 * x + 1, 2 * y + 3],
     });
-    const nose = positions(A)[0];
-    expect(mapped[0].keypoints[0].x).toBeCloseTo(2 * nose.x + 1, 4);
-    expect(mapped[0].keypoints[0].y).toBeCloseTo(2 * nose.y + 3, 4);
+    const nose = positions(A)[0]!;
+    expect(mapped[0]!.keypoints[0]!.x).toBeCloseTo(2 * nose.x + 1, 4);
+    expect(mapped[0]!.keypoints[0]!.y).toBeCloseTo(2 * nose.y + 3, 4);
   });
 
   it('finds nobody on an empty map, and rejects mis-sized outputs', () => {
@@ -161,8 +161,8 @@ describe('decodePoseNetSingle', () => {
     const pose = decodePoseNetSingle(heatmaps, offsets, GRID, { layout: 'NHWC' });
     const expected = positions(A);
     pose.keypoints.forEach((k, j) => {
-      expect(k.x).toBeCloseTo(expected[j].x, 4);
-      expect(k.y).toBeCloseTo(expected[j].y, 4);
+      expect(k.x).toBeCloseTo(expected[j]!.x, 4);
+      expect(k.y).toBeCloseTo(expected[j]!.y, 4);
     });
     expect(pose.score).toBeCloseTo(A.logits.reduce((sum, l) => sum + sigmoid(l), 0) / 17, 12);
   });

@@ -53,7 +53,8 @@ describe('graph validation', () => {
   });
 
   it('refuses an attribute of the wrong kind with a typed error naming it', async () => {
-    for (const attrs of [{ strides: { kind: 'float' as const, value: 2 } }, { group: { kind: 'string' as const, value: 'x' } }, { auto_pad: { kind: 'int' as const, value: 1 } }]) {
+    const wrongKinds: Parameters<typeof conv>[0][] = [{ strides: { kind: 'float', value: 2 } }, { group: { kind: 'string', value: 'x' } }, { auto_pad: { kind: 'int', value: 1 } }];
+    for (const attrs of wrongKinds) {
       const e = await refusal(conv(attrs));
       expect(e).toBeInstanceOf(ModelFormatError);
       expect(e.message).toMatch(/attribute '\w+' is \w+, expected \w+/);

@@ -205,7 +205,7 @@ describe('PNG', () => {
     expectImageError(() => decodeImage(good.subarray(0, 20)), /truncated PNG/);
     expectImageError(() => decodeImage(good.subarray(0, good.length - 20)), /cannot decode PNG/);
     const corrupt = good.slice();
-    corrupt[40] ^= 0xff; // inside IDAT: CRC mismatch
+    corrupt[40]! ^= 0xff; // inside IDAT: CRC mismatch
     expectImageError(() => decodeImage(corrupt), /cannot decode PNG/);
     expectImageError(() => decodeImage(handMadePng(0, 1, 8, 2, [])), /invalid size 0x1/);
     // A forged header claiming 100000 x 100000 is refused before any allocation.

@@ -145,7 +145,7 @@ describe('PNG decoder against pngjs', () => {
   for (const [colorType, depths] of [[0, [1, 2, 4, 8, 16]], [2, [8, 16]], [3, [1, 2, 4, 8]], [4, [8, 16]], [6, [8, 16]]] as const) {
     for (const bitDepth of depths) {
       for (const interlaced of [false, true]) {
-        for (const [width, height] of [[1, 1], [7, 13], [13, 7], [33, 9]]) {
+        for (const [width, height] of [[1, 1], [7, 13], [13, 7], [33, 9]] as const) {
           cases.push({ width, height, bitDepth, colorType, interlaced, seed: seed++, trns: (colorType === 0 || colorType === 2) && seed % 2 === 0 });
         }
       }

@@ -152,7 +152,7 @@ describe('fused resample + normalise equals resample, then normalise', () => {
             const value = (v - mean[i % 3]!) / scale[i % 3]!;
             return network.inputType === 'int32' ? Math.round(value) : Math.fround(value);
           });
-          expect(Array.from(squareInput(image, region, network).tensor.data)).toEqual(expected);
+          expect(Array.from(squareInput(image, region, network).tensor.data as Int32Array | Float32Array)).toEqual(expected);
         }
       }
     }

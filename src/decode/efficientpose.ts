@@ -66,7 +66,7 @@ export function decodeEfficientPose(heatmaps: Float32Array, grid: OutputGrid, op
     let max = -Infinity, bestX = 0, bestY = 0;
     for (let y = 0; y < height; y++) {
       for (let x = 0; x < width; x++) {
-        const value = heatmaps[at(y, x, c)];
+        const value = heatmaps[at(y, x, c)]!;
         if (value > max) {
           max = value;
           bestX = x;
@@ -83,8 +83,8 @@ export function decodeEfficientPose(heatmaps: Float32Array, grid: OutputGrid, op
   const keypoints = options.keypoints === 'native'
     ? parts
     : COCO_KEYPOINTS.map((name, i): Keypoint => {
-      const channel = COCO_FROM_EFFICIENTPOSE[i];
-      return channel < 0 ? { x: 0, y: 0, score: 0, name } : { ...parts[channel], name };
+      const channel = COCO_FROM_EFFICIENTPOSE[i]!;
+      return channel < 0 ? { x: 0, y: 0, score: 0, name } : { ...parts[channel]!, name };
     });
   const score = parts.reduce((best, k) => Math.max(best, k.score), 0);
   return { keypoints, score, box: boxOfKeypoints(keypoints) };

@@ -78,30 +78,30 @@ export function decodeHeatmaps(
     let best = -1;
     let max = -Infinity;
     for (let i = 0; i < plane; i++) {
-      if (heatmaps[base + i] > max) {
-        max = heatmaps[base + i];
+      if (heatmaps[base + i]! > max) {
+        max = heatmaps[base + i]!;
         best = i;
       }
     }
     const px = best % width;
     const py = (best - px) / width;
     if (!(max > 0)) {
-      options.trace?.push({ name: names[c], cellX: best < 0 ? -1 : px, cellY: best < 0 ? -1 : py, max, shiftX: 0, shiftY: 0, found: false });
-      keypoints.push({ x: 0, y: 0, score: 0, name: names[c] });
+      options.trace?.push({ name: names[c]!, cellX: best < 0 ? -1 : px, cellY: best < 0 ? -1 : py, max, shiftX: 0, shiftY: 0, found: false });
+      keypoints.push({ x: 0, y: 0, score: 0, name: names[c]! });
       continue;
     }
     let x = px, y = py;
     if (px > 0 && px < width - 1) {
-      x += quarterStep(heatmaps[base + best + 1] - heatmaps[base + best - 1]);
+      x += quarterStep(heatmaps[base + best + 1]! - heatmaps[base + best - 1]!);
     }
     if (py > 0 && py < height - 1) {
-      y += quarterStep(heatmaps[base + best + width] - heatmaps[base + best - width]);
+      y += quarterStep(heatmaps[base + best + width]! - heatmaps[base + best - width]!);
     }
-    options.trace?.push({ name: names[c], cellX: px, cellY: py, max, shiftX: x - px, shiftY: y - py, found: true });
+    options.trace?.push({ name: names[c]!, cellX: px, cellY: py, max, shiftX: x - px, shiftY: y - py, found: true });
     const [ix, iy] = applyAffine(transform, x, y);
     const score = options.clampScores ? Math.min(1, max) : max;
     scoreSum += score;
-    keypoints.push({ x: ix, y: iy, score, name: names[c] });
+    keypoints.push({ x: ix, y: iy, score, name: names[c]! });
   }
   return { keypoints, score: scoreSum / channels };
 }

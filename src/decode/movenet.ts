@@ -59,8 +59,8 @@ function checkOptions(options: MoveNetOptions, what: string): number {
 function readKeypoints(output: Float32Array, base: number, toImage: MoveNetOptions['toImage']): Keypoint[] {
   const keypoints: Keypoint[] = [];
   for (let k = 0; k < KEYPOINT_COUNT; k++) {
-    const [x, y] = toImage(output[base + k * 3 + 1], output[base + k * 3]);
-    keypoints.push({ x, y, score: output[base + k * 3 + 2], name: COCO_KEYPOINTS[k] });
+    const [x, y] = toImage(output[base + k * 3 + 1]!, output[base + k * 3]!);
+    keypoints.push({ x, y, score: output[base + k * 3 + 2]!, name: COCO_KEYPOINTS[k]! });
   }
   return keypoints;
 }
@@ -94,11 +94,11 @@ export function decodeMoveNetMulti(output: Float32Array, options: MoveNetOptions
   const poses: Pose[] = [];
   for (let base = 0; base < output.length; base += MULTIPOSE_INSTANCE_SIZE) {
     const box = base + KEYPOINT_COUNT * 3;
-    const score = output[box + 4];
+    const score = output[box + 4]!;
     options.trace?.push({ score, minPoseScore, kept: score >= minPoseScore });
     if (!(score >= minPoseScore)) continue;
-    const [xMin, yMin] = options.toImage(output[box + 1], output[box]);
-    const [xMax, yMax] = options.toImage(output[box + 3], output[box + 2]);
+    const [xMin, yMin] = options.toImage(output[box + 1]!, output[box]!);
+    const [xMax, yMax] = options.toImage(output[box + 3]!, output[box + 2]!);
     poses.push({
       keypoints: readKeypoints(output, base, options.toImage),
       score,

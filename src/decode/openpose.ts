@@ -305,7 +305,7 @@ function findPeaks(
   const { peakThreshold: threshold } = options;
   const at = (x: number, y: number): number => {
     if (x < 0 || y < 0 || x >= width || y >= height) return 0;
-    const v = map[y * width + x];
+    const v = map[y * width + x]!;
     return v >= threshold ? v : 0;
   };
   const candidates: Peak[] = [];
@@ -326,9 +326,9 @@ function findPeaks(
   let kept: Peak[] = [];
   for (let i = 0; i < candidates.length; i++) {
     if (suppressed[i]) continue;
-    const p = candidates[i];
-    for (let j = i + 1; j < candidates.length && candidates[j].x - p.x < radius; j++) {
-      if (Math.hypot(candidates[j].x - p.x, candidates[j].y - p.y) < radius) {
+    const p = candidates[i]!;
+    for (let j = i + 1; j < candidates.length && candidates[j]!.x - p.x < radius; j++) {
+      if (Math.hypot(candidates[j]!.x - p.x, candidates[j]!.y - p.y) < radius) {
         suppressedBy[j] ??= p;
         suppressed[j] = 1;
       }
@@ -376,9 +376,9 @@ function connectLimb(
   const halfHeight = Math.floor(height / 2);
   const scored: (Connection & { traced?: ScoredConnection })[] = [];
   for (let i = 0; i < candidatesA.length; i++) {
-    const a = candidatesA[i];
+    const a = candidatesA[i]!;
     for (let j = 0; j < candidatesB.length; j++) {
-      const b = candidatesB[j];
+      const b = candidatesB[j]!;
       const dx = b.x - a.x, dy = b.y - a.y;
       const length = Math.hypot(dx, dy);
       if (length === 0) continue;
@@ -388,7 +388,7 @@ function connectLimb(
       for (let n = 0; n < samples; n++) {
         const t = n / (samples - 1);
         const cell = roundHalfEven(a.y + dy * t) * width + roundHalfEven(a.x + dx * t);
-        const alignment = ux * pafX[cell] + uy * pafY[cell];
+        const alignment = ux * pafX[cell]! + uy * pafY[cell]!;
         alignments?.push(alignment);
         if (alignment > options.pafSampleThreshold) {
           passedSum += alignment;
@@ -424,7 +424,7 @@ function connectLimb(
     usedA[c.a] = 1;
     usedB[c.b] = 1;
     if (c.traced) c.traced.verdict = 'accepted';
-    chosen.push({ a: candidatesA[c.a].id, b: candidatesB[c.b].id, score: c.score });
+    chosen.push({ a: candidatesA[c.a]!.id, b: candidatesB[c.b]!.id, score: c.score });
   }
   return chosen;
 }
@@ -451,7 +451,7 @@ function assemble(
   const entries: Entry[] = [];
   const steps: AssemblyStep[] | undefined = trace && (trace.assembly = []);
   const startSingletons = (type: number, k: number): void => {
-    for (const p of peaksByType[type]) {
+    for (const p of peaksByType[type]!) {
       if (entries.some((e) => e.ids[type] === p.id)) continue;
       const e = newEntry();
       e.ids[type] = p.id;
@@ -464,7 +464,7 @@ function assemble(
 
   OPENPOSE_LIMBS.forEach((limb, k) => {
     const { from, to } = limb;
-    const countA = peaksByType[from].length, countB = peaksByType[to].length;
+    const countA = peaksByType[from]!.length, countB = peaksByType[to]!.length;
     if (countA === 0 && countB === 0) return;
     if (countA === 0) return startSingletons(to, k);
     if (countB === 0) return startSingletons(from, k);
@@ -489,7 +489,7 @@ function assemble(
         if (e.ids[from] !== c.a) return;
         e.ids[to] = c.b;
         e.count++;
-        e.totalScore += allPeaks[c.b].score + c.score;
+        e.totalScore += allPeaks[c.b]!.score + c.score;
         extended.push(index);
       });
       if (extended.length === 0) {
@@ -497,7 +497,7 @@ function assemble(
         e.ids[from] = c.a;
         e.ids[to] = c.b;
         e.count = 2;
-        e.totalScore = allPeaks[c.a].score + allPeaks[c.b].score + c.score;
+        e.totalScore = allPeaks[c.a]!.score + allPeaks[c.b]!.score + c.score;
         entries.push(e);
         steps?.push({ limb: k, a: c.a, b: c.b, action: 'started', people: [entries.length - 1] });
       } else {
@@ -556,9 +556,9 @@ export function groupOpenPose(
 
   const connections: (ScoredConnection[] | undefined)[] = new Array(OPENPOSE_LIMBS.length).fill(undefined);
   const connectionsOf = (k: number): Connection[] => {
-    const limb = OPENPOSE_LIMBS[k];
+    const limb = OPENPOSE_LIMBS[k]!;
     const traced: ScoredConnection[] | undefined = trace && (connections[k] = []);
-    return connectLimb(limb, peaksByType[limb.from], peaksByType[limb.to], paf, upHeight, upWidth, resolved, traced);
+    return connectLimb(limb, peaksByType[limb.from]!, peaksByType[limb.to]!, paf, upHeight, upWidth, resolved, traced);
   };
   if (trace) {
     Object.assign(trace, {
@@ -607,7 +607,7 @@ export function decodeOpenPose(
   const mapToImage = options.mapToImage;
   return people.map((person) => {
     const keypoints = person.peaks.map((peak, type): Keypoint => {
-      const name = OPENPOSE_KEYPOINTS[type];
+      const name = OPENPOSE_KEYPOINTS[type]!;
       if (peak === undefined) return { x: 0, y: 0, score: 0, name };
       let x = (peak.x + 0.5) * cellToInput - 0.5;
       let y = (peak.y + 0.5) * cellToInput - 0.5;

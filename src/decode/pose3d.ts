@@ -108,7 +108,7 @@ export function decodePose3d(
     const found = new Uint8Array(JOINTS);
     person.peaks.forEach((peak, type) => {
       if (peak === undefined) return;
-      const j = OPENPOSE_TO_PANOPTIC[type];
+      const j = OPENPOSE_TO_PANOPTIC[type]!;
       u[j] = (peak.x + 0.5) / upsample;
       v[j] = (peak.y + 0.5) / upsample;
       score[j] = peak.score;
@@ -117,17 +117,17 @@ export function decodePose3d(
 
     const joints3d = new Float64Array(JOINTS * 3);
     const readChainAt = (chain: readonly number[], joint: number): void => {
-      const cx = Math.min(width - 1, Math.trunc(u[joint]));
-      const cy = Math.min(height - 1, Math.trunc(v[joint]));
+      const cx = Math.min(width - 1, Math.trunc(u[joint]!));
+      const cy = Math.min(height - 1, Math.trunc(v[joint]!));
       for (const j of chain) {
         for (let axis = 0; axis < 3; axis++) {
-          joints3d[j * 3 + axis] = features[(j * 3 + axis) * plane + cy * width + cx] * personHeight;
+          joints3d[j * 3 + axis] = features[(j * 3 + axis) * plane + cy * width + cx]! * personHeight;
         }
       }
     };
     readChainAt(PANOPTIC_KEYPOINTS.map((_, j) => j), NECK);
     for (const chain of LIMB_CHAINS) {
-      const first = chain.find((j) => found[j] && score[j] > threshold);
+      const first = chain.find((j) => found[j] && score[j]! > threshold);
       if (first !== undefined) readChainAt(chain, first);
     }
 
@@ -138,19 +138,19 @@ export function decodePose3d(
     const keypoints: Keypoint[] = [];
     const keypoints3D: Keypoint3D[] = [];
     for (let j = 0; j < JOINTS; j++) {
-      const name = PANOPTIC_KEYPOINTS[j];
-      const s = found[j] ? Math.min(1, score[j]) : 0;
+      const name = PANOPTIC_KEYPOINTS[j]!;
+      const s = found[j] ? Math.min(1, score[j]!) : 0;
       if (found[j]) {
-        let x = u[j] * stride - 0.5, y = v[j] * stride - 0.5;
+        let x = u[j]! * stride - 0.5, y = v[j]! * stride - 0.5;
         if (mapToImage) [x, y] = mapToImage(x, y);
         keypoints.push({ x, y, score: s, name });
       } else {
         keypoints.push({ x: 0, y: 0, score: 0, name });
       }
       keypoints3D.push({
-        x: joints3d[j * 3] + translation[0],
-        y: joints3d[j * 3 + 1] + translation[1],
-        z: joints3d[j * 3 + 2] + translation[2],
+        x: joints3d[j * 3]! + translation[0],
+        y: joints3d[j * 3 + 1]! + translation[1],
+        z: joints3d[j * 3 + 2]! + translation[2],
         score: s,
         name,
       });
@@ -177,17 +177,17 @@ function estimateTranslation(
   for (let j = 0; j < JOINTS; j++) {
     if (!found[j]) continue;
     n++;
-    mx3 += joints3d[j * 3];
-    my3 += joints3d[j * 3 + 1];
-    mx2 += u[j] - width / 2;
-    my2 += v[j] - height / 2;
+    mx3 += joints3d[j * 3]!;
+    my3 += joints3d[j * 3 + 1]!;
+    mx2 += u[j]! - width / 2;
+    my2 += v[j]! - height / 2;
   }
   mx3 /= n; my3 /= n; mx2 /= n; my2 /= n;
   let spread3 = 0, spread2 = 0;
   for (let j = 0; j < JOINTS; j++) {
     if (!found[j]) continue;
-    spread3 += (joints3d[j * 3] - mx3) ** 2 + (joints3d[j * 3 + 1] - my3) ** 2;
-    spread2 += (u[j] - width / 2 - mx2) ** 2 + (v[j] - height / 2 - my2) ** 2;
+    spread3 += (joints3d[j * 3]! - mx3) ** 2 + (joints3d[j * 3 + 1]! - my3) ** 2;
+    spread2 += (u[j]! - width / 2 - mx2) ** 2 + (v[j]! - height / 2 - my2) ** 2;
   }
   if (!(spread2 > 0)) return undefined;
   const scale = Math.sqrt(spread3) / Math.sqrt(spread2);

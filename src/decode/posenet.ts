@@ -179,7 +179,7 @@ class PoseNetOutputs {
     for (let y = 0; y < this.height; y++) {
       for (let x = 0; x < this.width; x++) {
         for (let k = 0; k < KEYPOINT_COUNT; k++) {
-          this.scores[this.scoreIndex(y, x, k)] = 1 / (1 + Math.exp(-heatmaps[heatmapAt(y, x, k)]));
+          this.scores[this.scoreIndex(y, x, k)] = 1 / (1 + Math.exp(-heatmaps[heatmapAt(y, x, k)]!));
         }
       }
     }
@@ -190,14 +190,14 @@ class PoseNetOutputs {
   }
 
   score(y: number, x: number, keypoint: number): number {
-    return this.scores[this.scoreIndex(y, x, keypoint)];
+    return this.scores[this.scoreIndex(y, x, keypoint)]!;
   }
 
   /** Input-pixel position of `keypoint` as seen from cell (y, x): the cell's corner plus its offset. */
   positionAt(y: number, x: number, keypoint: number): Point {
     return {
-      y: y * this.stride + this.offsets[this.offsetAt(y, x, keypoint)],
-      x: x * this.stride + this.offsets[this.offsetAt(y, x, keypoint + KEYPOINT_COUNT)],
+      y: y * this.stride + this.offsets[this.offsetAt(y, x, keypoint)]!,
+      x: x * this.stride + this.offsets[this.offsetAt(y, x, keypoint + KEYPOINT_COUNT)]!,
     };
   }
 
@@ -223,7 +223,7 @@ function squaredDistance(a: Point, b: Point): number {
 }
 
 function withinNmsRadius(poses: readonly DecodedKeypoint[][], squaredRadius: number, point: Point, keypoint: number): boolean {
-  return poses.some((pose) => squaredDistance(point, pose[keypoint]) <= squaredRadius);
+  return poses.some((pose) => squaredDistance(point, pose[keypoint]!) <= squaredRadius);
 }
 
 function toPose(
@@ -233,9 +233,9 @@ function toPose(
 ): Pose {
   const mapped: Keypoint[] = keypoints.map((k, i) => {
     // The Keypoint convention: score 0 means not found, at (0, 0) whatever the mapping.
-    if (!(k.score > 0)) return { x: 0, y: 0, score: 0, name: COCO_KEYPOINTS[i] };
+    if (!(k.score > 0)) return { x: 0, y: 0, score: 0, name: COCO_KEYPOINTS[i]! };
     const [x, y] = mapToImage ? mapToImage(k.x, k.y) : [k.x, k.y];
-    return { x, y, score: k.score, name: COCO_KEYPOINTS[i] };
+    return { x, y, score: k.score, name: COCO_KEYPOINTS[i]! };
   });
   return { keypoints: mapped, score, box: boxOfKeypoints(mapped) };
 }
@@ -298,8 +298,8 @@ export function decodePoseNet(
     const [displacements, at] = forward ? [displacementsFwd, forwardAt] : [displacementsBwd, backwardAt];
     const sourceCell = outputs.nearestCell(source);
     let point: Point = {
-      y: source.y + displacements[at(sourceCell.y, sourceCell.x, edge)],
-      x: source.x + displacements[at(sourceCell.y, sourceCell.x, EDGE_COUNT + edge)],
+      y: source.y + displacements[at(sourceCell.y, sourceCell.x, edge)]!,
+      x: source.x + displacements[at(sourceCell.y, sourceCell.x, EDGE_COUNT + edge)]!,
     };
     const displaced = point;
     const refined: Point[] = [];
@@ -310,7 +310,7 @@ export function decodePoseNet(
     }
     const cell = outputs.nearestCell(point);
     const score = outputs.score(cell.y, cell.x, target);
-    const [from, to] = forward ? POSE_CHAIN[edge] : [POSE_CHAIN[edge][1], POSE_CHAIN[edge][0]];
+    const [from, to] = forward ? POSE_CHAIN[edge]! : [POSE_CHAIN[edge]![1], POSE_CHAIN[edge]![0]];
     steps?.push({ edge, from, to, direction: forward ? 'forward' : 'backward', source: { x: source.x, y: source.y }, displaced, refined, score });
     return { ...point, score };
   };
@@ -327,7 +327,7 @@ export function decodePoseNet(
       trace.roots!.push({ ...traced, verdict: 'max-poses' });
       continue;
     }
-    const near = poses.findIndex((pose) => squaredDistance(rootPoint, pose[root.keypoint]) <= squaredRadius);
+    const near = poses.findIndex((pose) => squaredDistance(rootPoint, pose[root.keypoint]!) <= squaredRadius);
     if (near >= 0) {
       trace?.roots!.push({ ...traced, verdict: 'nms', person: near });
       continue;
@@ -338,12 +338,12 @@ export function decodePoseNet(
     const keypoints: (DecodedKeypoint | undefined)[] = new Array(KEYPOINT_COUNT).fill(undefined);
     keypoints[root.keypoint] = { ...rootPoint, score: root.score };
     for (let edge = EDGE_COUNT - 1; edge >= 0; edge--) {
-      const [parent, child] = POSE_CHAIN[edge];
+      const [parent, child] = POSE_CHAIN[edge]!;
       const source = keypoints[child];
       if (source && !keypoints[parent]) keypoints[parent] = traverse(edge, source, parent, false);
     }
     for (let edge = 0; edge < EDGE_COUNT; edge++) {
-      const [parent, child] = POSE_CHAIN[edge];
+      const [parent, child] = POSE_CHAIN[edge]!;
       const source = keypoints[parent];
       if (source && !keypoints[child]) keypoints[child] = traverse(edge, source, child, true);
     }
@@ -360,7 +360,7 @@ export function decodePoseNet(
     trace?.steps!.push(steps!);
     trace?.scores!.push({ score: notOverlapped / KEYPOINT_COUNT, overlapped });
   }
-  return poses.map((keypoints, i) => toPose(keypoints, scores[i], options.mapToImage));
+  return poses.map((keypoints, i) => toPose(keypoints, scores[i]!, options.mapToImage));
 }
 
 /**

@@ -46,7 +46,7 @@ function axisTaps(inSize: number, factor: number): { index: Int32Array; weight: 
     const w = cubicWeights(source - base);
     for (let k = 0; k < 4; k++) {
       index[o * 4 + k] = Math.min(inSize - 1, Math.max(0, base - 1 + k));
-      weight[o * 4 + k] = w[k];
+      weight[o * 4 + k] = w[k]!;
     }
   }
   return { index, weight };
@@ -99,21 +99,21 @@ export function upsampleBicubic(
       for (let x = 0; x < outWidth; x++) {
         const t = x * 4;
         wide[y * outWidth + x] =
-          columns.weight[t] * data[row + columns.index[t]] +
-          columns.weight[t + 1] * data[row + columns.index[t + 1]] +
-          columns.weight[t + 2] * data[row + columns.index[t + 2]] +
-          columns.weight[t + 3] * data[row + columns.index[t + 3]];
+          columns.weight[t]! * data[row + columns.index[t]!]! +
+          columns.weight[t + 1]! * data[row + columns.index[t + 1]!]! +
+          columns.weight[t + 2]! * data[row + columns.index[t + 2]!]! +
+          columns.weight[t + 3]! * data[row + columns.index[t + 3]!]!;
       }
     }
     const outPlane = c * outHeight * outWidth;
     for (let y = 0; y < outHeight; y++) {
       const t = y * 4;
-      const r0 = rows.index[t] * outWidth, r1 = rows.index[t + 1] * outWidth;
-      const r2 = rows.index[t + 2] * outWidth, r3 = rows.index[t + 3] * outWidth;
-      const w0 = rows.weight[t], w1 = rows.weight[t + 1], w2 = rows.weight[t + 2], w3 = rows.weight[t + 3];
+      const r0 = rows.index[t]! * outWidth, r1 = rows.index[t + 1]! * outWidth;
+      const r2 = rows.index[t + 2]! * outWidth, r3 = rows.index[t + 3]! * outWidth;
+      const w0 = rows.weight[t]!, w1 = rows.weight[t + 1]!, w2 = rows.weight[t + 2]!, w3 = rows.weight[t + 3]!;
       const outRow = outPlane + y * outWidth;
       for (let x = 0; x < outWidth; x++) {
-        out[outRow + x] = w0 * wide[r0 + x] + w1 * wide[r1 + x] + w2 * wide[r2 + x] + w3 * wide[r3 + x];
+        out[outRow + x] = w0 * wide[r0 + x]! + w1 * wide[r1 + x]! + w2 * wide[r2 + x]! + w3 * wide[r3 + x]!;
       }
     }
   }

@@ -141,17 +141,17 @@ const AREA_RANGE_NAMES: readonly AreaRangeName[] = ['all', 'medium', 'large'];
 function numpySum(values: readonly number[], start = 0, count = values.length): number {
   if (count < 8) {
     let sum = 0;
-    for (let i = 0; i < count; i++) sum += values[start + i];
+    for (let i = 0; i < count; i++) sum += values[start + i]!;
     return sum;
   }
   if (count <= 128) {
     const r = values.slice(start, start + 8);
     let i = 8;
     for (; i < count - (count % 8); i += 8) {
-      for (let j = 0; j < 8; j++) r[j] += values[start + i + j];
+      for (let j = 0; j < 8; j++) r[j]! += values[start + i + j]!;
     }
-    let sum = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-    for (; i < count; i++) sum += values[start + i];
+    let sum = ((r[0]! + r[1]!) + (r[2]! + r[3]!)) + ((r[4]! + r[5]!) + (r[6]! + r[7]!));
+    for (; i < count; i++) sum += values[start + i]!;
     return sum;
   }
   let half = Math.floor(count / 2);
@@ -251,24 +251,24 @@ export function objectKeypointSimilarity(
 ): number {
   const g = person.keypoints, d = detectionKeypoints;
   let labelled = 0;
-  for (let i = 0; i < KEYPOINT_COUNT; i++) if (g[i * 3 + 2] > 0) labelled++;
-  const [bx, by, bw, bh] = person.bbox;
+  for (let i = 0; i < KEYPOINT_COUNT; i++) if (g[i * 3 + 2]! > 0) labelled++;
+  const [bx, by, bw, bh] = person.bbox as [number, number, number, number];
   const x0 = bx - bw, x1 = bx + bw * 2;
   const y0 = by - bh, y1 = by + bh * 2;
   const scale = person.area + EPS;
   const similarities: number[] = [];
   for (let i = 0; i < KEYPOINT_COUNT; i++) {
-    const xd = d[i * 3], yd = d[i * 3 + 1];
+    const xd = d[i * 3]!, yd = d[i * 3 + 1]!;
     let dx: number, dy: number;
     if (labelled > 0) {
-      if (!(g[i * 3 + 2] > 0)) continue;
-      dx = xd - g[i * 3];
-      dy = yd - g[i * 3 + 1];
+      if (!(g[i * 3 + 2]! > 0)) continue;
+      dx = xd - g[i * 3]!;
+      dy = yd - g[i * 3 + 1]!;
     } else {
       dx = Math.max(0, x0 - xd) + Math.max(0, xd - x1);
       dy = Math.max(0, y0 - yd) + Math.max(0, yd - y1);
     }
-    const e = (dx * dx + dy * dy) / VARIANCES[i] / scale / 2;
+    const e = (dx * dx + dy * dy) / VARIANCES[i]! / scale / 2;
     similarities.push(Math.exp(-e));
   }
   return numpySum(similarities) / similarities.length;
@@ -308,11 +308,11 @@ function evaluateImage(
       let best = Math.min(threshold, 1 - 1e-10);
       let match = -1;
       for (const j of order) {
-        if (taken[j] && !people[j].crowd) continue;
+        if (taken[j] && !people[j]!.crowd) continue;
         // Already holding a counted annotation, and only ignored ones are left.
         if (match > -1 && !personIgnored[match] && personIgnored[j]) break;
-        if (oks[d][j] < best) continue;
-        best = oks[d][j];
+        if (oks[d]![j]! < best) continue;
+        best = oks[d]![j]!;
         match = j;
       }
       if (match === -1) {
@@ -320,7 +320,7 @@ function evaluateImage(
         return;
       }
       // pycocotools records the annotation's id as the match, and 0 reads as "no match".
-      matchedHere[d] = people[match].id !== 0;
+      matchedHere[d] = people[match]!.id !== 0;
       ignoredHere[d] = personIgnored[match] || (!matchedHere[d] && outsideRange(detection.area));
       taken[match] = true;
     });
@@ -355,23 +355,23 @@ function accumulate(
     const precisions: number[] = [];
     let truePositives = 0, falsePositives = 0;
     for (const { image, index } of entries) {
-      if (!evaluations[image].ignored[t][index]) {
-        if (evaluations[image].matched[t][index]) truePositives++;
+      if (!evaluations[image]!.ignored[t]![index]) {
+        if (evaluations[image]!.matched[t]![index]) truePositives++;
         else falsePositives++;
       }
       recalls.push(truePositives / countedPeople);
       precisions.push(truePositives / (falsePositives + truePositives + EPS));
     }
-    recall.push(entries.length > 0 ? recalls[recalls.length - 1] : 0);
+    recall.push(entries.length > 0 ? recalls[recalls.length - 1]! : 0);
     for (let i = precisions.length - 1; i > 0; i--) {
-      if (precisions[i] > precisions[i - 1]) precisions[i - 1] = precisions[i];
+      if (precisions[i]! > precisions[i - 1]!) precisions[i - 1] = precisions[i]!;
     }
     // For each recall point, the first detection whose recall reaches it (numpy searchsorted, left).
     const atPoints: number[] = [];
     let i = 0;
     for (const point of RECALL_POINTS) {
-      while (i < recalls.length && recalls[i] < point) i++;
-      atPoints.push(i < recalls.length ? precisions[i] : 0);
+      while (i < recalls.length && recalls[i]! < point) i++;
+      atPoints.push(i < recalls.length ? precisions[i]! : 0);
     }
     precision.push(atPoints);
   });
@@ -469,7 +469,7 @@ export function evaluateKeypoints(
     OKS_THRESHOLDS.forEach((t, ti) => {
       if (threshold !== undefined && t !== threshold) return;
       RECALL_POINTS.forEach((_, ri) => {
-        for (const curves of precisionValues.get(name)!) values.push(curves[ti][ri]);
+        for (const curves of precisionValues.get(name)!) values.push(curves[ti]![ri]!);
       });
     });
     return meanOfDefined(values);
@@ -478,7 +478,7 @@ export function evaluateKeypoints(
     const values: number[] = [];
     OKS_THRESHOLDS.forEach((t, ti) => {
       if (threshold !== undefined && t !== threshold) return;
-      for (const recalls of recallValues.get(name)!) values.push(recalls[ti]);
+      for (const recalls of recallValues.get(name)!) values.push(recalls[ti]!);
     });
     return meanOfDefined(values);
   };

@@ -41,6 +41,8 @@ export interface ExplainOptions {
   /** Name of the photo, for the title. */
   photoName?: string;
   threads?: number;
+  /** Longest side of the large figures in pixels (default 720); gallery pictures get half. */
+  figureSide?: number;
   /** Called with a line of progress per stage. */
   onProgress?: (message: string) => void;
 }
@@ -301,8 +303,9 @@ function floatData(t: OutputTensor): Float32Array {
 export async function explainPhoto(photo: RgbImage, net: ExplainModel, options: ExplainOptions = {}): Promise<ExplainOutput> {
   const { spec } = net;
   const progress = options.onProgress ?? (() => {});
-  const large = viewOf(photo, 720);
-  const small = viewOf(photo, 360);
+  const side = options.figureSide ?? 720;
+  const large = viewOf(photo, side);
+  const small = viewOf(photo, side / 2);
   const figures = new Figures(photo, large, small);
   const sections: ReportSection[] = [];
   const checks: KeypointCheck[] = [];
@@ -399,7 +402,7 @@ export async function explainPhoto(photo: RgbImage, net: ExplainModel, options: 
   sections.push({
     id: 'result', title: 'Result',
     text: [`${poses.length} ${poses.length === 1 ? 'person' : 'people'}.`],
-    figures: [figures.add('result.png', viewOf(final, 720).image, `The final skeletons (keypoints scoring above 0.05 drawn): ${poses.map((p, i) => `person ${i + 1} score ${fmt(p.score)}`).join('; ') || 'nobody found'}.`)],
+    figures: [figures.add('result.png', viewOf(final, side).image, `The final skeletons (keypoints scoring above 0.05 drawn): ${poses.map((p, i) => `person ${i + 1} score ${fmt(p.score)}`).join('; ') || 'nobody found'}.`)],
     tables: [{
       caption: 'Keypoints in photo pixels',
       header: ['person', 'keypoint', 'x', 'y', 'score'],
@@ -591,7 +594,9 @@ function explainOpenPose(context: DecoderContext): { poses: Pose[]; accepted: No
     }
     const best = [...list].sort((p, q) => q.score - p.score)[0];
     limbGallery.push(figures.add(`limb-${String(k).padStart(2, '0')}.png`, image,
-      `Limb ${k} (${name}): ${list.length} pair(s) scored, ${acceptedHere.length} accepted (green; white dots = samples whose PAF alignment > ${opts.pafSampleThreshold}), orange = a candidate whose end was taken by a better one, red = rejected.` +
+      `Limb ${k} (${name}): ${list.length} pair(s) scored: ${acceptedHere.length} accepted (green; white dots = samples whose PAF alignment > ${opts.pafSampleThreshold}), ` +
+      `${list.filter((c) => c.verdict === 'end-taken' || c.verdict === 'limit').length} candidates whose end a better one took (orange), ` +
+      `${list.filter((c) => c.verdict === 'ratio').length} rejected as at most ${opts.pafSuccessRatio * 100}% of samples pass and ${list.filter((c) => c.verdict === 'score').length} as score <= 0 (red).` +
       (best ? ` Best: peaks ${best.a} -> ${best.b}, ${best.passed}/${best.alignments.length} samples pass, score ${fmt(best.score)} = mean alignment ${fmt(best.meanAlignment)} + length penalty ${fmt(best.lengthPenalty)}.` : '')));
   });
 

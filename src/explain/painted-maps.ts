@@ -61,14 +61,14 @@ export function paintOpenPoseMaps(
         for (let x = 0; x < width; x++) {
           const d2 = (centre(x) - p[0]) ** 2 + (centre(y) - p[1]) ** 2;
           const i = k * plane + y * width + x;
-          heatmaps[i] = Math.max(heatmaps[i], Math.exp(-d2 / (2 * sigma * sigma)));
+          heatmaps[i] = Math.max(heatmaps[i]!, Math.exp(-d2 / (2 * sigma * sigma)));
         }
       }
     });
   }
   for (let i = 0; i < plane; i++) {
     let max = 0;
-    for (let k = 0; k < 18; k++) max = Math.max(max, heatmaps[k * plane + i]);
+    for (let k = 0; k < 18; k++) max = Math.max(max, heatmaps[k * plane + i]!);
     heatmaps[18 * plane + i] = 1 - max;
   }
 
@@ -76,7 +76,7 @@ export function paintOpenPoseMaps(
   for (const limb of OPENPOSE_LIMBS) {
     counts.fill(0);
     for (const person of people) {
-      const a = person[limb.from], b = person[limb.to];
+      const a = person[limb.from]!, b = person[limb.to]!;
       if (a === null || b === null) continue;
       // In map cells, where cell i's centre is at i.
       const ax = (a[0] - stride / 2 + 0.5) / stride, ay = (a[1] - stride / 2 + 0.5) / stride;
@@ -90,16 +90,16 @@ export function paintOpenPoseMaps(
           const across = Math.abs((x - ax) * uy - (y - ay) * ux);
           if (along < -halfWidth || along > length + halfWidth || across > halfWidth) continue;
           const i = y * width + x;
-          pafs[limb.pafX * plane + i] += ux;
-          pafs[limb.pafY * plane + i] += uy;
-          counts[i]++;
+          pafs[limb.pafX * plane + i]! += ux;
+          pafs[limb.pafY * plane + i]! += uy;
+          counts[i]!++;
         }
       }
     }
     for (let i = 0; i < plane; i++) {
-      if (counts[i] > 1) {
-        pafs[limb.pafX * plane + i] /= counts[i];
-        pafs[limb.pafY * plane + i] /= counts[i];
+      if (counts[i]! > 1) {
+        pafs[limb.pafX * plane + i]! /= counts[i]!;
+        pafs[limb.pafY * plane + i]! /= counts[i]!;
       }
     }
   }

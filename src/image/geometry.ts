@@ -113,7 +113,7 @@ export function invertAffine(m: readonly number[]): Affine {
 }
 
 export function applyAffine(m: readonly number[], x: number, y: number): [number, number] {
-  return [m[0] * x + m[1] * y + m[2], m[3] * x + m[4] * y + m[5]];
+  return [m[0]! * x + m[1]! * y + m[2]!, m[3]! * x + m[4]! * y + m[5]!];
 }
 
 /**

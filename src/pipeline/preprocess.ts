@@ -123,11 +123,11 @@ function normalizeToTensor(image: RgbImage, spec: InputSpec, tensorWidth: number
   const height = Math.min(image.height, tensorHeight);
   for (let c = 0; c < 3; c++) {
     const source = channels[c]!;
-    const mean = spec.mean[c];
-    const inverseScale = 1 / spec.scale[c];
+    const mean = spec.mean[c]!;
+    const inverseScale = 1 / spec.scale[c]!;
     // Padding everywhere, then the image over it.
     out.fill((padValue[source]! - mean) * inverseScale, c * plane, (c + 1) * plane);
-    const table = normalizationTable(mean, spec.scale[c], 'float32');
+    const table = normalizationTable(mean, spec.scale[c]!, 'float32');
     normalizeChannel(image.data, image.width, source, width, height, table, out, c * plane, tensorWidth);
   }
   return tensor('float32', [1, 3, tensorHeight, tensorWidth], out);

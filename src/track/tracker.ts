@@ -69,7 +69,7 @@ interface Track {
   sightings: number;
 }
 
-/** A missing track takes an unmatched pose whose box overlaps its own at least this much. */
+/** A track no pose matched takes a pose no track matched whose box overlaps its own at least this much. */
 const REIDENTIFY_MIN_IOU = 0.15;
 
 /** Each new velocity measurement moves the track's velocity this far toward it. */
@@ -85,10 +85,14 @@ export function trackerConfig(overrides: Partial<TrackerConfig> = {}): TrackerCo
   return config;
 }
 
-/** The box a pose is tracked by: its confident keypoints' box, else its own box. */
+/**
+ * The box a pose is tracked by: its own (the finder's, or the crop's), else its confident
+ * keypoints' box (a tight one: a person seen side-on is a thin box of shoulders and hips).
+ */
 export function trackingBox(pose: Pose, minScore: number): BoundingBox | undefined {
+  if (pose.box !== undefined && pose.box.width > 0 && pose.box.height > 0) return pose.box;
   const confident = pose.keypoints.filter((k) => k.score >= minScore);
-  return (confident.length >= 2 ? boxOfKeypoints(confident) : undefined) ?? pose.box ?? boxOfKeypoints(pose.keypoints);
+  return (confident.length >= 2 ? boxOfKeypoints(confident) : undefined) ?? boxOfKeypoints(pose.keypoints);
 }
 
 export function boxIou(a: BoundingBox, b: BoundingBox): number {
@@ -104,7 +108,6 @@ export class PoseTracker {
   private tracks: Track[] = [];
   private nextId = 1;
   private lastTimestamp = -Infinity;
-  private previousTimestamp = -Infinity;
 
   constructor(config: Partial<TrackerConfig> = {}) {
     this.config = trackerConfig(config);
@@ -118,7 +121,6 @@ export class PoseTracker {
   apply(poses: readonly Pose[], timestamp: number): TrackedPose[] {
     const { maxAge, minSimilarity, maxTracks } = this.config;
     this.tracks = this.tracks.filter((t) => timestamp - t.lastSeen <= maxAge);
-    this.previousTimestamp = this.lastTimestamp;
     this.lastTimestamp = timestamp;
     const order = poses.map((_, i) => i).sort((a, b) => poses[b]!.score - poses[a]!.score);
     const ids = new Array<number>(poses.length);
@@ -137,10 +139,11 @@ export class PoseTracker {
         ids[i] = best.id;
       }
     }
-    // Second chance for a person coming out from behind another, often half visible so that few of
-    // their keypoints match: a track missing since an earlier frame takes a pose that no track took,
-    // when the pose's box overlaps the track's predicted box (IoU >= pose-detection's box tracker
-    // threshold).
+    // Second chance, by boxes, for what the keypoints could not match: a person coming out from
+    // behind another (half visible: few keypoints in common), or moving too fast for OKS (its
+    // falloffs are a few percent of the person's size). A track no pose took takes a pose no track
+    // took when their boxes overlap (IoU >= pose-detection's box tracker threshold), predicted or
+    // last-seen box.
     for (const i of order) {
       if (ids[i] !== undefined || this.config.similarity === 'boundingBox') continue;
       const box = trackingBox(poses[i]!, this.config.keypointConfidenceThreshold);
@@ -148,7 +151,6 @@ export class PoseTracker {
       let best: Track | undefined;
       let bestIou = REIDENTIFY_MIN_IOU;
       for (const track of unmatched) {
-        if (track.lastSeen === this.previousTimestamp) continue;
         const iou = Math.max(boxIou(box, predicted.get(track)!.box), boxIou(box, track.box));
         if (iou >= bestIou) [best, bestIou] = [track, iou];
       }
@@ -184,7 +186,7 @@ export class PoseTracker {
   reset(): void {
     this.tracks = [];
     this.nextId = 1;
-    this.lastTimestamp = this.previousTimestamp = -Infinity;
+    this.lastTimestamp = -Infinity;
   }
 
   private predict(track: Track, timestamp: number): Pick<Track, 'keypoints' | 'box'> {

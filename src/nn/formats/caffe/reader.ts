@@ -2,10 +2,13 @@
 // weights (binary NetParameter, read by caffemodel.ts), mapped onto the engine's ONNX graph.
 // Caffe writes layers in place (top == bottom); here every write is a new value, and the last
 // write of a blob keeps the blob's name, so graph outputs are named as Caffe names them.
-// Shapes are followed through the net with Caffe's own rules (pooling rounds up, then drops a
-// window that would start in the padding), which also lets an .prototxt alone be inspected.
+// Shapes are followed through the net (convolutions by the engine's own geometry, pooling by
+// Caffe's rule: round up, then drop a window that would start in the padding), which also lets
+// a .prototxt alone be inspected. Each layer type maps through one handler of the LAYERS table.
 import { ModelFormatError, ShapeError, UnsupportedOpError, WeightsError } from '../../errors.js';
 import { attr, emptyGraph, emptyModel, type Attr, type Model } from '../../graph.js';
+import { GraphEmitter } from '../../graph-emitter.js';
+import { convGeometry, convTransposeGeometry } from '../../ops/conv/geometry.js';
 import { float32, fromNumbers, sizeOf, type Tensor } from '../../tensor.js';
 import { parseTextFormat, type ProtoMessage, type ProtoValue } from './text-format.js';
 
@@ -117,8 +120,248 @@ function spatial(p: ProtoMessage | undefined, kernelDefault?: number) {
 const SPATIAL_LAYERS = new Set(['Convolution', 'Deconvolution', 'Pooling', 'LRN', 'Interp', 'Upsample']);
 const MAX_RANK = 8;
 
+/** What a layer's handler works with: its inputs, its parameters and weights, and the emitter. */
+interface LayerContext {
+  layer: CaffeLayer;
+  /** "layer 'name' (Type)", for messages. */
+  where: string;
+  inputs: string[];
+  inShapes: number[][];
+  /** The first input and its shape. */
+  x: string;
+  s: number[];
+  /** The layer's *_param message. */
+  p(field: string): ProtoMessage | undefined;
+  /** Weight blob i reshaped to `shape` (zeros without a caffemodel). */
+  blob(i: number, shape: number[], what: string): Tensor;
+  /** Writes the layer's node producing its first top with shape `outShape`; returns the value. */
+  emit(op: string, nodeInputs: string[], attrs: Record<string, Attr>, outShape: number[], name?: string): string;
+  /** The value name a write of `top` gets (the last write keeps the blob's name). */
+  outName(top: string): string;
+  out: GraphEmitter;
+  shapes: Map<string, number[]>;
+  options: CaffeOptions;
+  /** The layer after this one, and a way to take it into this one (BatchNorm + Scale). */
+  next: CaffeLayer | undefined;
+  mergeNext(): void;
+}
+
+type LayerHandler = (c: LayerContext) => void;
+
+function convolution(c: LayerContext): void {
+  const { layer, where, x, s } = c;
+  const cp = c.p('convolution_param');
+  const { kernel, stride, pad, dilation } = spatial(cp);
+  const out = num(cp, 'num_output', 0);
+  const group = num(cp, 'group', 1);
+  const cin = s[1]!;
+  if (cin % group !== 0 || out % group !== 0) throw new ShapeError(`${where}: ${cin} input and ${out} output channels do not divide into ${group} groups`);
+  const deconv = layer.type === 'Deconvolution';
+  const wShape = deconv ? [cin, out / group, kernel[0], kernel[1]] : [out, cin / group, kernel[0], kernel[1]];
+  const nodeInputs = [x, c.out.constant(`${layer.name}.weight`, c.blob(0, wShape, 'weights'))];
+  if (bool(cp, 'bias_term', true)) nodeInputs.push(c.out.constant(`${layer.name}.bias`, c.blob(1, [out], 'bias')));
+  const attrs = { kernel_shape: ints(kernel), strides: ints(stride), pads: ints([pad[0], pad[1], pad[0], pad[1]]), dilations: ints(dilation), group: int(group) };
+  // Caffe's output size is ONNX's for both (symmetric pads, no output padding).
+  const node = { name: layer.name, op: deconv ? 'ConvTranspose' : 'Conv', domain: '', inputs: nodeInputs, outputs: [], attrs };
+  const outHW = deconv ? convTransposeGeometry(node, s, wShape).output : (({ oh, ow }) => [oh, ow])(convGeometry(node, s, wShape));
+  c.emit(node.op, nodeInputs, attrs, [s[0]!, out, outHW[0]!, outHW[1]!]);
+}
+
+function pooling(c: LayerContext): void {
+  const { where, x, s } = c;
+  const pp = c.p('pooling_param');
+  const method = String(first(pp, 'pool') ?? 'MAX');
+  const max = method === 'MAX' || method === '0';
+  if (!max && method !== 'AVE' && method !== '1') throw new UnsupportedOpError(`${where}: pooling method ${method} is not supported`);
+  if (bool(pp, 'global_pooling', false)) {
+    c.emit(max ? 'GlobalMaxPool' : 'GlobalAveragePool', [x], {}, [s[0]!, s[1]!, 1, 1]);
+    return;
+  }
+  const { kernel, stride, pad } = spatial(pp);
+  // Caffe rounds the output size up, then drops a last window that starts in the padding.
+  const size = (i: 0 | 1): number => {
+    let o = Math.ceil((s[2 + i]! + 2 * pad[i] - kernel[i]) / stride[i]) + 1;
+    if (pad[i] > 0 && (o - 1) * stride[i] >= s[2 + i]! + pad[i]) o--;
+    return o;
+  };
+  const outHW = [size(0), size(1)];
+  // ONNX rounds down unless ceil_mode; pick whichever gives Caffe's size.
+  const floorSize = (i: 0 | 1) => Math.floor((s[2 + i]! + 2 * pad[i] - kernel[i]) / stride[i]) + 1;
+  const ceil = outHW[0] !== floorSize(0) || outHW[1] !== floorSize(1);
+  const attrs: Record<string, Attr> = { kernel_shape: ints(kernel), strides: ints(stride), pads: ints([pad[0], pad[1], pad[0], pad[1]]), ceil_mode: int(ceil ? 1 : 0) };
+  if (!max) attrs['count_include_pad'] = int(1);
+  c.emit(max ? 'MaxPool' : 'AveragePool', [x], attrs, [s[0]!, s[1]!, outHW[0]!, outHW[1]!]);
+}
+
+/** A layer that maps onto one ONNX op of the same shape, with attributes from its parameters. */
+const elementwise = (op: string, attrs: (c: LayerContext) => Record<string, Attr> = () => ({})): LayerHandler => (c) => {
+  c.emit(op, [c.x], attrs(c), c.s);
+};
+
+function relu(c: LayerContext): void {
+  const slope = num(c.p('relu_param'), 'negative_slope', 0);
+  c.emit(slope === 0 ? 'Relu' : 'LeakyRelu', [c.x], slope === 0 ? {} : { alpha: float(slope) }, c.s);
+}
+
+function prelu(c: LayerContext): void {
+  const { layer, x, s } = c;
+  const shared = bool(c.p('prelu_param'), 'channel_shared', false);
+  const slope = c.blob(0, [shared ? 1 : s[1]!], 'slope');
+  c.emit('PRelu', [x, c.out.constant(`${layer.name}.slope`, { ...slope, shape: shared ? [1] : [s[1]!, 1, 1] })], {}, s);
+}
+
+function split(c: LayerContext): void {
+  for (const top of c.layer.tops) {
+    const out = c.outName(top);
+    c.out.node('Identity', `${c.layer.name}/${top}`, [c.x], [out]);
+    c.shapes.set(out, c.s);
+  }
+}
+
+function concat(c: LayerContext): void {
+  const { s, inShapes } = c;
+  const cp = c.p('concat_param');
+  let axis = num(cp, 'axis', num(cp, 'concat_dim', 1));
+  if (axis < 0) axis += s.length;
+  if (!Number.isInteger(axis) || axis < 0 || axis >= s.length || inShapes.some((shape) => shape.length !== s.length)) {
+    throw new ShapeError(`${c.where}: axis ${axis} does not fit bottoms of shapes ${inShapes.map((shape) => `[${shape.join(', ')}]`).join(', ')}`);
+  }
+  const outShape = [...s];
+  outShape[axis] = inShapes.reduce((sum, shape) => sum + shape[axis]!, 0);
+  c.emit('Concat', c.inputs, { axis: int(axis) }, outShape);
+}
+
+function eltwise(c: LayerContext): void {
+  const { layer, inputs, s } = c;
+  const ep = c.p('eltwise_param');
+  const operation = String(first(ep, 'operation') ?? 'SUM');
+  const coeffs = nums(ep, 'coeff');
+  if (operation === 'PROD' || operation === '0') c.emit('Mul', inputs, {}, s);
+  else if (operation === 'MAX' || operation === '2') c.emit('Max', inputs, {}, s);
+  else {
+    const terms = inputs.map((v, i) => {
+      const coeff = coeffs[i] ?? 1;
+      if (coeff === 1) return v;
+      const scaled = c.out.temp(layer.name);
+      c.out.node('Mul', `${layer.name}/coeff${i}`, [v, c.out.constant(layer.name, float32([], [coeff]))], [scaled]);
+      return scaled;
+    });
+    c.emit(terms.length === 2 ? 'Add' : 'Sum', terms, {}, s);
+  }
+}
+
+function batchNorm(c: LayerContext): void {
+  const { layer, x, s, options, next } = c;
+  const channels = s[1]!;
+  const mean = c.blob(0, [channels], 'mean');
+  const variance = c.blob(1, [channels], 'variance');
+  const factor = options.weights === undefined ? 1 : Number(c.blob(2, [1], 'scale factor').data[0]);
+  const k = factor === 0 ? 0 : 1 / factor;
+  const scaled = (t: Tensor) => float32([channels], Array.from(t.data as Float32Array, (v) => v * k));
+  // A Scale layer writing the same blob right after is BatchNorm's affine part: merge them.
+  const merged = next?.type === 'Scale' && next.bottoms[0] === layer.tops[0] && next.bottoms.length === 1;
+  let gamma = float32([channels], new Float32Array(channels).fill(1));
+  let beta = float32([channels]);
+  if (merged) {
+    const sp = sub(next.params, 'scale_param');
+    const nextBlobs = options.weights?.get(next.name);
+    if (options.weights !== undefined) {
+      if (!nextBlobs?.[0]) throw new WeightsError(`layer '${next.name}' (Scale): the caffemodel has no scale blob`);
+      gamma = { ...nextBlobs[0], shape: [channels] };
+      if (bool(sp, 'bias_term', false)) {
+        if (!nextBlobs[1]) throw new WeightsError(`layer '${next.name}' (Scale): the caffemodel has no bias blob`);
+        beta = { ...nextBlobs[1], shape: [channels] };
+      }
+    }
+    c.mergeNext();
+  }
+  const constant = (suffix: string, t: Tensor) => c.out.constant(`${layer.name}.${suffix}`, t);
+  c.emit('BatchNormalization', [x, constant('scale', gamma), constant('bias', beta), constant('mean', scaled(mean)), constant('var', scaled(variance))],
+    { epsilon: float(num(c.p('batch_norm_param'), 'eps', 1e-5)) }, s, layer.name);
+}
+
+function scale(c: LayerContext): void {
+  const { layer, where, inputs, x, s } = c;
+  const sp = c.p('scale_param');
+  if (num(sp, 'axis', 1) !== 1 || inputs.length > 1) throw new UnsupportedOpError(`${where}: only a learned per-channel Scale (axis 1) is supported`);
+  const channels = s[1]!;
+  const perChannel = [channels, ...new Array<number>(s.length - 2).fill(1)];
+  const gamma = c.blob(0, [channels], 'scale');
+  if (bool(sp, 'bias_term', false)) {
+    const scaled = c.out.temp(layer.name);
+    c.out.node('Mul', `${layer.name}/scale`, [x, c.out.constant(layer.name, { ...gamma, shape: perChannel })], [scaled]);
+    c.emit('Add', [scaled, c.out.constant(layer.name, { ...c.blob(1, [channels], 'bias'), shape: perChannel })], {}, s);
+  } else {
+    c.emit('Mul', [x, c.out.constant(layer.name, { ...gamma, shape: perChannel })], {}, s);
+  }
+}
+
+function innerProduct(c: LayerContext): void {
+  const { layer, x, s } = c;
+  const ip = c.p('inner_product_param');
+  const out = num(ip, 'num_output', 0);
+  const axis = num(ip, 'axis', 1);
+  const k = s.slice(axis).reduce((a, b) => a * b, 1);
+  const flat = c.out.temp(layer.name);
+  c.out.node('Flatten', `${layer.name}/flatten`, [x], [flat], { axis: int(axis) });
+  const transpose = bool(ip, 'transpose', false);
+  const nodeInputs = [flat, c.out.constant(`${layer.name}.weight`, c.blob(0, transpose ? [k, out] : [out, k], 'weights'))];
+  if (bool(ip, 'bias_term', true)) nodeInputs.push(c.out.constant(`${layer.name}.bias`, c.blob(1, [out], 'bias')));
+  c.emit('Gemm', nodeInputs, { transB: int(transpose ? 0 : 1) }, [...s.slice(0, axis), out]);
+}
+
+function lrn(c: LayerContext): void {
+  const lp = c.p('lrn_param');
+  const region = String(first(lp, 'norm_region') ?? 'ACROSS_CHANNELS');
+  if (region !== 'ACROSS_CHANNELS' && region !== '0') throw new UnsupportedOpError(`${c.where}: LRN norm_region ${region} is not supported`);
+  c.emit('LRN', [c.x], { size: int(num(lp, 'local_size', 5)), alpha: float(num(lp, 'alpha', 1)), beta: float(num(lp, 'beta', 0.75)), bias: float(num(lp, 'k', 1)) }, c.s);
+}
+
+function flatten(c: LayerContext): void {
+  const { s } = c;
+  const fp = c.p('flatten_param');
+  const axis = num(fp, 'axis', 1);
+  if (num(fp, 'end_axis', -1) !== -1) throw new UnsupportedOpError(`${c.where}: end_axis other than -1 is not supported`);
+  c.emit('Flatten', [c.x], { axis: int(axis) }, [...s.slice(0, axis), s.slice(axis).reduce((a, b) => a * b, 1)]);
+}
+
+function reshape(c: LayerContext): void {
+  const { s } = c;
+  const rp = c.p('reshape_param');
+  if (num(rp, 'axis', 0) !== 0 || num(rp, 'num_axes', -1) !== -1) throw new UnsupportedOpError(`${c.where}: axis/num_axes are not supported`);
+  const dims = nums(sub(rp, 'shape'), 'dim').map((d, i) => (d === 0 ? s[i]! : d));
+  const known = dims.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
+  const outShape = dims.map((d) => (d === -1 ? sizeOf(s) / known : d));
+  c.emit('Reshape', [c.x, c.out.constant(c.layer.name, fromNumbers('int64', [dims.length], dims))], {}, outShape);
+}
+
+/** Each Caffe layer type the reader maps, to its handler (a Map: the keys come from files). */
+const LAYERS: ReadonlyMap<string, LayerHandler> = new Map<string, LayerHandler>([
+  ['Convolution', convolution],
+  ['Deconvolution', convolution],
+  ['Pooling', pooling],
+  ['ReLU', relu],
+  ['PReLU', prelu],
+  ['ELU', elementwise('Elu', (c) => ({ alpha: float(num(c.p('elu_param'), 'alpha', 1)) }))],
+  ['Sigmoid', elementwise('Sigmoid')],
+  ['TanH', elementwise('Tanh')],
+  ['AbsVal', elementwise('Abs')],
+  ['Dropout', elementwise('Identity')],
+  ['Split', split],
+  ['Concat', concat],
+  ['Eltwise', eltwise],
+  ['BatchNorm', batchNorm],
+  ['Scale', scale],
+  ['InnerProduct', innerProduct],
+  ['Softmax', elementwise('Softmax', (c) => ({ axis: int(num(c.p('softmax_param'), 'axis', 1)) }))],
+  ['LRN', lrn],
+  ['Flatten', flatten],
+  ['Reshape', reshape],
+]);
+
 export function caffeToModel(net: CaffeNet, options: CaffeOptions = {}): Model {
   const graph = emptyGraph(net.name);
+  const out = new GraphEmitter(graph);
   const shapes = new Map<string, number[]>();
   const layers = net.layers.filter((l) => !l.trainOnly);
   for (const layer of layers) {
@@ -140,17 +383,12 @@ export function caffeToModel(net: CaffeNet, options: CaffeOptions = {}): Model {
   for (const l of layers) for (const t of l.tops) writesLeft.set(t, (writesLeft.get(t) ?? 0) + 1);
   const current = new Map<string, string>(net.inputs.map((i) => [i.name, i.name]));
   const consumed = new Set<string>();
-  let uniq = 0;
-  const temp = (base: string): string => `${base}/wasmpose_${uniq++}`;
-  const constant = (base: string, t: Tensor): string => {
-    const name = temp(base);
-    graph.initializers.set(name, t);
-    return name;
-  };
 
   for (let li = 0; li < layers.length; li++) {
     const layer = layers[li]!;
     if (layer.type === 'Input') continue;
+    const handler = LAYERS.get(layer.type);
+    if (handler === undefined) throw new UnsupportedOpError(`Caffe layer '${layer.name}' of type ${layer.type} is not supported`);
     const where = `layer '${layer.name}' (${layer.type})`;
     if (layer.bottoms.length === 0) throw new ModelFormatError(`${where}: has no bottom (input blob)`);
     if (layer.tops.length === 0) throw new ModelFormatError(`${where}: has no top (output blob)`);
@@ -176,210 +414,30 @@ export function caffeToModel(net: CaffeNet, options: CaffeOptions = {}): Model {
       return name;
     };
     const blobs = options.weights?.get(layer.name);
-    const blob = (i: number, shape: number[], what: string): Tensor => {
-      if (options.weights === undefined) return float32(shape);
-      const b = blobs?.[i];
-      if (b === undefined) throw new WeightsError(`${where}: the caffemodel has no ${what} (blob ${i})`);
-      if (sizeOf(b.shape) !== sizeOf(shape)) {
-        throw new WeightsError(`${where}: caffemodel blob ${i} (${what}) has shape [${b.shape.join(', ')}], the prototxt implies [${shape.join(', ')}]`);
-      }
-      return { ...b, shape };
-    };
-    const emit = (op: string, nodeInputs: string[], attrs: Record<string, Attr>, outShape: number[], name = layer.name): string => {
-      const out = outName(layer.tops[0]!);
-      graph.nodes.push({ name, op, domain: '', inputs: nodeInputs, outputs: [out], attrs });
-      shapes.set(out, outShape);
-      return out;
-    };
-    const x = inputs[0]!;
-    const s = inShapes[0]!;
-    const p = (field: string) => sub(layer.params, field);
-    switch (layer.type) {
-      case 'Convolution': case 'Deconvolution': {
-        const cp = p('convolution_param');
-        const { kernel, stride, pad, dilation } = spatial(cp);
-        const out = num(cp, 'num_output', 0);
-        const group = num(cp, 'group', 1);
-        const cin = s[1]!;
-        if (cin % group !== 0 || out % group !== 0) throw new ShapeError(`${where}: ${cin} input and ${out} output channels do not divide into ${group} groups`);
-        const deconv = layer.type === 'Deconvolution';
-        const wShape = deconv ? [cin, out / group, kernel[0], kernel[1]] : [out, cin / group, kernel[0], kernel[1]];
-        const nodeInputs = [x, constant(`${layer.name}.weight`, blob(0, wShape, 'weights'))];
-        if (bool(cp, 'bias_term', true)) nodeInputs.push(constant(`${layer.name}.bias`, blob(1, [out], 'bias')));
-        const size = (i: 0 | 1): number => {
-          const extent = dilation[i] * (kernel[i] - 1) + 1;
-          return deconv ? stride[i] * (s[2 + i]! - 1) + extent - 2 * pad[i] : Math.floor((s[2 + i]! + 2 * pad[i] - extent) / stride[i]) + 1;
-        };
-        emit(deconv ? 'ConvTranspose' : 'Conv', nodeInputs, {
-          kernel_shape: ints(kernel), strides: ints(stride), pads: ints([pad[0], pad[1], pad[0], pad[1]]), dilations: ints(dilation), group: int(group),
-        }, [s[0]!, out, size(0), size(1)]);
-        break;
-      }
-      case 'Pooling': {
-        const pp = p('pooling_param');
-        const method = String(first(pp, 'pool') ?? 'MAX');
-        const max = method === 'MAX' || method === '0';
-        if (!max && method !== 'AVE' && method !== '1') throw new UnsupportedOpError(`${where}: pooling method ${method} is not supported`);
-        if (bool(pp, 'global_pooling', false)) {
-          emit(max ? 'GlobalMaxPool' : 'GlobalAveragePool', [x], {}, [s[0]!, s[1]!, 1, 1]);
-          break;
+    const next = layers[li + 1];
+    handler({
+      layer, where, inputs, inShapes, x: inputs[0]!, s: inShapes[0]!, out, shapes, options, outName, next,
+      p: (field) => sub(layer.params, field),
+      blob: (i, shape, what) => {
+        if (options.weights === undefined) return float32(shape);
+        const b = blobs?.[i];
+        if (b === undefined) throw new WeightsError(`${where}: the caffemodel has no ${what} (blob ${i})`);
+        if (sizeOf(b.shape) !== sizeOf(shape)) {
+          throw new WeightsError(`${where}: caffemodel blob ${i} (${what}) has shape [${b.shape.join(', ')}], the prototxt implies [${shape.join(', ')}]`);
         }
-        const { kernel, stride, pad } = spatial(pp);
-        // Caffe rounds the output size up, then drops a last window that starts in the padding.
-        const size = (i: 0 | 1): number => {
-          let o = Math.ceil((s[2 + i]! + 2 * pad[i] - kernel[i]) / stride[i]) + 1;
-          if (pad[i] > 0 && (o - 1) * stride[i] >= s[2 + i]! + pad[i]) o--;
-          return o;
-        };
-        const outHW = [size(0), size(1)];
-        // ONNX rounds down unless ceil_mode; pick whichever gives Caffe's size.
-        const floorSize = (i: 0 | 1) => Math.floor((s[2 + i]! + 2 * pad[i] - kernel[i]) / stride[i]) + 1;
-        const ceil = outHW[0] !== floorSize(0) || outHW[1] !== floorSize(1);
-        const attrs: Record<string, Attr> = { kernel_shape: ints(kernel), strides: ints(stride), pads: ints([pad[0], pad[1], pad[0], pad[1]]), ceil_mode: int(ceil ? 1 : 0) };
-        if (!max) attrs['count_include_pad'] = int(1);
-        emit(max ? 'MaxPool' : 'AveragePool', [x], attrs, [s[0]!, s[1]!, outHW[0]!, outHW[1]!]);
-        break;
-      }
-      case 'ReLU': {
-        const slope = num(p('relu_param'), 'negative_slope', 0);
-        emit(slope === 0 ? 'Relu' : 'LeakyRelu', [x], slope === 0 ? {} : { alpha: float(slope) }, s);
-        break;
-      }
-      case 'PReLU': {
-        const shared = bool(p('prelu_param'), 'channel_shared', false);
-        const slope = blob(0, [shared ? 1 : s[1]!], 'slope');
-        emit('PRelu', [x, constant(`${layer.name}.slope`, { ...slope, shape: shared ? [1] : [s[1]!, 1, 1] })], {}, s);
-        break;
-      }
-      case 'ELU': emit('Elu', [x], { alpha: float(num(p('elu_param'), 'alpha', 1)) }, s); break;
-      case 'Sigmoid': emit('Sigmoid', [x], {}, s); break;
-      case 'TanH': emit('Tanh', [x], {}, s); break;
-      case 'AbsVal': emit('Abs', [x], {}, s); break;
-      case 'Dropout': emit('Identity', [x], {}, s); break;
-      case 'Split':
-        for (const top of layer.tops) {
-          const out = outName(top);
-          graph.nodes.push({ name: `${layer.name}/${top}`, op: 'Identity', domain: '', inputs: [x], outputs: [out], attrs: {} });
-          shapes.set(out, s);
-        }
-        break;
-      case 'Concat': {
-        const cp = p('concat_param');
-        let axis = num(cp, 'axis', num(cp, 'concat_dim', 1));
-        if (axis < 0) axis += s.length;
-        if (!Number.isInteger(axis) || axis < 0 || axis >= s.length || inShapes.some((shape) => shape.length !== s.length)) {
-          throw new ShapeError(`${where}: axis ${axis} does not fit bottoms of shapes ${inShapes.map((shape) => `[${shape.join(', ')}]`).join(', ')}`);
-        }
-        const outShape = [...s];
-        outShape[axis] = inShapes.reduce((sum, shape) => sum + shape[axis]!, 0);
-        emit('Concat', inputs, { axis: int(axis) }, outShape);
-        break;
-      }
-      case 'Eltwise': {
-        const ep = p('eltwise_param');
-        const operation = String(first(ep, 'operation') ?? 'SUM');
-        const coeffs = nums(ep, 'coeff');
-        if (operation === 'PROD' || operation === '0') emit('Mul', inputs, {}, s);
-        else if (operation === 'MAX' || operation === '2') emit('Max', inputs, {}, s);
-        else {
-          const terms = inputs.map((v, i) => {
-            const c = coeffs[i] ?? 1;
-            if (c === 1) return v;
-            const scaled = temp(layer.name);
-            graph.nodes.push({ name: `${layer.name}/coeff${i}`, op: 'Mul', domain: '', inputs: [v, constant(layer.name, float32([], [c]))], outputs: [scaled], attrs: {} });
-            return scaled;
-          });
-          emit(terms.length === 2 ? 'Add' : 'Sum', terms, {}, s);
-        }
-        break;
-      }
-      case 'BatchNorm': {
-        const c = s[1]!;
-        const mean = blob(0, [c], 'mean');
-        const variance = blob(1, [c], 'variance');
-        const factor = options.weights === undefined ? 1 : Number(blob(2, [1], 'scale factor').data[0]);
-        const k = factor === 0 ? 0 : 1 / factor;
-        const scaled = (t: Tensor) => float32([c], Array.from(t.data as Float32Array, (v) => v * k));
-        // A Scale layer writing the same blob right after is BatchNorm's affine part: merge them.
-        const next = layers[li + 1];
-        const merged = next?.type === 'Scale' && next.bottoms[0] === layer.tops[0] && next.bottoms.length === 1;
-        let gamma = float32([c], new Float32Array(c).fill(1));
-        let beta = float32([c]);
-        if (merged) {
-          const sp = sub(next.params, 'scale_param');
-          const nextBlobs = options.weights?.get(next.name);
-          if (options.weights !== undefined) {
-            if (!nextBlobs?.[0]) throw new WeightsError(`layer '${next.name}' (Scale): the caffemodel has no scale blob`);
-            gamma = { ...nextBlobs[0], shape: [c] };
-            if (bool(sp, 'bias_term', false)) {
-              if (!nextBlobs[1]) throw new WeightsError(`layer '${next.name}' (Scale): the caffemodel has no bias blob`);
-              beta = { ...nextBlobs[1], shape: [c] };
-            }
-          }
-          writesLeft.set(layer.tops[0]!, writesLeft.get(layer.tops[0]!)! - 1);
-          li++;
-        }
-        emit('BatchNormalization', [x, constant(`${layer.name}.scale`, gamma), constant(`${layer.name}.bias`, beta), constant(`${layer.name}.mean`, scaled(mean)), constant(`${layer.name}.var`, scaled(variance))],
-          { epsilon: float(num(p('batch_norm_param'), 'eps', 1e-5)) }, s, layer.name);
-        break;
-      }
-      case 'Scale': {
-        const sp = p('scale_param');
-        if (num(sp, 'axis', 1) !== 1 || inputs.length > 1) throw new UnsupportedOpError(`${where}: only a learned per-channel Scale (axis 1) is supported`);
-        const c = s[1]!;
-        const perChannel = [c, ...new Array<number>(s.length - 2).fill(1)];
-        let v = x;
-        const scaleOut = bool(sp, 'bias_term', false) ? temp(layer.name) : undefined;
-        const gamma = blob(0, [c], 'scale');
-        if (scaleOut !== undefined) {
-          graph.nodes.push({ name: `${layer.name}/scale`, op: 'Mul', domain: '', inputs: [v, constant(layer.name, { ...gamma, shape: perChannel })], outputs: [scaleOut], attrs: {} });
-          v = scaleOut;
-          emit('Add', [v, constant(layer.name, { ...blob(1, [c], 'bias'), shape: perChannel })], {}, s);
-        } else {
-          emit('Mul', [v, constant(layer.name, { ...gamma, shape: perChannel })], {}, s);
-        }
-        break;
-      }
-      case 'InnerProduct': {
-        const ip = p('inner_product_param');
-        const out = num(ip, 'num_output', 0);
-        const axis = num(ip, 'axis', 1);
-        const k = s.slice(axis).reduce((a, b) => a * b, 1);
-        const flat = temp(layer.name);
-        graph.nodes.push({ name: `${layer.name}/flatten`, op: 'Flatten', domain: '', inputs: [x], outputs: [flat], attrs: { axis: int(axis) } });
-        const transpose = bool(ip, 'transpose', false);
-        const nodeInputs = [flat, constant(`${layer.name}.weight`, blob(0, transpose ? [k, out] : [out, k], 'weights'))];
-        if (bool(ip, 'bias_term', true)) nodeInputs.push(constant(`${layer.name}.bias`, blob(1, [out], 'bias')));
-        emit('Gemm', nodeInputs, { transB: int(transpose ? 0 : 1) }, [...s.slice(0, axis), out]);
-        break;
-      }
-      case 'Softmax': emit('Softmax', [x], { axis: int(num(p('softmax_param'), 'axis', 1)) }, s); break;
-      case 'LRN': {
-        const lp = p('lrn_param');
-        const region = String(first(lp, 'norm_region') ?? 'ACROSS_CHANNELS');
-        if (region !== 'ACROSS_CHANNELS' && region !== '0') throw new UnsupportedOpError(`${where}: LRN norm_region ${region} is not supported`);
-        emit('LRN', [x], { size: int(num(lp, 'local_size', 5)), alpha: float(num(lp, 'alpha', 1)), beta: float(num(lp, 'beta', 0.75)), bias: float(num(lp, 'k', 1)) }, s);
-        break;
-      }
-      case 'Flatten': {
-        const fp = p('flatten_param');
-        const axis = num(fp, 'axis', 1);
-        if (num(fp, 'end_axis', -1) !== -1) throw new UnsupportedOpError(`${where}: end_axis other than -1 is not supported`);
-        emit('Flatten', [x], { axis: int(axis) }, [...s.slice(0, axis), s.slice(axis).reduce((a, b) => a * b, 1)]);
-        break;
-      }
-      case 'Reshape': {
-        const rp = p('reshape_param');
-        if (num(rp, 'axis', 0) !== 0 || num(rp, 'num_axes', -1) !== -1) throw new UnsupportedOpError(`${where}: axis/num_axes are not supported`);
-        const dims = nums(sub(rp, 'shape'), 'dim').map((d, i) => (d === 0 ? s[i]! : d));
-        const known = dims.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
-        const outShape = dims.map((d) => (d === -1 ? sizeOf(s) / known : d));
-        emit('Reshape', [x, constant(layer.name, fromNumbers('int64', [dims.length], dims))], {}, outShape);
-        break;
-      }
-      default:
-        throw new UnsupportedOpError(`Caffe layer '${layer.name}' of type ${layer.type} is not supported`);
-    }
+        return { ...b, shape };
+      },
+      emit: (op, nodeInputs, attrs, outShape, name = layer.name) => {
+        const value = outName(layer.tops[0]!);
+        out.node(op, name, nodeInputs, [value], attrs);
+        shapes.set(value, outShape);
+        return value;
+      },
+      mergeNext: () => {
+        writesLeft.set(layer.tops[0]!, writesLeft.get(layer.tops[0]!)! - 1);
+        li++;
+      },
+    });
   }
   // Graph outputs: the final values nothing reads.
   for (const value of new Set(current.values())) {

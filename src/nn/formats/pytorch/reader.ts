@@ -128,7 +128,7 @@ function tupleItems(v: PyValue, what: string): PyValue[] {
   return v.items;
 }
 
-function storageTypeOf(v: PyValue): Storage['type'] {
+function storageTypeOf(v: PyValue | undefined): Storage['type'] {
   const name = v instanceof PyGlobal ? v.name : '';
   const type = STORAGE_TYPES.get(name);
   if (type === undefined) throw new ModelFormatError(`PyTorch: unsupported storage type '${v instanceof PyGlobal ? v.qualified : String(v)}'`);

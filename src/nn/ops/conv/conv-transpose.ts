@@ -11,73 +11,13 @@
 // The kernel is a GEMM then col2im: per output channel, the products of each kernel tap with
 // all input channels (a K = C_in / group reduction, four taps by eight pixels at a time), then
 // those tap planes added into the output at their offsets.
-import { ShapeError, UnsupportedOpError } from '../../errors.js';
-import { attrInt, attrInts, attrString, type Node } from '../../graph.js';
+import { ShapeError } from '../../errors.js';
+import type { Node } from '../../graph.js';
 import { float32, shapeString, toFloat32, type Tensor } from '../../tensor.js';
-import { nchw, where } from '../spatial/common.js';
+import { where } from '../spatial/common.js';
 import type { OpDef, ValueType } from '../types.js';
+import { convTransposeGeometry, type ConvTransposeGeometry } from './geometry.js';
 import { MR, NR } from './pack.js';
-
-export interface ConvTransposeGeometry {
-  n: number;
-  inChannels: number;
-  outChannels: number;
-  group: number;
-  /** [height, width] of input, output, kernel, stride, dilation, padBegin. */
-  input: [number, number];
-  output: [number, number];
-  kernel: [number, number];
-  stride: [number, number];
-  dilation: [number, number];
-  padBegin: [number, number];
-}
-
-function pair(node: Node, name: string, fallback: number, min: number): [number, number] {
-  const v = attrInts(node, name);
-  if (v === undefined) return [fallback, fallback];
-  if (v.length !== 2) throw new UnsupportedOpError(`${where(node)}: ${name} [${v.join(', ')}] is not 2D; only 2D is supported`);
-  if (v.some((x) => !Number.isInteger(x) || x < min)) throw new ShapeError(`${where(node)}: invalid ${name} [${v.join(', ')}]`);
-  return [v[0]!, v[1]!];
-}
-
-function geometry(node: Node, xShape: readonly number[], wShape: readonly number[]): ConvTransposeGeometry {
-  const [n, inChannels, height, width] = nchw(node, xShape);
-  if (wShape.length !== 4) throw new ShapeError(`${where(node)}: weights of shape ${shapeString(wShape)}; expected [C_in, C_out / group, kh, kw]`);
-  const group = attrInt(node, 'group', 1);
-  if (!Number.isInteger(group) || group < 1 || inChannels % group !== 0) throw new ShapeError(`${where(node)}: group ${group} does not divide ${inChannels} input channels`);
-  if (wShape[0] !== inChannels) throw new ShapeError(`${where(node)}: weights ${shapeString(wShape)} do not fit ${inChannels} input channels`);
-  const kernel = attrInts(node, 'kernel_shape') === undefined ? [wShape[2]!, wShape[3]!] : pair(node, 'kernel_shape', 1, 1);
-  if (kernel[0] !== wShape[2] || kernel[1] !== wShape[3]) throw new ShapeError(`${where(node)}: kernel_shape [${kernel.join(', ')}] differs from the weights ${shapeString(wShape)}`);
-  const stride = pair(node, 'strides', 1, 1);
-  const dilation = pair(node, 'dilations', 1, 1);
-  const outputPadding = pair(node, 'output_padding', 0, 0);
-  const pads = attrInts(node, 'pads') ?? [0, 0, 0, 0];
-  if (pads.length !== 4 || pads.some((p) => !Number.isInteger(p) || p < 0)) throw new ShapeError(`${where(node)}: invalid pads [${pads.join(', ')}]`);
-  const autoPad = attrString(node, 'auto_pad', 'NOTSET');
-  if (!['NOTSET', 'SAME_UPPER', 'SAME_LOWER', 'VALID'].includes(autoPad)) throw new UnsupportedOpError(`${where(node)}: auto_pad '${autoPad}' is not supported`);
-  const givenShape = attrInts(node, 'output_shape');
-  const input: [number, number] = [height, width];
-  const output: [number, number] = [0, 0];
-  const padBegin: [number, number] = [0, 0];
-  for (const a of [0, 1] as const) {
-    const full = stride[a] * (input[a] - 1) + outputPadding[a] + (kernel[a]! - 1) * dilation[a] + 1;
-    let target: number | undefined;
-    if (givenShape !== undefined) target = givenShape[givenShape.length - 2 + a];
-    else if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') target = input[a] * stride[a];
-    if (target !== undefined) {
-      const total = full - target;
-      if (total < 0) throw new ShapeError(`${where(node)}: output_shape ${target} on axis ${a + 2} is larger than the ${full} the kernel reaches`);
-      padBegin[a] = autoPad === 'SAME_UPPER' ? Math.floor(total / 2) : total - Math.floor(total / 2);
-      output[a] = target;
-    } else {
-      const [begin, end] = autoPad === 'VALID' ? [0, 0] : [pads[a]!, pads[a + 2]!];
-      padBegin[a] = begin;
-      output[a] = full - begin - end;
-    }
-    if (output[a] < 1) throw new ShapeError(`${where(node)}: output size ${output[a]} on axis ${a + 2}`);
-  }
-  return { n, inChannels, outChannels: wShape[1]! * group, group, input, output, kernel: [kernel[0]!, kernel[1]!], stride, dilation, padBegin };
-}
 
 function checkBias(node: Node, bias: { shape: readonly number[] } | undefined, channels: number): void {
   if (bias !== undefined && (bias.shape.length !== 1 || bias.shape[0] !== channels)) {
@@ -149,13 +89,13 @@ function outputType(x: ValueType, g: ConvTransposeGeometry): ValueType[] {
 export const convTranspose: OpDef = {
   type: 'ConvTranspose',
   inferTypes: ({ node, inputs }) => {
-    const g = geometry(node, inputs[0]!.shape, inputs[1]!.shape);
+    const g = convTransposeGeometry(node, inputs[0]!.shape, inputs[1]!.shape);
     checkBias(node, inputs[2], g.outChannels);
     return outputType(inputs[0]!, g);
   },
   reference: ({ node, inputs }) => {
     const [x, w, b] = inputs as [Tensor, Tensor, Tensor | undefined];
-    const g = geometry(node, x.shape, w.shape);
+    const g = convTransposeGeometry(node, x.shape, w.shape);
     checkBias(node, b, g.outChannels);
     return [float32([g.n, g.outChannels, g.output[0], g.output[1]], convTransposeReference(toFloat32(x), toFloat32(w), b && toFloat32(b), g))];
   },
@@ -163,7 +103,7 @@ export const convTranspose: OpDef = {
     const weights = constants[1];
     // Weights computed at run time (unusual) run on the host: the kernel wants them packed.
     if (weights === undefined) return undefined;
-    const g = geometry(node, inputs[0]!.shape, weights.shape);
+    const g = convTransposeGeometry(node, inputs[0]!.shape, weights.shape);
     const taps = g.kernel[0] * g.kernel[1];
     const pixels = g.input[0] * g.input[1];
     return {

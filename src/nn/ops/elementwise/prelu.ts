@@ -23,7 +23,7 @@ export const prelu: OpDef = {
     const x = inputs[0]!;
     const slope: Tensor = { ...inputs[1]!, shape: slopeShape(opset, inputs[1]!.shape, x.shape) };
     checkBroadcastsTo(node, slope.shape, x.shape, 'slope');
-    return [mapBroadcast(node, [x, slope], x.dtype, ([v, s]) => (v! < 0 ? (typeof v === 'bigint' ? v * (s as bigint) : v * (s as number)) : v!))];
+    return [mapBroadcast(node, [x, slope], x.dtype, ([v, s]) => (v! < 0 ? (typeof v === 'bigint' ? v * (s as bigint) : v! * (s as number)) : v!))];
   },
   plan: ({ opset, inputs, outputs }) => {
     if (!allFloat32([...inputs, ...outputs])) return undefined;
