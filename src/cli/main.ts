@@ -12,6 +12,7 @@ import { mergeCommand, mergeUsage } from './commands/merge.js';
 import { modelsCommand, modelsUsage } from './commands/models.js';
 import { quantizeCommand, quantizeUsage } from './commands/quantize.js';
 import { runCommand, runUsage } from './commands/run.js';
+import { serveCommand, serveUsage } from './commands/serve.js';
 
 interface Command {
   usage: string;
@@ -30,6 +31,7 @@ const COMMANDS = new Map<string, Command>(Object.entries({
   convert: { usage: convertUsage, summary: 'write any supported model (ONNX, OpenVINO IR, Caffe) as ONNX', run: convertCommand },
   inspect: { usage: inspectUsage, summary: 'format, inputs/outputs with shapes, op histogram, parameters and GFLOPs of a model (weights optional)', run: inspectCommand },
   fetch: { usage: fetchUsage, summary: "download a seed network's published weights, verified, into the cache", run: fetchCommand },
+  serve: { usage: serveUsage, summary: 'the demo page (photo, webcam, skeletons, per-stage ms) on a local server with the headers threads need', run: serveCommand },
   quantize: { usage: quantizeUsage, summary: 'post-training INT8 quantization calibrated on photos: a QDQ ONNX file ONNX Runtime and wasmpose run', run: quantizeCommand },
   bench: { usage: benchUsage, summary: 'time a model on seeded inputs (JSON with --json, per-node with --profile)', run: benchCommand },
 }));
@@ -48,7 +50,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   const command = COMMANDS.get(name);
   if (command === undefined) {
-    console.error(`unknown command '${name}'\n\n${helpText()}`);
+    console.error(`wasmpose: unknown command '${oneLine(name)}' (wasmpose --help lists them)`);
     return 2;
   }
   if (rest.includes('--help')) {
@@ -59,9 +61,20 @@ export async function main(argv: readonly string[]): Promise<number> {
     return await command.run(rest);
   } catch (e) {
     if (e instanceof WasmposeError) {
-      console.error(`wasmpose ${name}: ${e.message}`);
+      console.error(`wasmpose ${name}: ${oneLine(e.message)}`);
       return e.name === 'UsageError' ? 2 : 1;
     }
-    throw e;
+    // Anything else is a wasmpose bug (the tests fail on it): still one line, and a distinct code.
+    const what = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    console.error(`wasmpose ${name}: internal error (please report it): ${oneLine(what)}`);
+    return INTERNAL_ERROR;
   }
+}
+
+/** Exit code of an exception that is not a WasmposeError (sysexits' EX_SOFTWARE). */
+export const INTERNAL_ERROR = 70;
+
+/** Every error the CLI prints is one line: a message from a file may hold newlines. */
+function oneLine(message: string): string {
+  return message.replace(/\s*[\r\n]+\s*/g, ' | ');
 }

@@ -40,7 +40,8 @@ export function readPngHeader(bytes: Uint8Array): PngHeader {
 
 let crcTable: Int32Array | undefined;
 
-function crc32(bytes: Uint8Array, start: number, end: number): number {
+/** CRC-32 of bytes[start, end), as PNG chunks carry it. */
+export function crc32(bytes: Uint8Array, start = 0, end = bytes.length): number {
   if (crcTable === undefined) {
     crcTable = new Int32Array(256);
     for (let n = 0; n < 256; n++) {
@@ -63,6 +64,10 @@ export function decodePng(bytes: Uint8Array): RgbImage {
   const header = readPngHeader(bytes);
   const { width, height, bitDepth, colorType } = header;
   checkImageSize(width, height, 'PNG image');
+  // Deflate expands at most ~1032:1: rows of at least one bit per pixel that the file's bytes
+  // cannot hold are refused before anything is inflated or allocated.
+  const minimumRowBytes = 1 + Math.ceil((width * bitDepth) / 8);
+  if (height * minimumRowBytes > bytes.length * 1032) fail(`${width}x${height} needs ${height * minimumRowBytes} bytes of image data, more than ${bytes.length} compressed bytes can hold`);
   if (!(DEPTHS[colorType] ?? []).includes(bitDepth)) fail(`colour type ${colorType} with bit depth ${bitDepth} is not a valid combination`);
   if (bytes[26] !== 0 || bytes[27] !== 0 || bytes[28]! > 1) fail('unknown compression, filter or interlace method');
 
