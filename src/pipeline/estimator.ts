@@ -116,9 +116,14 @@ export class PoseEstimator {
     return prepareInput(this.spec, image, box);
   }
 
-  /** Stage 2: the network's raw outputs, by output name. */
-  infer(prepared: PreparedInput): Record<string, RunnerOutput> {
-    return runNetwork(this.runner, this.spec, prepared);
+  /** Stage 2: the network's raw outputs, by output name, plus the intermediate values named in `keep` (see `values`). */
+  infer(prepared: PreparedInput, keep?: readonly string[]): Record<string, RunnerOutput> {
+    return runNetwork(this.runner, this.spec, prepared, keep);
+  }
+
+  /** Names of the intermediate values `infer` can keep (empty when the engine cannot keep any). */
+  get values(): readonly string[] {
+    return this.runner.values ?? [];
   }
 
   /** Stage 3: the outputs of `infer(prepare(image, box))` as poses in the photo's pixel coordinates. */

@@ -15,13 +15,16 @@ export interface RunnerOutput {
  * same preprocessed inputs and feed the very same decoders).
  */
 export interface InferenceRunner {
-  run(feeds: Record<string, Float32Array | Int32Array>): Record<string, RunnerOutput>;
+  /** The outputs, plus the intermediate values named in `options.keep` where the engine can keep them (a Session). */
+  run(feeds: Record<string, Float32Array | Int32Array>, options?: { keep?: readonly string[] }): Record<string, RunnerOutput>;
+  /** Names of the intermediate values `run` can keep (undefined: none). */
+  readonly values?: readonly string[];
   dispose(): void;
 }
 
-/** Runs the network on a prepared input (int32 inputs as they are, everything else as float32). */
-export function runNetwork(runner: InferenceRunner, spec: NetworkSpec, prepared: PreparedInput): Record<string, RunnerOutput> {
+/** Runs the network on a prepared input (int32 inputs as they are, everything else as float32), keeping the values named in `keep`. */
+export function runNetwork(runner: InferenceRunner, spec: NetworkSpec, prepared: PreparedInput, keep?: readonly string[]): Record<string, RunnerOutput> {
   const { tensor } = prepared;
   const feed = tensor.dtype === 'int32' ? (tensor.data as Int32Array) : toFloat32(tensor);
-  return runner.run({ [spec.inputName]: feed });
+  return keep === undefined || keep.length === 0 ? runner.run({ [spec.inputName]: feed }) : runner.run({ [spec.inputName]: feed }, { keep });
 }

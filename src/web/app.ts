@@ -39,6 +39,7 @@ export class DemoApp {
   private readonly painters: Painter[] = [];
   private estimators = new Map<string, Promise<PoseEstimator>>();
   private busy: Promise<unknown> = Promise.resolve();
+  private last: DemoResult | undefined;
 
   constructor(
     private readonly elements: {
@@ -102,16 +103,20 @@ export class DemoApp {
     return estimator;
   }
 
-  /** Estimates the people in `input`, draws them and tells every listener; one call at a time. */
-  show(input: ImageInput): Promise<DemoResult> {
+  /**
+   * Estimates the people in `input`, draws them and tells every listener; one call at a time.
+   * `estimate` replaces the estimator's own call (the webcam's video mode tracks and smooths).
+   */
+  show(input: ImageInput, estimate?: (image: RgbImage, estimator: PoseEstimator) => Promise<Pose[]>): Promise<DemoResult> {
     const run = this.busy.then(async () => {
       const estimator = await this.estimator();
       const start = performance.now();
       const image = toRgbImage(input);
       const read = performance.now() - start;
-      const poses = await estimator.estimate(image);
+      const poses = estimate === undefined ? await estimator.estimate(image) : await estimate(image, estimator);
       const total = performance.now() - start;
       const result: DemoResult = { image, poses, estimator, timings: { read, ...estimator.timings, total } };
+      this.last = result;
       this.draw(input, result);
       this.report(result);
       for (const listener of this.resultListeners) listener(result);
@@ -120,6 +125,11 @@ export class DemoApp {
     this.busy = run.catch(() => undefined);
     run.catch((e: unknown) => this.setStatus(e instanceof Error ? e.message : String(e), true));
     return run;
+  }
+
+  /** Draws the last result again (a feature's drawing changed, e.g. an overlay toggled). */
+  redraw(): void {
+    if (this.last !== undefined) this.draw(this.last.image, this.last);
   }
 
   onResult(listener: (result: DemoResult) => void): void {

@@ -10,12 +10,18 @@ export function skeletonFor(keypoints: readonly string[]): Skeleton {
   return keypoints.length === 18 ? OPENPOSE18_SKELETON : COCO17_SKELETON;
 }
 
+/** A person's colour: by track id when the pose has one (video mode), else by its place in the list. */
+export function personColour(pose: Pose & { id?: number }, person: number): string {
+  const key = pose.id !== undefined && pose.id >= 0 ? pose.id : person;
+  return PERSON_COLOURS[key % PERSON_COLOURS.length]!;
+}
+
 /** Draws `poses` over whatever the context holds; keypoints below `minScore` are left out. */
 export function drawPoses(context: CanvasRenderingContext2D, poses: readonly Pose[], skeleton: Skeleton, minScore = 0.2): void {
   const scale = Math.max(1, Math.max(context.canvas.width, context.canvas.height) / 640);
   context.lineCap = 'round';
   poses.forEach((pose, person) => {
-    const colour = PERSON_COLOURS[person % PERSON_COLOURS.length]!;
+    const colour = personColour(pose, person);
     const seen = (i: number) => {
       const k = pose.keypoints[i];
       return k !== undefined && (k.score ?? 0) >= minScore ? k : undefined;

@@ -1,11 +1,12 @@
 // The demo page `wasmpose serve` shows (web/index.html). Each feature is a module of its own
 // under ./features; a new one is one import and one entry in FEATURES (see app.ts for the hooks).
 import { DemoApp, type DemoFeature } from './app.js';
+import { mapsFeature } from './features/maps.js';
 import { photoFeature } from './features/photo.js';
 import { sampleFeature } from './features/sample.js';
 import { webcamFeature } from './features/webcam.js';
 
-const FEATURES: readonly DemoFeature[] = [photoFeature, webcamFeature, sampleFeature];
+const FEATURES: readonly DemoFeature[] = [photoFeature, webcamFeature, mapsFeature, sampleFeature];
 
 const byId = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const app = new DemoApp({
