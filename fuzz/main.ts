@@ -3,7 +3,7 @@
 //                   [--seconds 60] [--cases N] [--seed 1] [--jobs 1] [--batch 2000]
 //                   [--case-timeout 30] [--memory-mb 3072] [--corpus test/fuzz-corpus]
 // Cases run in child processes, many per child; a child that dies (V8 fatal error, out of
-// memory), runs one case past --case-timeout seconds or grows past --memory-mb of RSS is
+// memory), runs one case past --case-timeout CPU seconds or grows past --memory-mb of RSS is
 // killed and replaced, and its case becomes a finding. Every finding (those, and exceptions that
 // are not WasmposeErrors) is written as a reproducer: <corpus>/<format>/<kind>-<seed>-<case>/
 // holding the case's files and finding.json; the test suite replays every reproducer.
@@ -60,6 +60,16 @@ function parse(argv: readonly string[]): Options {
   return o;
 }
 
+/** CPU seconds (user + system) the process has used: a case's time limit counts these, not the wall clock, so a loaded machine does not turn slow cases into hangs. */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
 function rssMb(pid: number): number {
   try {
     const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -98,20 +108,20 @@ function runChild(o: Options, format: string, first: number, end: number, tally:
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000); });
     let current = first - 1;
-    let caseStart = Date.now();
+    let caseStart = 0;
     let verdict: FindingKind | undefined;
     let finished = false;
     const watchdog = setInterval(() => {
       const rss = rssMb(child.pid!);
       tally.peakRssMb = Math.max(tally.peakRssMb, rss);
       if (rss > o.memoryMb) verdict = 'memory';
-      else if (Date.now() - caseStart > o.caseTimeout * 1000) verdict = 'hang';
+      else if (current >= first && cpuSeconds(child.pid!) - caseStart > o.caseTimeout) verdict = 'hang';
       if (verdict !== undefined) child.kill('SIGKILL');
     }, 100);
     child.on('message', (m: ChildMessage) => {
       if (m.kind === 'case') {
         current = m.index;
-        caseStart = Date.now();
+        caseStart = cpuSeconds(child.pid!);
         tally.cases++;
       } else if (m.kind === 'untyped') {
         tally.findings.untyped++;
@@ -129,6 +139,8 @@ function runChild(o: Options, format: string, first: number, end: number, tally:
     child.on('exit', (code, signal) => {
       clearInterval(watchdog);
       if (finished && verdict === undefined) return resolve(first + count);
+      // Died before its first case (killed from outside, or at start-up): not a finding; retry.
+      if (current < first) return resolve(first);
       const kind = verdict ?? 'crash';
       tally.findings[kind]++;
       const dir = writeReproducer(o, format, kind, current, { exit: code, signal, stderr: stderr.split('\n').slice(-12) });
@@ -153,13 +165,20 @@ async function campaign(o: Options, format: string): Promise<void> {
       for (let at = first; at < end && Date.now() < deadline;) at = await runChild({ ...o, batch: end - at }, format, at, end, tally);
     }
   };
+  // A progress line now and then: a campaign stopped early still reports what it ran.
+  const progress = setInterval(() => console.log(JSON.stringify(summary(o, format, tally, started, 'running'))), 60_000);
   await Promise.all(Array.from({ length: o.jobs }, job));
+  clearInterval(progress);
+  console.log(JSON.stringify(summary(o, format, tally, started, 'done')));
+}
+
+function summary(o: Options, format: string, tally: Tally, started: number, state: string): object {
   const seconds = (Date.now() - started) / 1000;
-  const result = {
+  return {
+    state,
     format, seed: o.seed, cases: tally.cases, typedErrors: tally.typed, ...tally.findings,
     distinctUntyped: tally.signatures.size, peakChildRssMb: Math.round(tally.peakRssMb), seconds: Math.round(seconds), casesPerSecond: Math.round(tally.cases / seconds),
   };
-  console.log(JSON.stringify(result));
 }
 
 async function main(): Promise<void> {

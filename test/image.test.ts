@@ -240,7 +240,7 @@ describe('JPEG', () => {
     const image = quadrants(32, 16); // red top-left, green top-right, blue bottom-left
     for (const little of [true, false]) {
       const bytes = withExifOrientation(encodeJpeg(image), 6, little);
-      expect(readJpegHeader(bytes)).toEqual({ width: 32, height: 16, orientation: 6 });
+      expect(readJpegHeader(bytes)).toEqual({ width: 32, height: 16, orientation: 6, components: 3, arithmetic: false });
       const upright = decodeImage(bytes);
       expect([upright.width, upright.height]).toEqual([16, 32]);
       // Rotated 90 clockwise: the stored bottom-left (blue) is now top-left, red is top-right.

@@ -48,7 +48,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   const command = COMMANDS.get(name);
   if (command === undefined) {
-    console.error(`unknown command '${name}'\n\n${helpText()}`);
+    console.error(`wasmpose: unknown command '${oneLine(name)}' (wasmpose --help lists them)`);
     return 2;
   }
   if (rest.includes('--help')) {
@@ -59,9 +59,20 @@ export async function main(argv: readonly string[]): Promise<number> {
     return await command.run(rest);
   } catch (e) {
     if (e instanceof WasmposeError) {
-      console.error(`wasmpose ${name}: ${e.message}`);
+      console.error(`wasmpose ${name}: ${oneLine(e.message)}`);
       return e.name === 'UsageError' ? 2 : 1;
     }
-    throw e;
+    // Anything else is a wasmpose bug (the tests fail on it): still one line, and a distinct code.
+    const what = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    console.error(`wasmpose ${name}: internal error (please report it): ${oneLine(what)}`);
+    return INTERNAL_ERROR;
   }
+}
+
+/** Exit code of an exception that is not a WasmposeError (sysexits' EX_SOFTWARE). */
+export const INTERNAL_ERROR = 70;
+
+/** Every error the CLI prints is one line: a message from a file may hold newlines. */
+function oneLine(message: string): string {
+  return message.replace(/\s*[\r\n]+\s*/g, ' | ');
 }

@@ -101,6 +101,8 @@ export function parseSources(json: unknown): WeightSources {
   const sources: WeightSources = {};
   for (const [model, value] of Object.entries(json['models'])) {
     const where = `models.${model}`;
+    // The key becomes a folder of the cache: one plain name, never '..', '/' or '__proto__'.
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(model) || model.includes('..')) fail(`a model key must be a plain name ([A-Za-z0-9._-], starting with a letter or digit), got '${model}'`, where);
     if (!isObject(value)) fail('a model entry must be an object', where);
     const files = value['files'];
     if (!Array.isArray(files)) fail("'files' must be an array", where);

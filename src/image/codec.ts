@@ -16,7 +16,8 @@
 //   palette images are expanded to RGB; sub-8-bit depths are scaled up to 0..255.
 import { ImageError } from '../nn/errors.js';
 import decodeJpegJs from './generated/jpeg-js-decoder.js';
-import { applyExifOrientation, checkImageSize, MAX_IMAGE_PIXELS, type RgbImage } from './image.js';
+import { applyExifOrientation, checkImageSize, type RgbImage } from './image.js';
+import { limits } from '../nn/limits.js';
 import { decodeBaselineJpeg } from './jpeg-baseline.js';
 import { decodePng, PNG_SIGNATURE } from './png.js';
 
@@ -52,6 +53,10 @@ interface JpegHeader {
   height: number;
   /** EXIF Orientation (1..8), 1 when absent. */
   orientation: number;
+  /** Colour components of the frame. */
+  components: number;
+  /** Arithmetic coding (SOF9..SOF15): no lower bound on its scan's size. */
+  arithmetic: boolean;
 }
 
 /**
@@ -78,7 +83,7 @@ export function readJpegHeader(bytes: Uint8Array): JpegHeader {
       if (length < 7) throw new ImageError('corrupt JPEG: frame header too short');
       const height = (bytes[body + 1]! << 8) | bytes[body + 2]!;
       const width = (bytes[body + 3]! << 8) | bytes[body + 4]!;
-      return { width, height, orientation };
+      return { width, height, orientation, components: bytes[body + 5]!, arithmetic: marker >= 0xc9 };
     }
     if (marker === 0xe1) orientation = readExifOrientation(bytes.subarray(body, end)) ?? orientation;
     pos = end;
@@ -118,9 +123,28 @@ function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
   return out;
 }
 
+/**
+ * Refuses, before any decoding, a frame the file cannot hold: more components than a photo has,
+ * or more 8x8 blocks than its bytes can code. Huffman coding spends at least one bit on every
+ * block's DC coefficient (two in a baseline scan), so a file of n bytes codes at most 8n luma
+ * blocks; half of that is allowed, for slack. Without this a 1 KB file declaring 10000x10000
+ * costs seconds and gigabytes before its data runs out.
+ */
+function checkJpegBudget(header: JpegHeader, bytes: number): void {
+  const maxComponents = limits().maxJpegComponents;
+  if (header.components < 1 || header.components > maxComponents) {
+    throw new ImageError(`JPEG frame declares ${header.components} colour components; at most ${maxComponents} are accepted (limit maxJpegComponents)`);
+  }
+  const blocks = Math.ceil(header.width / 8) * Math.ceil(header.height / 8);
+  if (!header.arithmetic && blocks > bytes * 16) {
+    throw new ImageError(`truncated JPEG: ${header.width}x${header.height} needs ${blocks} blocks of coded data, which ${bytes} bytes cannot hold`);
+  }
+}
+
 function decodeJpeg(bytes: Uint8Array): RgbImage {
   const header = readJpegHeader(bytes);
   checkImageSize(header.width, header.height, 'JPEG image');
+  checkJpegBudget(header, bytes.length);
   // A file that lacks only its end-of-image marker (some cameras and upload tools drop it; libjpeg
   // accepts it) gets one; with strict decoding, any missing scan data still fails.
   const ended = bytes[bytes.length - 2] === 0xff && bytes[bytes.length - 1] === 0xd9;
@@ -136,7 +160,7 @@ function decodeJpeg(bytes: Uint8Array): RgbImage {
       formatAsRGBA: false,
       // Strict: a truncated scan is an error instead of a silently half-grey picture.
       tolerantDecoding: false,
-      maxResolutionInMP: MAX_IMAGE_PIXELS / 1e6,
+      maxResolutionInMP: limits().maxImagePixels / 1e6,
       // jpeg-js books about 21 bytes per pixel for a 4:4:4 image (int32 coefficient blocks and a
       // plane per component, then the output); the size check above is the real limit.
       maxMemoryUsageInMB: Math.ceil((header.width * header.height * 24) / (1 << 20)) + 64,

@@ -1,6 +1,7 @@
 // The image type every stage shares: decoders produce it, preprocessing reads it, the overlay
 // renderer draws on it. Platform-neutral (no Node APIs) so it runs in browsers as well.
 import { ImageError } from '../nn/errors.js';
+import { DEFAULT_LIMITS, limits } from '../nn/limits.js';
 
 /**
  * An 8-bit RGB image, rows top to bottom, pixels interleaved R, G, B.
@@ -26,18 +27,19 @@ export interface RgbaImage {
 
 export type Rgb = readonly [number, number, number];
 
-/** Largest image accepted anywhere: 100 megapixels (300 MB as RGB) is far beyond any camera photo. */
-export const MAX_IMAGE_PIXELS = 100_000_000;
+/** The default largest image (see limits().maxImagePixels): 100 megapixels is far beyond any camera photo. */
+export const MAX_IMAGE_PIXELS = DEFAULT_LIMITS.maxImagePixels;
 
 /** Throws ImageError unless width x height is a non-empty image of at most MAX_IMAGE_PIXELS. */
 export function checkImageSize(width: number, height: number, what = 'image'): void {
   if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
     throw new ImageError(`${what} has invalid size ${width}x${height}: width and height must be positive integers`);
   }
-  if (width * height > MAX_IMAGE_PIXELS) {
+  const max = limits().maxImagePixels;
+  if (width * height > max) {
     throw new ImageError(
       `${what} is ${width}x${height} (${((width * height) / 1e6).toFixed(1)} megapixels), ` +
-        `more than the ${MAX_IMAGE_PIXELS / 1e6} megapixels accepted`,
+        `more than the ${max / 1e6} megapixels accepted (limit maxImagePixels)`,
     );
   }
 }

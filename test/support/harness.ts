@@ -30,7 +30,7 @@ export function singleNodeModel(spec: NodeSpec): Model {
   const graph = emptyGraph(spec.op);
   const initializers = spec.initializers ?? {};
   for (const [name, t] of Object.entries(initializers)) graph.initializers.set(name, t);
-  graph.inputs = spec.inputs.filter((i) => !(i.name in initializers));
+  graph.inputs = spec.inputs.filter((i) => !Object.hasOwn(initializers, i.name));
   graph.outputs = spec.outputs.map((name) => ({ name, dtype: 'float32' as DType }));
   graph.nodes = [{ name: `${spec.op}_0`, op: spec.op, domain: '', inputs: spec.inputs.map((i) => i.name), outputs: spec.outputs, attrs: spec.attrs ?? {} }];
   return emptyModel(graph, spec.opset ?? 17);

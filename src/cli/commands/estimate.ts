@@ -1,6 +1,7 @@
 // `wasmpose estimate <image|folder>`: people in photos, as JSON (OpenPose's per-image files or
 // COCO results) and as overlays, with the per-stage milliseconds the Open Model Zoo demos print.
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync } from 'node:fs';
+import { OutputNames, readInputFile, writeOutputFile } from '../files.js';
 import { basename, dirname, extname, join } from 'node:path';
 import { COCO_KEYPOINTS, OPENPOSE_KEYPOINTS, type Pose } from '../../decode/pose.js';
 import { toCocoResults, toOpenPoseJson, type CocoResult } from '../../decode/writers.js';
@@ -81,7 +82,7 @@ export async function estimateFile(
   ahead?: DecodeAhead,
 ): Promise<{ image: RgbImage; poses: Pose[]; overlay?: Uint8Array; timings: ImageTimings }> {
   let start = performance.now();
-  const image = ahead === undefined ? decodeImage(readFileSync(file)) : await ahead.take(file);
+  const image = ahead === undefined ? decodeImage(readInputFile(file, 'photo')) : await ahead.take(file);
   const decode = performance.now() - start;
   const poses = await estimator.estimate(image);
   start = performance.now();
@@ -137,13 +138,13 @@ function imageIdOf(file: string, index: number): number {
 }
 
 /** Output path for one image: the given file when running on one image and it has the extension, else inside the directory. */
-function outputPath(target: string, single: boolean, extension: string, file: string, suffix: string): string {
+function outputPath(target: string, single: boolean, extension: string, stem: string, suffix: string): string {
   if (single && target.toLowerCase().endsWith(extension)) {
     mkdirSync(dirname(target), { recursive: true });
     return target;
   }
   mkdirSync(target, { recursive: true });
-  return join(target, `${basename(file, extname(file))}${suffix}${extension}`);
+  return join(target, `${stem}${suffix}${extension}`);
 }
 
 /**
@@ -197,6 +198,7 @@ export async function estimateCommand(argv: readonly string[]): Promise<number> 
   const jsonTarget = args.strings.get('json');
   const renderTarget = args.strings.get('render');
   const single = !folder;
+  const names = new OutputNames(files);
   // One worker: over a folder the next photo is decoded on a worker thread while the current one
   // runs (the first two while the model loads). N workers: N sessions, each decoding its own.
   const ahead = folder && workers === 1 ? new DecodeAhead() : undefined;
@@ -220,7 +222,7 @@ export async function estimateCommand(argv: readonly string[]): Promise<number> 
     for await (const { index, file, result } of results) {
       people += result.poses.length;
       for (const stage of Object.keys(total) as (keyof ImageTimings)[]) total[stage] += result.timings[stage];
-      if (result.overlay !== undefined) writeFileSync(outputPath(renderTarget!, single, '.png', file, ''), result.overlay);
+      if (result.overlay !== undefined) writeOutputFile(outputPath(renderTarget!, single, '.png', names.stemOf(file), ''), result.overlay);
       if (jsonTarget !== undefined) {
         if (format === 'coco') {
           // COCO order from the network's own: OpenPose's 18 and COCO's 17 directly, any other
@@ -228,7 +230,7 @@ export async function estimateCommand(argv: readonly string[]): Promise<number> 
           const { poses, from } = cocoPoses(result.poses, spec.keypoints);
           cocoResults.push(...toCocoResults(poses, imageIdOf(file, index), { from }));
         } else {
-          writeFileSync(outputPath(jsonTarget, single, '.json', file, '_keypoints'), JSON.stringify(toOpenPoseJson(result.poses, spec.keypoints)) + '\n');
+          writeOutputFile(outputPath(jsonTarget, single, '.json', names.stemOf(file), '_keypoints'), JSON.stringify(toOpenPoseJson(result.poses, spec.keypoints)) + '\n');
         }
       }
       if (bar === undefined) {
@@ -241,7 +243,7 @@ export async function estimateCommand(argv: readonly string[]): Promise<number> 
     if (jsonTarget !== undefined && format === 'coco') {
       const path = jsonTarget.toLowerCase().endsWith('.json') ? jsonTarget : join(jsonTarget, 'coco_results.json');
       mkdirSync(dirname(path), { recursive: true });
-      writeFileSync(path, JSON.stringify(cocoResults) + '\n');
+      writeOutputFile(path, JSON.stringify(cocoResults) + '\n');
     }
     if (folder && files.length > 0) {
       const mean = Object.fromEntries(Object.entries(total).map(([k, v]) => [k, v / files.length])) as unknown as ImageTimings;

@@ -77,7 +77,7 @@ export async function fetchCommand(argv: readonly string[]): Promise<number> {
   const models = Object.keys(sources).join(', ');
   const [model, ...extra] = args.positionals;
   if (model === undefined || extra.length > 0) throw new UsageError(`usage: ${fetchUsage}\nmodels: ${models}`);
-  const weights = sources[model];
+  const weights = Object.hasOwn(sources, model) ? sources[model] : undefined;
   if (weights === undefined) throw new UsageError(`unknown model '${model}'; models: ${models}`);
   if (weights.files.length === 0) throw new WeightsError(`${model}: no published weights with a checksum to fetch. ${weights.note ?? ''}`.trim());
 

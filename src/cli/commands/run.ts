@@ -1,7 +1,7 @@
 // `wasmpose run <model> --input <name>=<file> ... --out <dir> [--keep <value,...>]`: runs any
 // supported model on inputs from .npy (float32) or ONNX TensorProto .pb files and writes each
 // output, and each intermediate value named by --keep, as .npy.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { readNpy, writeNpy } from '../../nn/formats/npy.js';
 import { loadModelFile } from '../../nn/formats/load-file.js';
@@ -10,6 +10,7 @@ import { InputError } from '../../nn/errors.js';
 import { Session } from '../../nn/session.js';
 import { fromNumbers, isFloatType, toFloat32, toNumbers, type Tensor } from '../../nn/tensor.js';
 import { parseArgs, UsageError } from '../args.js';
+import { readInputFile, writeOutputFile } from '../files.js';
 
 export const runUsage = 'wasmpose run <model> --input <name>=<file.npy|file.pb> [--input ...] --out <dir> [--keep <value,...>] [--list-values]';
 
@@ -18,8 +19,8 @@ export function outputFileName(name: string): string {
   return `${name.replace(/[^A-Za-z0-9._-]/g, '_')}.npy`;
 }
 
-function readInputFile(path: string): Tensor {
-  const bytes = readFileSync(path);
+function readTensorFile(path: string): Tensor {
+  const bytes = readInputFile(path, 'input file');
   if (path.endsWith('.npy')) return readNpy(bytes);
   if (path.endsWith('.pb')) return readTensorProto(bytes).tensor;
   throw new InputError(`input file '${path}': expected a .npy or .pb file`);
@@ -32,14 +33,15 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   const listValues = args.booleans.has('list-values');
   if (modelPath === undefined || (outDir === undefined && !listValues)) throw new UsageError(`usage: ${runUsage}`);
   const keep = (args.lists.get('keep') ?? []).flatMap((list) => list.split(',')).filter((name) => name !== '');
-  const feeds: Record<string, Tensor> = {};
+  // A Map: input names come from the user and the model file ('constructor' is a legal one).
+  const feeds = new Map<string, Tensor>();
   for (const spec of args.lists.get('input') ?? []) {
     const eq = spec.indexOf('=');
     if (eq <= 0) throw new UsageError(`--input expects <name>=<file>, got '${spec}'`);
-    feeds[spec.slice(0, eq)] = readInputFile(spec.slice(eq + 1));
+    feeds.set(spec.slice(0, eq), readTensorFile(spec.slice(eq + 1)));
   }
   const model = loadModelFile(modelPath);
-  const inputShapes = Object.fromEntries(Object.entries(feeds).map(([name, t]) => [name, [...t.shape]]));
+  const inputShapes = Object.fromEntries([...feeds].map(([name, t]) => [name, [...t.shape]]));
   const session = await Session.create(model, { inputShapes });
   if (listValues) {
     // What --keep takes: every value a step writes, in run order.
@@ -49,7 +51,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   }
   const runtimeFeeds = Object.fromEntries(
     session.inputs.map((info) => {
-      const t = feeds[info.name];
+      const t = feeds.get(info.name);
       if (t === undefined) throw new InputError(`input '${info.name}' was not given (use --input ${info.name}=<file>)`);
       return [info.name, isFloatType(info.dtype) ? toFloat32(t) : Int32Array.from(toNumbers(t))];
     }),
@@ -57,10 +59,14 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   const outputs = session.run(runtimeFeeds, { keep });
   session.dispose();
   mkdirSync(outDir!, { recursive: true });
+  const written = new Set<string>();
   for (const out of Object.values(outputs)) {
     const t = out.dtype === 'float32' ? { dtype: 'float32' as const, shape: out.shape, data: out.data as Float32Array } : fromNumbers('int64', out.shape, out.data);
-    const file = join(outDir!, outputFileName(out.name));
-    writeFileSync(file, writeNpy(t));
+    let file = join(outDir!, outputFileName(out.name));
+    // Two names that sanitize alike ('a/b' and 'a_b') get numbered, never overwrite each other.
+    for (let n = 2; written.has(file); n++) file = join(outDir!, outputFileName(`${out.name}-${n}`));
+    written.add(file);
+    writeOutputFile(file, writeNpy(t));
     console.log(`${out.name} [${out.shape.join(', ')}] -> ${file}`);
   }
   return 0;

@@ -4,8 +4,8 @@
 //   .xml (+ .bin)         OpenVINO IR; the .bin beside it, or --weights, else shapes only
 //   .prototxt (+ weights) Caffe; --weights <file.caffemodel>, or <name>.caffemodel beside it
 //   .json                 TensorFlow.js graph model (model.json with its weight shards beside it)
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { ModelFormatError } from '../errors.js';
 import type { Model } from '../graph.js';
 import { caffemodelWeights } from './caffe/caffemodel.js';
@@ -30,12 +30,37 @@ export interface LoadedModel {
   hasWeights: boolean;
 }
 
+/** A regular file's bytes: a device or FIFO (/dev/zero, /dev/stdin) would grow or block forever. */
 export function readFileOrThrow(path: string): Uint8Array {
   try {
+    if (!statSync(path).isFile()) throw new ModelFormatError(`'${path}' is not a regular file`);
     return readFileSync(path);
   } catch (e) {
-    throw new ModelFormatError(`cannot read '${path}': ${(e as Error).message}`);
+    if (e instanceof ModelFormatError) throw e;
+    const code = (e as { code?: string }).code;
+    throw new ModelFormatError(`cannot read '${path}': ${code === 'ENOENT' ? 'no such file' : (code ?? (e as Error).message)}`);
   }
+}
+
+/**
+ * A file a model names beside itself (TFJS shards, ONNX external data), confined to the model's
+ * folder: '../../etc/passwd', an absolute path or a link out of the folder is refused.
+ */
+export function readBeside(dir: string, name: string, what: string): Uint8Array {
+  const inside = (root: string, path: string): boolean => {
+    const rel = relative(root, path);
+    return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+  };
+  const path = resolve(dir, name);
+  if (isAbsolute(name) || !inside(resolve(dir), path)) throw new ModelFormatError(`${what} '${name}' is outside the model's folder`);
+  let real: string;
+  try {
+    real = realpathSync(path);
+  } catch {
+    return readFileOrThrow(path);
+  }
+  if (!inside(realpathSync(dir), real)) throw new ModelFormatError(`${what} '${name}' links outside the model's folder`);
+  return readFileOrThrow(real);
 }
 
 function sibling(path: string, from: string, to: string): string | undefined {
@@ -46,7 +71,7 @@ function sibling(path: string, from: string, to: string): string | undefined {
 export function loadModel(path: string, options: LoadOptions = {}): LoadedModel {
   if (path.endsWith('.onnx')) {
     const dir = dirname(path);
-    return { format: 'onnx', hasWeights: true, model: readOnnx(readFileOrThrow(path), { externalData: (location) => readFileOrThrow(join(dir, location)) }) };
+    return { format: 'onnx', hasWeights: true, model: readOnnx(readFileOrThrow(path), { externalData: (location) => readBeside(dir, location, 'external data file') }) };
   }
   if (path.endsWith('.xml')) {
     const bin = options.weights ?? sibling(path, '.xml', '.bin');
@@ -62,7 +87,7 @@ export function loadModel(path: string, options: LoadOptions = {}): LoadedModel 
   if (path.endsWith('.json')) {
     const dir = dirname(path);
     const json = new TextDecoder().decode(readFileOrThrow(path));
-    return { format: 'tfjs', hasWeights: true, model: readTfjsModel(json, (shard) => readFileOrThrow(join(dir, shard)), { inputShapes: options.inputShapes }) };
+    return { format: 'tfjs', hasWeights: true, model: readTfjsModel(json, (shard) => readBeside(dir, shard, 'weight shard'), { inputShapes: options.inputShapes }) };
   }
   throw new ModelFormatError(`'${path}': unknown model format (expected .onnx, .xml with .bin, .prototxt with .caffemodel, or a TFJS model.json)`);
 }
