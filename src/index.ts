@@ -4,6 +4,7 @@
 export * from './nn/errors.js';
 export * from './nn/tensor.js';
 export type { Attr, Dim, Graph, Model, Node, OpsetImport, ValueInfo } from './nn/graph.js';
+export { relaxedSimdSupported, sharedMemorySupported, type KernelBuild } from './nn/runtime/kernels.js';
 export { Session, type OutputTensor, type RunOptions, type SessionOptions, type StepTiming, type TensorInfo } from './nn/session.js';
 export { runReference } from './nn/reference.js';
 export { analyzeModel } from './nn/analysis.js';
@@ -25,13 +26,25 @@ export * from './pipeline/preprocess.js';
 export * from './image/geometry.js';
 export { PoseEstimator, type EstimateConfig, type StageTimings } from './pipeline/estimator.js';
 export type { DecoderKind, NetworkSpec, OutputRole } from './pipeline/network-spec.js';
-export { decodeOutputs, isTopDown, prepareInput, type DecodeContext } from './pipeline/decoders.js';
+export { decodeOutputs, isTopDown, prepareInput, type DecodeContext, type DecoderTrace } from './pipeline/decoders.js';
 export { runNetwork, type InferenceRunner, type RunnerOutput } from './pipeline/runner.js';
 export { renderPoses, OPENPOSE18_SKELETON, COCO17_SKELETON } from './render/overlay.js';
+export { colorBar, dimmed, flowColor, flowLegend, flowOverlay, heatmapOverlay, inferno, planeOf, sampleMap, type MapPlane } from './render/maps.js';
+export { explainPhoto, type ExplainModel, type ExplainOptions, type ExplainOutput, type ExplainSummary, type KeypointCheck } from './explain/explain.js';
+export { renderReportHtml, type Report, type ReportFigure, type ReportSection, type ReportTable } from './explain/report.js';
+export { paintOpenPoseMaps, paintedNetwork } from './explain/painted-maps.js';
 export { rgbaToRgb, rgbToRgba, MAX_IMAGE_PIXELS, type RgbImage, type RgbaImage } from './image/image.js';
 export { toRgbImage, type BrowserImage, type CanvasImage, type ElementImage, type FrameImage, type ImageInput, type PixelImage, type VideoImage } from './image/input.js';
 export { decodeImage, sniffImageFormat, type ImageFormat } from './image/codec.js';
 export { MODELS, modelInfo } from './models/registry.js';
+export {
+  createEstimator, estimatorNames, estimatorSpec, multiPersonNames, DEFAULT_MODEL, DEFAULT_BOXES_FROM,
+  type CreateEstimatorOptions,
+} from './pipeline/create.js';
+export { tfjsModelNames, TFJS_MODELS, type TfjsModel } from './pipeline/tfjs-models.js';
+export { HUMAN_MODELS_INSTALL, EMBEDDED_MODELS } from './pipeline/model-files.js';
+export { readModelFiles, type LoadOptions, type LoadedModel, type ModelFormat, type ReadModelFile } from './nn/formats/load-file.js';
+export { loadFromSource, openSource, type FetchLike, type FetchResponse, type FileBytes, type ModelSource, type SourceOptions } from './nn/formats/model-source.js';
 export { limits, setLimits, DEFAULT_LIMITS, type Limits } from './nn/limits.js';
 export { validateGraph, validateModel } from './nn/validate.js';
 export { VideoPoseEstimator, cropBoxFromKeypoints, type FrameConfig, type VideoEstimatorOptions } from './pipeline/video.js';

@@ -30,7 +30,7 @@ describe('wasmpose explain on the bundled sample photo (movenet-thunder, boxes f
     summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as ExplainSummary;
     const files = new Set(readdirSync(out));
     const expected = [
-      'index.html', 'summary.json', 'boxes.png', 'photo.png', 'preprocess.png', 'input-0.png', 'centre.png', 'regressions.png', 'result.png',
+      'index.html', 'summary.json', 'colour-scale.png', 'boxes.png', 'photo.png', 'preprocess.png', 'input-0.png', 'centre.png', 'regressions.png', 'result.png',
       ...COCO_KEYPOINTS.map((name, k) => `heatmap-${String(k).padStart(2, '0')}-${name}.png`),
       ...COCO_KEYPOINTS.map((name, k) => `weighted-${String(k).padStart(2, '0')}-${name}.png`),
     ];

@@ -12,6 +12,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { fetchCommand } from '../src/cli/commands/fetch.js';
 import { ModelFormatError, WeightsError } from '../src/nn/errors.js';
+import { setLimits } from '../src/nn/limits.js';
 import { extractFromTarGz, TarReader, type TarEntry } from '../src/download/archive.js';
 import { fetchFile, FetchError, mirrorUrl, type FetchOptions } from '../src/download/fetch.js';
 import { loadSources, parseSources } from '../src/download/sources.js';
@@ -566,5 +567,26 @@ describe('wasmpose fetch', () => {
     expect(error).toBeInstanceOf(FetchError);
     expect((error as FetchError).details.status).toBe(404);
     expect(requestsSince(mark).map((r) => r.path)).toEqual(['/repositories/open_model_zoo/2023.0/models_bin/1/human-pose-estimation-0001/FP32/human-pose-estimation-0001.xml']);
+  });
+});
+
+describe('archive budgets', () => {
+  it('refuses a tar with more entries, or more declared bytes, than its budget before writing them', () => {
+    const tar = makeTar([{ name: 'a', data: new Uint8Array(600) }, { name: 'b', data: new Uint8Array(600) }, { name: 'c', data: new Uint8Array(600) }]);
+    const read = (): TarEntry[] => {
+      const reader = new TarReader(() => ({ write: () => undefined, close: () => undefined }));
+      reader.push(tar);
+      return reader.finish();
+    };
+    expect(read()).toHaveLength(3);
+    for (const budget of [{ maxArchiveEntries: 2 }, { maxArchiveBytes: 1000 }]) {
+      const previous = setLimits(budget);
+      try {
+        expect(read, JSON.stringify(budget)).toThrow(/maxArchive/);
+        expect(read).toThrow(ModelFormatError);
+      } finally {
+        setLimits(previous);
+      }
+    }
   });
 });

@@ -7,6 +7,10 @@ import { limits, setLimits } from '../src/nn/limits.js';
 import { Session } from '../src/nn/session.js';
 import { float32, toFloat32 } from '../src/nn/tensor.js';
 import { randomTensor, seededRandom, singleNodeModel } from './support/harness.js';
+import { createImage } from '../src/image/image.js';
+import { PoseEstimator } from '../src/pipeline/estimator.js';
+import type { InferenceRunner } from '../src/pipeline/runner.js';
+import { findTfjsModel } from '../src/pipeline/tfjs-models.js';
 
 const x4 = { name: 'x', dtype: 'float32' as const, shape: [1, 2, 5, 5] };
 
@@ -250,4 +254,36 @@ describe('session misuse', () => {
 
 afterEach(() => {
   expect(limits().maxSessionBytes).toBe(3 * 2 ** 30);
+});
+
+describe('estimator misuse', () => {
+  /** A runner answering with a fixed MoveNet MultiPose output: one person centred at (0.5, 0.5) of the photo. */
+  function multiposeEstimator(): PoseEstimator {
+    const people = new Float32Array(6 * 56);
+    for (let k = 0; k < 17; k++) people.set([0.5, 0.5, 0.8], k * 3);
+    people.set([0.25, 0.25, 0.75, 0.75, 0.9], 51);
+    const runner: InferenceRunner = { run: () => ({ output_0: { shape: [1, 6, 56], data: people } }), dispose: () => undefined };
+    return PoseEstimator.fromRunner(findTfjsModel('movenet-multipose')!.spec, runner);
+  }
+
+  it('estimate(null), estimate(undefined) and a null config are typed errors', async () => {
+    const estimator = multiposeEstimator();
+    for (const bad of [null, undefined, 42, 'photo.jpg']) await expect(estimator.estimate(bad as never)).rejects.toBeInstanceOf(WasmposeError);
+    await expect(estimator.estimate(createImage(40, 40), null as never)).rejects.toBeInstanceOf(InputError);
+  });
+
+  it('a multi-person estimator uses the boxes it is given: people outside them are dropped', async () => {
+    const estimator = multiposeEstimator();
+    const image = createImage(400, 400);
+    expect(await estimator.estimate(image)).toHaveLength(1);
+    expect(await estimator.estimate(image, { boxes: [{ xMin: 150, yMin: 150, xMax: 250, yMax: 250, width: 100, height: 100 }] })).toHaveLength(1);
+    expect(await estimator.estimate(image, { boxes: [{ xMin: 0, yMin: 0, xMax: 50, yMax: 50, width: 50, height: 50 }] })).toHaveLength(0);
+  });
+
+  it('refuses boxes with non-finite or inverted corners', async () => {
+    const estimator = multiposeEstimator();
+    for (const box of [{ xMin: NaN, yMin: 0, xMax: 1, yMax: 1 }, { xMin: 5, yMin: 0, xMax: 1, yMax: 1 }, null]) {
+      await expect(estimator.estimate(createImage(40, 40), { boxes: [box as never] })).rejects.toBeInstanceOf(InputError);
+    }
+  });
 });

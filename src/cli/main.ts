@@ -12,6 +12,7 @@ import { mergeCommand, mergeUsage } from './commands/merge.js';
 import { modelsCommand, modelsUsage } from './commands/models.js';
 import { quantizeCommand, quantizeUsage } from './commands/quantize.js';
 import { runCommand, runUsage } from './commands/run.js';
+import { serveCommand, serveUsage } from './commands/serve.js';
 
 interface Command {
   usage: string;
@@ -30,6 +31,7 @@ const COMMANDS = new Map<string, Command>(Object.entries({
   convert: { usage: convertUsage, summary: 'write any supported model (ONNX, OpenVINO IR, Caffe) as ONNX', run: convertCommand },
   inspect: { usage: inspectUsage, summary: 'format, inputs/outputs with shapes, op histogram, parameters and GFLOPs of a model (weights optional)', run: inspectCommand },
   fetch: { usage: fetchUsage, summary: "download a seed network's published weights, verified, into the cache", run: fetchCommand },
+  serve: { usage: serveUsage, summary: 'the demo page (photo, webcam, skeletons, per-stage ms) on a local server with the headers threads need', run: serveCommand },
   quantize: { usage: quantizeUsage, summary: 'post-training INT8 quantization calibrated on photos: a QDQ ONNX file ONNX Runtime and wasmpose run', run: quantizeCommand },
   bench: { usage: benchUsage, summary: 'time a model on seeded inputs (JSON with --json, per-node with --profile)', run: benchCommand },
 }));

@@ -11,6 +11,7 @@ import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { ModelFormatError } from '../nn/errors.js';
+import { limits } from '../nn/limits.js';
 
 const BLOCK = 512;
 /** Long names and pax headers are small; anything bigger is a corrupt size field. */
@@ -78,6 +79,8 @@ type Section = 'header' | 'data' | 'meta' | 'padding' | 'end';
  */
 export class TarReader {
   readonly entries: TarEntry[] = [];
+  /** Bytes the entries so far declare. */
+  private expanded = 0;
   private section: Section = 'header';
   private readonly header = new Uint8Array(BLOCK);
   private headerFill = 0;
@@ -166,6 +169,11 @@ export class TarReader {
     this.longName = this.paxPath = this.paxSize = undefined;
 
     const kind: TarEntry['type'] = type === '0' || type === '\0' || type === '7' ? 'file' : type === '5' ? 'directory' : 'other';
+    // Budgets before anything is written: entry count, and the bytes the entries expand to.
+    const budget = limits();
+    if (this.entries.length >= budget.maxArchiveEntries) throw new ModelFormatError(`archive has more than ${budget.maxArchiveEntries} entries (limit maxArchiveEntries)`, where);
+    this.expanded += size;
+    if (this.expanded > budget.maxArchiveBytes) throw new ModelFormatError(`archive expands to more than ${budget.maxArchiveBytes} bytes (limit maxArchiveBytes)`, where);
     this.current = { path: normalizePath(path), type: kind, size };
     this.entries.push(this.current);
     this.sink = kind === 'file' ? this.select(this.current) : undefined;

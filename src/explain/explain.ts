@@ -25,7 +25,7 @@ import type { NetworkSpec } from '../pipeline/network-spec.js';
 import type { CroppedInput, LetterboxedInput, PreparedInput, SquareInput } from '../pipeline/preprocess.js';
 import { drawLine, drawRect, fillCircle } from '../render/draw.js';
 import { COCO17_SKELETON, OPENPOSE18_SKELETON, OPENPOSE_COLORS, renderPoses } from '../render/overlay.js';
-import { composeAffine, dimmed, drawArrow, drawCross, drawRing, flowLegend, flowOverlay, heatmapOverlay, planeOf, type MapPlane } from '../render/maps.js';
+import { colorBar, composeAffine, dimmed, drawArrow, drawCross, drawRing, flowLegend, flowOverlay, heatmapOverlay, planeOf, type MapPlane } from '../render/maps.js';
 import type { Report, ReportFigure, ReportSection, ReportTable } from './report.js';
 
 export interface ExplainModel {
@@ -394,6 +394,12 @@ export async function explainPhoto(photo: RgbImage, net: ExplainModel, options: 
     case 'efficientpose':
       poses = explainHeatmaps(context);
       break;
+  }
+
+  // The colour scale of every heatmap picture, beside them.
+  const outputsSection = sections.find((s) => s.id === 'outputs');
+  if (outputsSection !== undefined && [...figures.images.keys()].some((f) => f.startsWith('heatmap-'))) {
+    outputsSection.figures = [figures.add('colour-scale.png', colorBar(256, 14), 'Colour scale of the heatmap pictures: from 0 (transparent, dark) to the map\'s maximum (opaque, bright); each caption gives that maximum.'), ...(outputsSection.figures ?? [])];
   }
 
   // 6. The result.

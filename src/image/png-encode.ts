@@ -1,8 +1,19 @@
-// PNG encoding for the overlay pictures the command line writes (Node only: pngjs compresses with
-// Node's zlib). Decoding, which every runtime needs, is ./png.ts.
-import { PNG } from 'pngjs';
+// PNG encoding for the overlay pictures the command line writes (Node, Deno, Bun: the compression
+// is Node's zlib, reached through process.getBuiltinModule). Decoding, which every runtime needs,
+// is ./png.ts. Rows are written with PNG's Up filter, which suits photos and overlays alike.
 import { ImageError } from '../nn/errors.js';
 import { checkImageSize, type RgbaImage, type RgbImage } from './image.js';
+import { crc32, PNG_SIGNATURE } from './png.js';
+
+function chunk(type: string, body: Uint8Array): Uint8Array {
+  const out = new Uint8Array(12 + body.length);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, body.length);
+  for (let i = 0; i < 4; i++) out[4 + i] = type.charCodeAt(i);
+  out.set(body, 8);
+  view.setUint32(8 + body.length, crc32(out, 4, 8 + body.length));
+  return out;
+}
 
 /**
  * Encodes an RGB or RGBA image (told apart by the buffer length) as an 8-bit PNG: colour type 2
@@ -10,18 +21,32 @@ import { checkImageSize, type RgbaImage, type RgbImage } from './image.js';
  */
 export function encodePng(image: RgbImage | RgbaImage): Uint8Array {
   checkImageSize(image.width, image.height);
-  const pixels = image.width * image.height;
+  const { width, height, data } = image;
+  const pixels = width * height;
   let channels: 3 | 4;
-  if (image.data.length === pixels * 3) channels = 3;
-  else if (image.data.length === pixels * 4) channels = 4;
-  else {
-    throw new ImageError(
-      `cannot encode PNG: ${image.width}x${image.height} needs ${pixels * 3} (RGB) or ${pixels * 4} (RGBA) bytes, got ${image.data.length}`,
-    );
+  if (data.length === pixels * 3) channels = 3;
+  else if (data.length === pixels * 4) channels = 4;
+  else throw new ImageError(`cannot encode PNG: ${width}x${height} needs ${pixels * 3} (RGB) or ${pixels * 4} (RGBA) bytes, got ${data.length}`);
+  const zlib = (globalThis as { process?: { getBuiltinModule?: (name: string) => unknown } }).process?.getBuiltinModule?.('node:zlib') as typeof import('node:zlib') | undefined;
+  if (zlib === undefined) throw new ImageError('encodePng needs Node (or Deno, Bun) for its zlib');
+  const stride = width * channels;
+  const raw = new Uint8Array(height * (stride + 1));
+  for (let y = 0; y < height; y++) {
+    const row = y * (stride + 1);
+    raw[row] = 2; // Up: each byte minus the one above it
+    for (let i = 0; i < stride; i++) raw[row + 1 + i] = data[y * stride + i]! - (y > 0 ? data[(y - 1) * stride + i]! : 0);
   }
-  const colorType = channels === 3 ? 2 : 6;
-  const png = new PNG({ width: image.width, height: image.height, colorType, inputColorType: colorType, inputHasAlpha: channels === 4 });
-  png.data = Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength);
-  const out = PNG.sync.write(png, { colorType, inputColorType: colorType, inputHasAlpha: channels === 4 });
-  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+  const header = new Uint8Array(13);
+  const view = new DataView(header.buffer);
+  view.setUint32(0, width);
+  view.setUint32(4, height);
+  header.set([8, channels === 3 ? 2 : 6, 0, 0, 0], 8);
+  const parts = [Uint8Array.from(PNG_SIGNATURE), chunk('IHDR', header), chunk('IDAT', zlib.deflateSync(raw)), chunk('IEND', new Uint8Array(0))];
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
 }

