@@ -14,6 +14,10 @@
 //   ONNX engine reads that file. TFJS models are read from their model.json by wasmpose (its TFJS
 //   reader) and by tfjs-backend-wasm; ONNX Runtime runs wasmpose's ONNX conversion of them, which
 //   keeps TF's NHWC inputs and outputs and converts the inside of the graph to NCHW.
+// - <network>-int8 (human-pose-estimation-0001-int8 and movenet-thunder-int8 in the full suite;
+//   any network with --network): the network through quantizeModel, calibrated on seeded random
+//   inputs, written as a QDQ ONNX file that every ONNX engine runs (wasmpose on its integer
+//   kernels); compare its rows with the float network's rows of the same run.
 // - GFLOP/s is 2 x multiply-adds (analyzeModel: Conv, ConvTranspose, Gemm, MatMul) / median time,
 //   the same count for every engine, whatever each one actually computes.
 import { fork, type ChildProcess } from 'node:child_process';
@@ -31,6 +35,8 @@ import { runtimeInputs, type Model } from '../src/nn/graph.js';
 import { relaxedSimdSupported } from '../src/nn/runtime/kernels.js';
 import { Session, type RuntimeData, type StepTiming } from '../src/nn/session.js';
 import { MODELS } from '../src/models/registry.js';
+import { RangeCollector } from '../src/quantize/calibrate.js';
+import { calibrationValues, quantizeModel } from '../src/quantize/qdq.js';
 import type { ChildMessage, ModelFiles, OutputSummary, ParentMessage } from './child.js';
 import { seededFeeds } from '../src/nn/random.js';
 import { engineLabel, type EngineConfig, type EngineName, type FeedSpec } from './engines/types.js';
@@ -60,7 +66,7 @@ const QUICK_NETWORKS = ['human-pose-estimation-0001', 'movenet-lightning'];
 
 /** Every network the suites know: the registry's seed networks at their cards' input sizes, then the TFJS models. */
 export function benchNetworkNames(): string[] {
-  return [...MODELS.map((m) => m.name), ...TFJS_NETWORKS.map((n) => n.name)];
+  return [...MODELS.map((m) => m.name), ...TFJS_NETWORKS.map((n) => n.name), ...INT8_NETWORKS];
 }
 
 /** A network ready for the engines: its model built (or read) once, with the files the children read. */
@@ -92,7 +98,41 @@ function readTfjsNetwork(network: TfjsNetwork): { model: Model; modelJsonPath: s
   return { model, modelJsonPath, inputShapes };
 }
 
-function prepareNetwork(name: string, dir: string): PreparedNetwork {
+/** Suffix of a network's INT8 variant: the same network through quantizeModel (QDQ ONNX). */
+const INT8_SUFFIX = '-int8';
+/** INT8 variants the full suite benches (any network takes the suffix with --network). */
+const INT8_NETWORKS = ['human-pose-estimation-0001-int8', 'movenet-thunder-int8'];
+
+/**
+ * The QDQ model of a float network, calibrated (min/max) on seeded random inputs: ranges from
+ * random inputs are not those of photos, but the integer work, the speed measured here, is the same.
+ */
+async function quantizeForBench(model: Model, inputShapes: Record<string, number[]> | undefined): Promise<Model> {
+  const collector = new RangeCollector({ kind: 'minmax' });
+  const values = calibrationValues(model.graph);
+  const session = await Session.create(model, { optimize: false, inputShapes });
+  try {
+    for (let i = 0; i < 3; i++) {
+      const feeds = Object.fromEntries(seededFeeds(feedSpecs(model), INPUT_SEED + 1 + i).map((f) => [f.name, f.data]));
+      const out = session.run(feeds, { keep: values });
+      for (const v of values) collector.observe(v, out[v]!.data);
+    }
+  } finally {
+    session.dispose();
+  }
+  return quantizeModel(model, collector.ranges());
+}
+
+async function prepareNetwork(name: string, dir: string): Promise<PreparedNetwork> {
+  if (name.endsWith(INT8_SUFFIX)) {
+    const float = await prepareNetwork(name.slice(0, -INT8_SUFFIX.length), dir);
+    rmSync(float.files.onnxPath, { force: true });
+    const inputShapes = Object.fromEntries(float.files.inputs.map((f) => [f.name, f.shape]));
+    const model = await quantizeForBench(float.model, inputShapes);
+    const onnxPath = join(dir, `${name}.onnx`);
+    writeFileSync(onnxPath, writeOnnx(model));
+    return { name, model, isTfjs: false, files: { onnxPath, inputs: float.files.inputs, seed: INPUT_SEED }, macs: float.macs };
+  }
   const seed = MODELS.find((m) => m.name === name);
   const tfjs = TFJS_NETWORKS.find((n) => n.name === name);
   let model: Model;
@@ -336,7 +376,7 @@ export async function modelsSuite(options: ModelsOptions): Promise<EngineRow[]> 
       log(`${name}:`);
       let network: PreparedNetwork;
       try {
-        network = prepareNetwork(name, dir);
+        network = await prepareNetwork(name, dir);
       } catch (e) {
         rows.push({ network: name, engine: 'all', threads: 0, runs: 0, error: `could not prepare the network: ${errorMessage(e)}` });
         log(`  ${errorMessage(e)}`);

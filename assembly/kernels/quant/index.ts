@@ -1,5 +1,5 @@
 // Kernels of the quantized family (int8/uint8 values held as int32, int32 sums, requantization
 // fused into the epilogue); one file per kernel, requantize.ts the epilogue they share.
 export { qconvGemm4x8c2Dot16 } from './qconv-4x8c2-dot16';
-export { qconvDepthwiseScalar } from './qconv-depthwise-scalar';
+export { qconvDepthwiseI32x4 } from './qconv-depthwise-i32x4';
 export { quantizeLinear, dequantizeLinear } from './quantize-linear';

@@ -15,7 +15,8 @@
 //   w        per group, per panel of MR output channels, kPairs rows of MR (k even, k odd) i16
 //            pairs, zero point subtracted, zero past the last channel and k (packed at load)
 //   bias     int32 per channel, multiplier f32 per channel: per group, padded to whole panels
-//   scratch  ceil(block / NR) tiles of kPairs x NR pairs (4 bytes each), then MR x NR int32
+//   scratch  ceil(block / NR) tiles of kPairs x NR pairs (4 bytes each), then MR x NR int32, then
+//            2 x block int32 (each pixel's first input row and column)
 import { MR, NR } from '../conv/micro-kernel';
 import { requantize4 } from './requantize';
 
@@ -44,7 +45,8 @@ export function qconvGemm4x8c2Dot16(
     const p0 = (u % blocksPerImage) * block;
     const count = min(block, pixels - p0);
     const xGroup = x + <usize>(image * groups + g) * <usize>Cin * planeBytes;
-    gather(xGroup, scratch, tileBytes, p0, count, k, kh, kw, H, W, OW, sh, sw, pt, pl, dh, dw, xZero);
+    if (kh == 1 && kw == 1 && sh == 1 && sw == 1 && pt == 0 && pl == 0) gatherPointwise(xGroup + (<usize>p0 << 2), scratch, tileBytes, count, Cin, <usize>pixels << 2, xZero);
+    else gather(xGroup, scratch, tmp + (<usize>(MR * NR) << 2), tileBytes, p0, count, k, kh, kw, H, W, OW, sh, sw, pt, pl, dh, dw, xZero);
     const channel0 = g * CoutG;
     const yBlock = y + <usize>(image * groups * CoutG + channel0) * rowBytes + (<usize>p0 << 2);
     for (let mp = 0; mp < mPanels; mp++) {
@@ -58,27 +60,66 @@ export function qconvGemm4x8c2Dot16(
   }
 }
 
-/** im2col of pixels [p0, p0 + count) as (k, k + 1) pairs of input minus its zero point; padding and lanes past count read 0. */
+/**
+ * 1x1, stride 1, no padding: channel rows c and c + 1 are the pair rows. Four pixels of each row,
+ * zero point subtracted, narrowed to i16 and interleaved per pixel by one shuffle.
+ */
+function gatherPointwise(x: usize, out: usize, tileBytes: usize, count: i32, C: i32, rowBytes: usize, xZero: i32): void {
+  const zero = i32x4.splat(xZero);
+  const pairs = (C + 1) >> 1;
+  const full = count & ~3;
+  for (let i = 0; i < pairs; i++) {
+    const even = x + <usize>(2 * i) * rowBytes;
+    const hasOdd = 2 * i + 1 < C;
+    const odd = even + rowBytes;
+    const row = <usize>i * (<usize>NR << 2);
+    let n = 0;
+    for (; n < full; n += 4) {
+      const a = i32x4.sub(v128.load(even + (<usize>n << 2)), zero);
+      const b = hasOdd ? i32x4.sub(v128.load(odd + (<usize>n << 2)), zero) : i32x4.splat(0);
+      const interleaved = v128.shuffle<i16>(i16x8.narrow_i32x4_s(a, b), i16x8.splat(0), 0, 4, 1, 5, 2, 6, 3, 7);
+      v128.store(out + <usize>(n / NR) * tileBytes + row + (<usize>(n % NR) << 2), interleaved);
+    }
+    const end = (count + NR - 1) / NR * NR;
+    for (; n < end; n++) {
+      const at = out + <usize>(n / NR) * tileBytes + row + (<usize>(n % NR) << 2);
+      const inside = n < count;
+      store<i16>(at, <i16>(inside ? load<i32>(even + (<usize>n << 2)) - xZero : 0));
+      store<i16>(at, <i16>(inside && hasOdd ? load<i32>(odd + (<usize>n << 2)) - xZero : 0), 2);
+    }
+  }
+}
+
+/**
+ * im2col of pixels [p0, p0 + count) as (k, k + 1) pairs of input minus its zero point; padding
+ * and lanes past count read 0. bases: scratch for each pixel's first input row and column.
+ */
 function gather(
-  x: usize, out: usize, tileBytes: usize, p0: i32, count: i32, k: i32, kh: i32, kw: i32, H: i32, W: i32, OW: i32,
+  x: usize, out: usize, bases: usize, tileBytes: usize, p0: i32, count: i32, k: i32, kh: i32, kw: i32, H: i32, W: i32, OW: i32,
   sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32, xZero: i32,
 ): void {
   const taps = kh * kw;
   const kEven = (k + 1) & ~1;
-  const tiles = (count + NR - 1) / NR;
+  const columns = (count + NR - 1) / NR * NR;
+  const cols = bases + (<usize>columns << 2);
+  for (let n = 0; n < count; n++) {
+    const p = p0 + n;
+    const oy = p / OW;
+    store<i32>(bases + (<usize>n << 2), oy * sh - pt);
+    store<i32>(cols + (<usize>n << 2), (p - oy * OW) * sw - pl);
+  }
   for (let kk = 0; kk < kEven; kk++) {
     const c = kk / taps;
     const ky = (kk % taps) / kw;
     const kx = kk % kw;
     const plane = x + (<usize>(c * H * W) << 2);
     const rowOffset = <usize>(kk >> 1) * (<usize>NR << 2) + (<usize>(kk & 1) << 1);
-    for (let n = 0; n < tiles * NR; n++) {
+    const real = kk < k;
+    for (let n = 0; n < columns; n++) {
       let v = 0;
-      if (kk < k && n < count) {
-        const p = p0 + n;
-        const oy = p / OW;
-        const iy = oy * sh - pt + ky * dh;
-        const ix = (p - oy * OW) * sw - pl + kx * dw;
+      if (real && n < count) {
+        const iy = load<i32>(bases + (<usize>n << 2)) + ky * dh;
+        const ix = load<i32>(cols + (<usize>n << 2)) + kx * dw;
         if (<u32>iy < <u32>H && <u32>ix < <u32>W) v = load<i32>(plane + (<usize>(iy * W + ix) << 2)) - xZero;
       }
       store<i16>(out + <usize>(n / NR) * tileBytes + rowOffset + (<usize>(n % NR) << 2), <i16>v);

@@ -6,7 +6,7 @@
 // QDQ pass (passes/qdq-to-qlinear.ts) narrows the output range: quantization is monotonic, so
 // Q(relu(v)) = max(Q(v), y_zero) exactly.
 //
-// WASM paths (assembly/kernels/quant/): depthwise (groups == C_in, qconvDepthwiseScalar), and
+// WASM paths (assembly/kernels/quant/): depthwise (groups == C_in, qconvDepthwiseI32x4), and
 // everything else on the 4x8 int16-pair dot-product GEMM (qconvGemm4x8c2Dot16), weights packed
 // at load with their zero points subtracted.
 import { ShapeError } from '../../errors.js';
@@ -136,15 +136,19 @@ function planQuantizedConv(g: ConvGeometry, w: number[], wZeros: readonly number
   if (g.groups === g.cin) {
     const taps = g.kh * g.kw;
     const packedW = Int32Array.from(w, (v, i) => v - zeroOf(Math.floor(i / taps)));
+    // The padded plane in scratch: room for every tap of every output, the last vector of four included.
+    const paddedH = Math.max(g.padTop + g.h, (g.oh - 1) * g.strideH + (g.kh - 1) * g.dilationH + 1);
+    const paddedW = Math.max(g.padLeft + g.w, (Math.ceil(g.ow / 4) * 4 - 1) * g.strideW + (g.kw - 1) * g.dilationW + 1);
     return {
       calls: [{
-        fn: 'qconvDepthwiseScalar',
-        args: [{ input: 0 }, { packed: 0 }, { packed: 1 }, { packed: 2 }, { output: 0 },
-          g.cin, g.h, g.w, g.cout / g.cin, g.oh, g.ow, g.kh, g.kw, g.strideH, g.strideW, g.padTop, g.padLeft, g.dilationH, g.dilationW, xZero, ...epilogue],
+        fn: 'qconvDepthwiseI32x4',
+        args: [{ input: 0 }, { packed: 0 }, { packed: 1 }, { packed: 2 }, { output: 0 }, 'scratch',
+          g.cin, g.h, g.w, g.cout / g.cin, g.oh, g.ow, g.kh, g.kw, g.strideH, g.strideW, g.padTop, g.padLeft, g.dilationH, g.dilationW, paddedH, paddedW, xZero, ...epilogue],
         parallel: g.batch * g.cin,
         macs,
       }],
       packed: [packedW, Int32Array.from(bias), r.multipliers],
+      scratchBytes: paddedH * paddedW * 4,
     };
   }
   const cinG = g.cin / g.groups;
@@ -181,7 +185,7 @@ function planQuantizedConv(g: ConvGeometry, w: number[], wZeros: readonly number
       macs,
     }],
     packed: [panels, biasPadded, multPadded],
-    scratchBytes: kPairs * block * 4 + MR * NR * 4,
+    scratchBytes: kPairs * block * 4 + MR * NR * 4 + 2 * block * 4,
   };
 }
 
