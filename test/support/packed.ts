@@ -4,7 +4,7 @@
 // reuse that folder.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO } from './runtimes.js';
@@ -21,9 +21,9 @@ export interface Packed {
 
 const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
-/** Packs and installs once per built tree (keyed by the checkout, its package.json and dist's build time). */
+/** Packs and installs once per built tree (keyed by the checkout, its package.json and the newest file it packs). */
 export function packedApp(): Packed {
-  const built = Math.floor(statSync(join(REPO, 'dist', 'src', 'index.js')).mtimeMs);
+  const built = Math.max(...['dist/src', 'bin', 'web', 'weights'].map((dir) => newestMtime(join(REPO, dir))));
   const key = createHash('sha256').update(`${REPO}\n${readFileSync(join(REPO, 'package.json'), 'utf8')}\n${built}`).digest('hex').slice(0, 16);
   const root = join(tmpdir(), `wasmpose-packed-${key}`);
   const done = join(root, 'packed.json');
@@ -34,7 +34,10 @@ export function packedApp(): Packed {
     try {
       mkdirSync(lock);
     } catch {
-      execFileSync('sleep', ['1']);
+      // Another test file is packing; a lock older than ten minutes was left by a killed run.
+      const age = Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (age > 600_000) rmSync(lock, { recursive: true, force: true });
+      else execFileSync('sleep', ['1']);
       continue;
     }
     try {
@@ -45,6 +48,15 @@ export function packedApp(): Packed {
       rmSync(lock, { recursive: true, force: true });
     }
   }
+}
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  if (!existsSync(dir)) return newest;
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) newest = Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs);
+  }
+  return Math.floor(newest);
 }
 
 function packAndInstall(root: string): Packed {
