@@ -28,11 +28,11 @@ try {
 }
 `;
 
-// A bundle moves the modules away from the package's weights/, so, as the README says, it names
-// them with weightsBase (here the installed package's folder, read from disk).
+// A bundle moves the modules away from the package's weights/; on a disk the installed
+// node_modules/wasmpose above the bundle is found without options.
 const NODE_ENTRY = `import { readFileSync } from 'node:fs';
 import { createEstimator, decodeImage } from 'wasmpose';
-const estimator = await createEstimator(undefined, { weightsBase: new URL('../node_modules/wasmpose/weights/', import.meta.url) });
+const estimator = await createEstimator();
 const poses = await estimator.estimate(decodeImage(readFileSync(process.argv[2])));
 estimator.dispose();
 console.log(JSON.stringify(poses));
