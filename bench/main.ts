@@ -6,6 +6,7 @@
 //             [--baseline <results.json> [--min-effect 0.05] [--alpha 0.01]]: compare with a stored run
 //             (exit 1 when a row is slower beyond the noise); every run also writes the CI
 //             trackers' JSON (customSmallerIsBetter) beside its results
+//   runtimes  the default estimator on the sample photo in Node and a Chromium page, 1 and 2 threads
 //   profile   wasmpose's time per node on one network [--network name] [--threads N] [--build simd|relaxed]
 //   video     a clip made with ffmpeg: wall time per frame against the network's, and fps with
 //             --workers 1 and 2 [--network <model>] (default: the CLI's default model)
@@ -78,6 +79,10 @@ const SUITES: Record<string, (quick: boolean) => Promise<void>> = {
     if (network !== undefined && network.length !== 1) fail('profile takes one --network');
     if (threads !== undefined && threads.length !== 1) fail('profile takes one --threads value');
     await profileSuite({ quick, network: network?.[0], threads: threads?.[0], build });
+  },
+  runtimes: async (quick) => {
+    const { runtimesSuite } = await import('./runtimes.js');
+    await runtimesSuite({ quick });
   },
   video: async (quick) => {
     const { videoSuite } = await import('./video.js');

@@ -21,7 +21,7 @@ import { loadGraphModel } from '@tensorflow/tfjs-converter';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { describeTfjsModel, formatTfjsDescription } from '../src/nn/formats/tfjs/describe.js';
+import { describeTfjsModel, formatTfjsDescription } from './support/tfjs-describe.js';
 import { readTfjsModel } from '../src/nn/formats/tfjs/reader.js';
 import { Session } from '../src/nn/session.js';
 import { expectClose, seededRandom } from './support/harness.js';

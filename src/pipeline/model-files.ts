@@ -28,13 +28,21 @@ function disk(): Disk | undefined {
   return { fs: getBuiltinModule('node:fs') as typeof import('node:fs'), path, here: path.dirname(url.fileURLToPath(import.meta.url)) };
 }
 
-/** The package's root directory: the first directory above this module with weights/sources.json (Node, Deno, Bun). */
+/**
+ * The package's root directory (Node, Deno, Bun): the first directory above this module with
+ * weights/sources.json, or, for an application bundle that carries this module out of the
+ * package, the installed node_modules/wasmpose next to a directory above the bundle.
+ */
 export function packageDir(): string {
   const d = disk();
   if (d === undefined) throw new InputError('the package directory is known only where wasmpose is loaded from files (Node, Deno, Bun)');
   for (let dir = d.here; ; dir = d.path.dirname(dir)) {
-    if (d.fs.existsSync(d.path.join(dir, 'weights', 'sources.json'))) return dir;
-    if (d.path.dirname(dir) === dir) throw new InputError(`cannot find the wasmpose package directory (weights/sources.json) above ${d.here}`);
+    for (const candidate of [dir, d.path.join(dir, 'node_modules', 'wasmpose')]) {
+      if (d.fs.existsSync(d.path.join(candidate, 'weights', 'sources.json'))) return candidate;
+    }
+    if (d.path.dirname(dir) === dir) {
+      throw new InputError(`cannot find the wasmpose package directory (weights/sources.json) above ${d.here}: pass the weights folder as the weightsBase option`);
+    }
   }
 }
 

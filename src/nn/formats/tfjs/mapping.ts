@@ -656,10 +656,6 @@ export function isMappedOp(op: string): boolean {
   return Object.hasOwn(HANDLERS, op);
 }
 
-export function mappedOps(): string[] {
-  return Object.keys(HANDLERS).sort();
-}
-
 /** Maps one TF node; returns its outputs in order. */
 export function mapNode(c: Converter, node: TfNode, inputs: Value[]): Value[] {
   const handler = Object.hasOwn(HANDLERS, node.op) ? HANDLERS[node.op] : undefined;

@@ -1,12 +1,12 @@
 // What a tfjs model becomes on the engine: the TF ops it uses, and the engine ops they were
 // mapped to after folding and optimization, each counted by where it runs: a WASM kernel, the
 // host reference (small integer or bookkeeping ops), or a zero-copy alias (Reshape and kin).
-import { onnxOpset } from '../../graph.js';
-import { opFor } from '../../ops/registry.js';
-import { optimize } from '../../passes/optimize.js';
-import { prepareGraph } from '../../passes/prepare-graph.js';
-import { removeDeadNodes } from '../../passes/typed-graph.js';
-import { readTfjsModel, tfjsOpCounts, type TfjsReadOptions } from './reader.js';
+import { onnxOpset } from '../../src/nn/graph.js';
+import { opFor } from '../../src/nn/ops/registry.js';
+import { optimize } from '../../src/nn/passes/optimize.js';
+import { prepareGraph } from '../../src/nn/passes/prepare-graph.js';
+import { removeDeadNodes } from '../../src/nn/passes/typed-graph.js';
+import { readTfjsModel, tfjsOpCounts, type TfjsReadOptions } from '../../src/nn/formats/tfjs/reader.js';
 
 export interface EngineOpUse {
   op: string;
