@@ -27,6 +27,11 @@ export interface Limits {
   maxArchiveEntries: number;
   /** Spatial geometry attributes (kernel, stride, dilation, pad) of a conv or pool. Default 65536. */
   maxGeometry: number;
+  /**
+   * Objects a pickle (a PyTorch checkpoint) may build: every value pushed, every memo reference
+   * and every item put into a list, tuple or dict. Default 2^24; a state dict uses a few per tensor.
+   */
+  maxPickleObjects: number;
 }
 
 /** The cores the runtime reports: navigator.hardwareConcurrency, or Node's os.availableParallelism (Node 20 has no navigator). */
@@ -51,6 +56,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxArchiveBytes: 4 * 2 ** 30,
   maxArchiveEntries: 100_000,
   maxGeometry: 65536,
+  maxPickleObjects: 2 ** 24,
 });
 
 const current: Limits = { ...DEFAULT_LIMITS };

@@ -80,6 +80,15 @@ export function writePth(tensors: Iterable<readonly [string, Tensor]>, options: 
   ]);
 }
 
+/** A ZIP checkpoint around a hand-built data.pkl and its storages (for hostile test files). */
+export function pthArchive(pickle: Uint8Array, storages: [string, Uint8Array][] = []): Uint8Array {
+  return zipStored([
+    ['archive/data.pkl', pickle],
+    ...storages.map(([key, bytes]): [string, Uint8Array] => [`archive/data/${key}`, bytes]),
+    ['archive/version', new TextEncoder().encode('3\n')],
+  ]);
+}
+
 function contiguousStrides(shape: readonly number[]): number[] {
   const strides = new Array<number>(shape.length);
   let step = 1;
@@ -90,7 +99,8 @@ function contiguousStrides(shape: readonly number[]): number[] {
   return strides;
 }
 
-class PickleWriter {
+/** Builds a pickle opcode by opcode (also for hostile test files). */
+export class PickleWriter {
   private readonly parts: number[] = [];
 
   op(code: number): void {

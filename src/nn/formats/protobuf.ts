@@ -7,6 +7,7 @@
 // delimited (bytes, strings, nested messages, packed repeated scalars), 5 fixed 32-bit. Wire
 // types 3 and 4 are the deprecated groups (refused here); 6 and 7 do not exist.
 import { ModelFormatError } from '../errors.js';
+import { limits } from '../limits.js';
 
 export const WireType = {
   varint: 0,
@@ -199,24 +200,27 @@ export class ProtoReader {
 
   // ---- repeated scalars, packed (one length-delimited run) or unpacked (one value per tag) ----
 
+  // A repeated field holds at most limits().maxTensorElements values: a JavaScript array much
+  // longer than that is a fatal (uncatchable) error in V8, and no tensor may be larger anyway.
+
   int64s(out: number[]): void {
-    this.repeatedVarints(() => out.push((this.hi | 0) * TWO_POW_32 + this.lo));
+    this.repeatedVarints(out, () => out.push((this.hi | 0) * TWO_POW_32 + this.lo));
   }
 
   int64sBig(out: bigint[]): void {
-    this.repeatedVarints(() => out.push(this.bigFromHalves()));
+    this.repeatedVarints(out, () => out.push(this.bigFromHalves()));
   }
 
   int32s(out: number[]): void {
-    this.repeatedVarints(() => out.push(this.lo | 0));
+    this.repeatedVarints(out, () => out.push(this.lo | 0));
   }
 
   floats(out: number[]): void {
-    this.repeatedFixed(WireType.fixed32, 4, (view, at) => out.push(view.getFloat32(at, true)));
+    this.repeatedFixed(out, WireType.fixed32, 4, (view, at) => out.push(view.getFloat32(at, true)));
   }
 
   doubles(out: number[]): void {
-    this.repeatedFixed(WireType.fixed64, 8, (view, at) => out.push(view.getFloat64(at, true)));
+    this.repeatedFixed(out, WireType.fixed64, 8, (view, at) => out.push(view.getFloat64(at, true)));
   }
 
   // ---- internals ----
@@ -248,8 +252,15 @@ export class ProtoReader {
     return start;
   }
 
-  private repeatedVarints(push: () => void): void {
+  /** Refuses `adding` more values to a repeated field that holds `held`, past the budget. */
+  private checkRepeated(held: number, adding: number): void {
+    const max = limits().maxTensorElements;
+    if (held + adding > max) throw this.failAt(`more than ${max} values (limit maxTensorElements) in`, this.fieldOffset);
+  }
+
+  private repeatedVarints(out: readonly unknown[], push: () => void): void {
     if (this.wireType === WireType.varint) {
+      this.checkRepeated(out.length, 1);
       this.readVarint(this.end, 'truncated varint in');
       push();
       return;
@@ -258,15 +269,22 @@ export class ProtoReader {
     const start = this.lengthDelimited();
     const end = this.pos;
     this.pos = start;
+    // Each varint takes at least one byte: check the most this run can hold only when it could pass.
+    if (out.length + (end - start) > limits().maxTensorElements) {
+      let count = 0;
+      for (let at = start; at < end; at++) if (this.bytes[at]! < 0x80) count++;
+      this.checkRepeated(out.length, count);
+    }
     while (this.pos < end) {
       this.readVarint(end, 'truncated varint in packed');
       push();
     }
   }
 
-  private repeatedFixed(wire: number, width: number, push: (view: DataView, at: number) => void): void {
+  private repeatedFixed(out: readonly unknown[], wire: number, width: number, push: (view: DataView, at: number) => void): void {
     const view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
     if (this.wireType === wire) {
+      this.checkRepeated(out.length, 1);
       push(view, this.advance(width, `truncated ${WIRE_TYPE_NAMES[wire]} in`));
       return;
     }
@@ -275,6 +293,7 @@ export class ProtoReader {
     if ((this.pos - start) % width !== 0) {
       throw this.failAt(`packed ${WIRE_TYPE_NAMES[wire]} values in`, this.fieldOffset, `: ${this.pos - start} bytes is not a multiple of ${width}`);
     }
+    this.checkRepeated(out.length, (this.pos - start) / width);
     for (let at = start; at < this.pos; at += width) push(view, at);
   }
 

@@ -37,6 +37,9 @@ export const V1_TYPES: Record<string, string> = {
   RELU: 'ReLU', SIGMOID: 'Sigmoid', SOFTMAX: 'Softmax', SPLIT: 'Split', TANH: 'TanH', ABSVAL: 'AbsVal',
 };
 
+/** The highest rank of a blob shape. */
+const MAX_RANK = 8;
+
 const first = (m: ProtoMessage | undefined, field: string): ProtoValue | undefined => m?.get(field)?.[0];
 const num = (m: ProtoMessage | undefined, field: string, fallback: number): number => {
   const v = first(m, field);
@@ -67,6 +70,7 @@ export function netFromMessage(net: ProtoMessage): CaffeNet {
   const inputs: CaffeNet['inputs'] = [];
   const inputNames = strs(net, 'input');
   const inputDims = nums(net, 'input_dim');
+  if (inputDims.length > 4 * inputNames.length) throw new ModelFormatError(`${inputDims.length} input_dim values for ${inputNames.length} inputs (4 each)`, 'field input_dim');
   const inputShapes = (net.get('input_shape') ?? []).map((s) => nums(s as ProtoMessage, 'dim'));
   inputNames.forEach((name, i) => {
     const shape = inputShapes[i] ?? inputDims.slice(i * 4, i * 4 + 4);
@@ -85,8 +89,11 @@ export function netFromMessage(net: ProtoMessage): CaffeNet {
   return { name: String(first(net, 'name') ?? 'caffe'), inputs, layers };
 }
 
+/** Shapes (`dim` of input_shape, input_param and reshape_param) are refused past MAX_RANK while parsing. */
+const PROTOTXT_CAPS: ReadonlyMap<string, number> = new Map([['dim', MAX_RANK]]);
+
 export function parsePrototxt(text: string): CaffeNet {
-  return netFromMessage(parseTextFormat(text));
+  return netFromMessage(parseTextFormat(text, { fieldCaps: PROTOTXT_CAPS }));
 }
 
 export interface CaffeOptions {
@@ -118,7 +125,6 @@ function spatial(p: ProtoMessage | undefined, kernelDefault?: number) {
 
 /** Layers whose shape rules read N, C, H and W of their first bottom. */
 const SPATIAL_LAYERS = new Set(['Convolution', 'Deconvolution', 'Pooling', 'LRN', 'Interp', 'Upsample']);
-const MAX_RANK = 8;
 
 /** What a layer's handler works with: its inputs, its parameters and weights, and the emitter. */
 interface LayerContext {

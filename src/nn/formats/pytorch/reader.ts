@@ -3,8 +3,16 @@
 // read with a restricted unpickler; tensors are rebuilt from their storage, offset, size and
 // strides. The result is every tensor of the state dict, keyed by its name, ready to bind into a
 // network definition.
+//
+// Budgets, checked before anything is copied: a tensor's element count against
+// limits().maxTensorElements, the furthest element its view reaches (offset + sum of (size-1) *
+// stride) against the bytes its storage holds, and all the tensors a checkpoint materialises
+// against limits().maxSessionBytes (a stride-0 view may declare far more than its storage). The
+// walk over the state dict reads each dict once (a dict reached twice is memo fan-out or a cycle)
+// and each tensor once, however many names it has.
 import { ModelFormatError } from '../../errors.js';
-import { allocData, bytesPerElement, sizeOf, type DType, type Tensor, type TensorData } from '../../tensor.js';
+import { limits } from '../../limits.js';
+import { allocData, bytesPerElement, type DType, type Tensor, type TensorData } from '../../tensor.js';
 import { PyDict, PyGlobal, PyOpaque, PyTuple, unpickle, type PickleHooks, type PyValue } from './pickle.js';
 import { isZip, readZip } from './zip.js';
 
@@ -42,6 +50,9 @@ export interface Checkpoint {
 
 /** Legacy files start with this pickled magic number. */
 const LEGACY_MAGIC = 0x1950a86a20f9469cfc6cn;
+
+/** Characters of all tensor names together: names are built from nested keys a memo can repeat. */
+const MAX_NAME_CHARACTERS = 2 ** 24;
 
 export function readPytorchCheckpoint(bytes: Uint8Array): Checkpoint {
   if (isZip(bytes)) {
@@ -101,6 +112,7 @@ function readLegacy(bytes: Uint8Array): Checkpoint {
 }
 
 function makeHooks(persistent: (pid: PyValue) => Storage): PickleHooks {
+  const materialised: Materialised = { bytes: 0 };
   return {
     allowedGlobals: ALLOWED,
     persistentLoad: (pid) => new PyOpaque(persistent(pid)),
@@ -110,7 +122,7 @@ function makeHooks(persistent: (pid: PyValue) => Storage): PickleHooks {
           return new PyDict();
         case 'torch._utils._rebuild_tensor_v2':
           // Deferred: a legacy file's storage bytes come after the pickle.
-          return new PyOpaque(new LazyTensor(() => rebuildTensor(args)));
+          return new PyOpaque(new LazyTensor((name) => rebuildTensor(args, name, materialised)));
         case 'torch._utils._rebuild_parameter':
           return args[0] ?? null;
         default:
@@ -120,8 +132,19 @@ function makeHooks(persistent: (pid: PyValue) => Storage): PickleHooks {
   };
 }
 
+/** Bytes of tensor data a checkpoint has materialised so far. */
+interface Materialised {
+  bytes: number;
+}
+
+/** A tensor rebuilt on first use (under its first name) and shared by every later name. */
 class LazyTensor {
-  constructor(readonly rebuild: () => Tensor) {}
+  private tensor: Tensor | undefined;
+  constructor(private readonly rebuild: (name: string) => Tensor) {}
+  get(name: string): Tensor {
+    this.tensor ??= this.rebuild(name);
+    return this.tensor;
+  }
 }
 
 function tupleItems(v: PyValue, what: string): PyValue[] {
@@ -144,36 +167,62 @@ function ints(v: PyValue, what: string): number[] {
 }
 
 /** _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad, backward_hooks, ...). */
-function rebuildTensor(args: PyValue[]): Tensor {
+function rebuildTensor(args: PyValue[], name: string, materialised: Materialised): Tensor {
+  const fail = (message: string): never => {
+    throw new ModelFormatError(`PyTorch tensor '${name}': ${message}`);
+  };
   const [storageArg, offsetArg, sizeArg, strideArg] = args;
-  if (!(storageArg instanceof PyOpaque)) throw new ModelFormatError('PyTorch: tensor without a storage');
+  if (!(storageArg instanceof PyOpaque)) return fail('no storage');
   const storage = storageArg.value as Storage;
-  if (storage.bytes === undefined) throw new ModelFormatError('PyTorch legacy: a tensor\'s storage is missing from the file');
-  const offset = typeof offsetArg === 'number' ? offsetArg : 0;
+  if (storage.bytes === undefined) return fail('its storage is missing from the file');
+  const offset = offsetArg ?? 0;
+  if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) return fail(`storage offset ${String(offset)} is not a non-negative integer`);
   const shape = ints(sizeArg ?? null, 'tensor size');
   const strides = ints(strideArg ?? null, 'tensor stride');
-  const n = sizeOf(shape);
+  if (strides.length !== shape.length) fail(`${shape.length} sizes but ${strides.length} strides`);
+  const max = limits().maxTensorElements;
+  let n = 1;
+  for (const [d, size] of shape.entries()) {
+    if (size < 0 || strides[d]! < 0) fail(`size ${size} or stride ${strides[d]} of dimension ${d} is negative`);
+    n *= size;
+    if (n > max) fail(`size [${shape.length <= 16 ? shape.join(', ') : `${shape.length} dims`}] has more than ${max} elements (limit maxTensorElements)`);
+  }
   const { bytes: elementBytes, dtype } = storage.type;
   const source = storage.bytes;
+  // The furthest element the view reaches must lie in the storage (strides may be 0 or overlap).
+  if (n > 0) {
+    let last = offset;
+    for (const [d, size] of shape.entries()) last += (size - 1) * strides[d]!;
+    if ((last + 1) * elementBytes > source.length) fail(`its view reaches element ${last}, past the ${source.length / elementBytes} elements of its storage`);
+  }
   const outType: DType = dtype === 'bfloat16' ? 'float32' : dtype;
+  const outBytes = n * (dtype === 'bfloat16' ? 4 : elementBytes);
+  const budget = limits().maxSessionBytes;
+  if (materialised.bytes + outBytes > budget) fail(`the checkpoint's tensors would take more than ${budget} bytes (limit maxSessionBytes)`);
+  materialised.bytes += outBytes;
   const data = allocData(outType, n);
   const out = new Uint8Array(data.buffer);
+  const contiguous = shape.every((size, d) => size === 1 || strides[d] === shape.slice(d + 1).reduce((a, b) => a * b, 1));
+  if (contiguous && dtype !== 'bfloat16') {
+    out.set(source.subarray(offset * elementBytes, (offset + n) * elementBytes));
+    return { dtype: outType, shape, data: data as TensorData };
+  }
   // Walk the logical indices in row-major order, reading each element at its strided place.
   const index = new Array<number>(shape.length).fill(0);
+  let element = offset;
   for (let i = 0; i < n; i++) {
-    let element = offset;
-    for (let d = 0; d < shape.length; d++) element += index[d]! * strides[d]!;
     const from = element * elementBytes;
-    if (from < 0 || from + elementBytes > source.length) throw new ModelFormatError(`PyTorch: tensor element ${i} lies outside its storage (${source.length} bytes)`);
     if (dtype === 'bfloat16') {
       // bfloat16 is the top half of a float32.
       out[i * 4 + 2] = source[from]!;
       out[i * 4 + 3] = source[from + 1]!;
     } else {
-      out.set(source.subarray(from, from + elementBytes), i * elementBytes);
+      for (let b = 0; b < elementBytes; b++) out[i * elementBytes + b] = source[from + b]!;
     }
     for (let d = shape.length - 1; d >= 0; d--) {
+      element += strides[d]!;
       if (++index[d]! < shape[d]!) break;
+      element -= index[d]! * strides[d]!;
       index[d] = 0;
     }
   }
@@ -182,10 +231,24 @@ function rebuildTensor(args: PyValue[]): Tensor {
 
 function collectTensors(root: PyValue): Map<string, Tensor> {
   const tensors = new Map<string, Tensor>();
+  const seen = new Map<PyDict, string>();
+  let nameCharacters = 0;
   const visit = (v: PyValue, path: string, depth: number): void => {
     if (depth > 32) return;
-    if (v instanceof PyOpaque && v.value instanceof LazyTensor) tensors.set(path, v.value.rebuild());
-    else if (v instanceof PyDict) for (const [k, child] of v.map) visit(child, path === '' ? String(k) : `${path}.${String(k)}`, depth + 1);
+    if (v instanceof PyOpaque && v.value instanceof LazyTensor) {
+      nameCharacters += path.length;
+      if (nameCharacters > MAX_NAME_CHARACTERS) throw new ModelFormatError(`PyTorch: tensor names longer than ${MAX_NAME_CHARACTERS} characters in all`, `'${path.slice(0, 80)}...'`);
+      tensors.set(path, v.value.get(path));
+    } else if (v instanceof PyDict) {
+      const first = seen.get(v);
+      if (first !== undefined) throw new ModelFormatError(`PyTorch: the dict at '${path.slice(0, 200)}' was already read at '${first.slice(0, 200)}' (memo fan-out or a cycle)`);
+      seen.set(v, path);
+      for (const [k, child] of v.map) {
+        const key = String(k);
+        if (path.length + key.length > MAX_NAME_CHARACTERS) throw new ModelFormatError(`PyTorch: a tensor name longer than ${MAX_NAME_CHARACTERS} characters`, `'${path.slice(0, 80)}...'`);
+        visit(child, path === '' ? key : `${path}.${key}`, depth + 1);
+      }
+    }
   };
   visit(root, '', 0);
   // Training checkpoints wrap the weights: {'state_dict': {...}, 'epoch': ...}. Strip the wrapper.
