@@ -8,10 +8,14 @@ import { readCaffemodel } from '../src/nn/formats/caffe/caffemodel.js';
 import { parsePrototxt } from '../src/nn/formats/caffe/reader.js';
 import { MAX_REPEATED, parseTextFormat } from '../src/nn/formats/caffe/text-format.js';
 import { readTensorProto } from '../src/nn/formats/onnx/tensor-proto.js';
+import { readOpenVino } from '../src/nn/formats/openvino/reader.js';
 import { ProtoWriter } from '../src/nn/formats/protobuf.js';
 import { readPytorchCheckpoint } from '../src/nn/formats/pytorch/reader.js';
+import { readTfjsModel } from '../src/nn/formats/tfjs/reader.js';
+import { emptyGraph } from '../src/nn/graph.js';
 import { setLimits, type Limits } from '../src/nn/limits.js';
-import { toNumbers } from '../src/nn/tensor.js';
+import { inferAndFold } from '../src/nn/passes/infer-and-fold.js';
+import { float32, fromNumbers, toNumbers } from '../src/nn/tensor.js';
 import { PickleWriter, pthArchive } from './support/pth-writer.js';
 
 let restore: Limits | undefined;
@@ -193,5 +197,74 @@ describe('Caffe: repeated fields refused past their cap while parsing', () => {
     const varints = new ProtoWriter().packedInt64s(1, new Array<number>(1001).fill(1));
     const dims = new ProtoWriter().message(1, varints).finish();
     expectTyped(() => readTensorProto(dims), /more than 1000 values .*TensorProto\.dims/);
+  });
+});
+
+// ---- OpenVINO IR, TFJS and constant folding: declared values the file does not hold ----
+
+const port = (id: number, dims: number[]): string => `<port id="${id}" precision="FP32">${dims.map((d) => `<dim>${d}</dim>`).join('')}</port>`;
+
+/** An IR of one f32 Const of `shape` (its bytes at offset 0) read by a Result. */
+function constIr(shape: number[], count = 1): string {
+  const bytes = shape.reduce((a, b) => a * b, 4);
+  const layers = Array.from({ length: count }, (_, i) => `<layer id="${2 * i}" name="c${i}" type="Const" version="opset1"><data element_type="f32" shape="${shape.join(',')}" offset="0" size="${bytes}"/><output>${port(0, shape)}</output></layer>
+<layer id="${2 * i + 1}" name="r${i}" type="Result" version="opset1"><input>${port(0, shape)}</input></layer>`);
+  const edges = Array.from({ length: count }, (_, i) => `<edge from-layer="${2 * i}" from-port="0" to-layer="${2 * i + 1}" to-port="0"/>`);
+  return `<?xml version="1.0"?><net name="n" version="11"><layers>${layers.join('\n')}</layers><edges>${edges.join('')}</edges></net>`;
+}
+
+describe('OpenVINO IR: sizes checked against the .bin and the budget before allocating', () => {
+  it('refuses a Const of 2^26 elements over a 16-byte .bin before allocating it', () => {
+    expectTyped(() => readOpenVino(constIr([8192, 8192]), { weights: new Uint8Array(16) }), /Const 'c0': bytes \[0, 268435456\) lie past the end of the weights file \(16 bytes\)/);
+  });
+
+  it('budgets the zeros Consts declare when the IR comes without a .bin', () => {
+    expect(readOpenVino(constIr([10, 10], 3)).graph.initializers.size).toBe(3);
+    restore = setLimits({ maxSessionBytes: 1000 });
+    expectTyped(() => readOpenVino(constIr([10, 10], 3)), /Const 'c2': the IR's constants declare more than 1000 bytes \(limit maxSessionBytes\)/);
+  });
+
+  it('refuses a Split whose num_splits is a billion, before building the sizes list', () => {
+    const xml = `<?xml version="1.0"?><net name="s" version="11"><layers>
+<layer id="0" name="x" type="Parameter" version="opset1"><data element_type="f32" shape="1,4"/><output>${port(0, [1, 4])}</output></layer>
+<layer id="1" name="axis" type="Const" version="opset1"><data element_type="i64" shape="" offset="0" size="8"/><output><port id="0" precision="I64"/></output></layer>
+<layer id="2" name="split" type="Split" version="opset1"><data num_splits="1000000000"/><input>${port(0, [1, 4])}<port id="1" precision="I64"/></input><output>${port(2, [1, 2])}${port(3, [1, 2])}</output></layer>
+<layer id="3" name="r0" type="Result" version="opset1"><input>${port(0, [1, 2])}</input></layer>
+<layer id="4" name="r1" type="Result" version="opset1"><input>${port(0, [1, 2])}</input></layer>
+</layers><edges><edge from-layer="0" from-port="0" to-layer="2" to-port="0"/><edge from-layer="1" from-port="0" to-layer="2" to-port="1"/><edge from-layer="2" from-port="2" to-layer="3" to-port="0"/><edge from-layer="2" from-port="3" to-layer="4" to-port="0"/></edges></net>`;
+    const weights = new Uint8Array(new BigInt64Array([1n]).buffer);
+    expectTyped(() => readOpenVino(xml, { weights }), /Split.*num_splits '1000000000' does not split dimension 4 into its 2 outputs/);
+    expect(readOpenVino(xml.replace('1000000000', '2'), { weights }).graph.nodes.some((n) => n.op === 'Split')).toBe(true);
+  });
+});
+
+describe('TFJS and constant folding: values filled from one number are budgeted', () => {
+  /** A graph model whose Consts each declare `dims` filled from one floatVal. */
+  function filledModel(dims: number[], count: number): object {
+    const node = [{ name: 'x', op: 'Placeholder', attr: { dtype: { type: 'DT_FLOAT' }, shape: { shape: { dim: [{ size: '1' }] } } } }];
+    for (let i = 0; i < count; i++) {
+      node.push({ name: `c${i}`, op: 'Const', attr: { dtype: { type: 'DT_FLOAT' }, value: { tensor: { dtype: 'DT_FLOAT', tensorShape: { dim: dims.map((d) => ({ size: String(d) })) }, floatVal: [1.5] } } } as never });
+      node.push({ name: `y${i}`, op: 'AddV2', input: ['x', `c${i}`], attr: { T: { type: 'DT_FLOAT' } } } as never);
+    }
+    return { format: 'graph-model', modelTopology: { node }, weightsManifest: [], signature: { outputs: Object.fromEntries(Array.from({ length: count }, (_, i) => [`y${i}`, { name: `y${i}:0` }])) } };
+  }
+
+  it('fills a constant from one value without a JavaScript array, within maxSessionBytes', () => {
+    const model = readTfjsModel(filledModel([10, 10], 3), () => new Uint8Array(0));
+    const filled = [...model.graph.initializers.values()].find((t) => t.shape.length === 2)!;
+    expect(filled.data.every((v) => v === 1.5)).toBe(true);
+    restore = setLimits({ maxSessionBytes: 1000 });
+    expectTyped(() => readTfjsModel(filledModel([10, 10], 3), () => new Uint8Array(0)), /more than 1000 bytes \(limit maxSessionBytes\).*node 'c2'/);
+  });
+
+  it('refuses constant folding that would hold more than maxSessionBytes (Expand of a constant)', () => {
+    const graph = emptyGraph('expand');
+    graph.initializers.set('v', float32([1], [2]));
+    graph.initializers.set('shape', fromNumbers('int64', [2], [100, 100]));
+    for (let i = 0; i < 3; i++) graph.nodes.push({ name: `e${i}`, op: 'Expand', domain: '', inputs: ['v', 'shape'], outputs: [`y${i}`], attrs: {} });
+    graph.outputs.push(...[0, 1, 2].map((i) => ({ name: `y${i}`, dtype: 'float32' as const })));
+    expect(inferAndFold(graph, 17).constants.size).toBeGreaterThan(3);
+    restore = setLimits({ maxSessionBytes: 100_000 });
+    expectTyped(() => inferAndFold(graph, 17), /node 'e2' \(Expand\): constant folding would hold more than 100000 bytes \(limit maxSessionBytes\)/);
   });
 });

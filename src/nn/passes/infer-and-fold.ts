@@ -1,9 +1,12 @@
 // Shape inference and constant folding in one walk over the (topologically ordered) nodes: a
 // node whose inputs are all known before the run is computed right away by its reference
 // implementation — this removes the Shape/Gather/Unsqueeze/Concat/Reshape chains exporters
-// emit — and every other node gets static output types from its op's inferTypes.
+// emit — and every other node gets static output types from its op's inferTypes. The values
+// folded this way are held in memory together: their bytes are budgeted by maxSessionBytes, so a
+// few ConstantOfShape or Expand nodes in a small file cannot fold into gigabytes.
 import { InputError, ModelFormatError, ShapeError } from '../errors.js';
 import { runtimeInputs, type Graph } from '../graph.js';
+import { limits } from '../limits.js';
 import { opFor } from '../ops/registry.js';
 import type { ValueType } from '../ops/types.js';
 import { shapeString, sizeOf, type Tensor } from '../tensor.js';
@@ -37,6 +40,8 @@ export function inferAndFold(graph: Graph, opset: number, inputShapes: Record<st
   });
 
   const nodes = [];
+  const foldBudget = limits().maxSessionBytes;
+  let foldedBytes = 0;
   for (const node of graph.nodes) {
     const op = opFor(node);
     const inputTypes = node.inputs.map((name) => {
@@ -53,6 +58,8 @@ export function inferAndFold(graph: Graph, opset: number, inputShapes: Record<st
         const values = foldable
           ? op.reference({ node, opset, inputs: inputConstants })
           : op.valuesFromTypes!({ node, opset, inputs: inputTypes, constants: inputConstants });
+        for (const v of values) foldedBytes += v?.data.byteLength ?? 0;
+        if (foldedBytes > foldBudget) throw new ShapeError(`constant folding would hold more than ${foldBudget} bytes (limit maxSessionBytes)`);
         node.outputs.forEach((name, i) => {
           const v = values[i];
           if (name === '' || v === undefined) return;

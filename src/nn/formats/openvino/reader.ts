@@ -12,6 +12,7 @@
 import { ModelFormatError, UnsupportedOpError } from '../../errors.js';
 import { attr, ONNX_DATA_TYPE, type Attr, type Model, type Node } from '../../graph.js';
 import { GraphEmitter } from '../../graph-emitter.js';
+import { limits } from '../../limits.js';
 import { allocData, bytesPerElement, fromNumbers, sizeOf, toFloat32, toNumbers, type DType, type Tensor } from '../../tensor.js';
 import { child, childrenNamed, parseXml, type XmlElement } from './xml.js';
 
@@ -187,6 +188,7 @@ export function readOpenVino(xmlText: string, options: OpenVinoOptions = {}): Mo
   const emit = new GraphEmitter(ir.name);
   const constants = new Map<string, Tensor>();
   const order = topologicalOrder(layers, byId, ir.edges);
+  const constBytes = { total: 0 };
 
   for (const l of order) {
     const inputs = l.inputs.map((p) => {
@@ -200,7 +202,7 @@ export function readOpenVino(xmlText: string, options: OpenVinoOptions = {}): Mo
       if (t === undefined) throw new UnsupportedOpError(`layer '${l.name}' (${l.type}): input ${i} must be a constant`);
       return toNumbers(t);
     };
-    mapLayer(l, inputs, outputs, { constants, emit, constantOf, weights: options.weights, recovered: recovered.get(l.id), readers: (value) => readers.get(value) ?? 0 });
+    mapLayer(l, inputs, outputs, { constants, emit, constantOf, weights: options.weights, recovered: recovered.get(l.id), readers: (value) => readers.get(value) ?? 0, constBytes });
   }
   // Consts read only at load (Transpose orders, axes, the f16 sources of folded Converts) are
   // not part of the graph that runs.
@@ -218,6 +220,8 @@ interface MapContext {
   recovered: number[] | undefined;
   /** How many layer inputs read a value. */
   readers: (value: string) => number;
+  /** Bytes the Consts read so far hold (budgeted by maxSessionBytes: without a .bin they are zeros the XML alone declares). */
+  constBytes: { total: number };
 }
 
 const { ints, int, float, string: str } = attr;
@@ -236,20 +240,27 @@ function autoPad(l: Layer): Record<string, Attr> {
   return { pads: ints(padsOf(l)) };
 }
 
-function readConst(l: Layer, weights: Uint8Array | undefined): Tensor {
+/** A Const's values from the .bin, its range checked against the bytes present before allocating. */
+function readConst(l: Layer, weights: Uint8Array | undefined, constBytes: { total: number }): Tensor {
   const dtype = ELEMENT_TYPES.get(l.data['element_type'] ?? '');
   if (dtype === undefined) throw new UnsupportedOpError(`Const '${l.name}': element type '${l.data['element_type']}' is not supported`);
   const shape = intList(l.data['shape']);
   const n = sizeOf(shape);
-  const data = allocData(dtype, n);
-  if (weights === undefined) return { dtype, shape, data };
-  const offset = Number(l.data['offset']);
-  const size = Number(l.data['size']);
-  if (!Number.isInteger(offset) || !Number.isInteger(size) || offset < 0 || size < 0) throw new ModelFormatError(`Const '${l.name}': invalid offset/size`);
-  if (size !== n * bytesPerElement(dtype)) throw new ModelFormatError(`Const '${l.name}': ${size} bytes for shape [${shape.join(', ')}] of ${l.data['element_type']} (needs ${n * bytesPerElement(dtype)})`);
-  if (offset + size > weights.length) throw new ModelFormatError(`Const '${l.name}': bytes [${offset}, ${offset + size}) lie past the end of the weights file (${weights.length} bytes)`);
-  new Uint8Array(data.buffer).set(weights.subarray(offset, offset + size));
-  return { dtype, shape, data };
+  const needed = n * bytesPerElement(dtype);
+  if (weights !== undefined) {
+    const offset = Number(l.data['offset']);
+    const size = Number(l.data['size']);
+    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(size) || offset < 0 || size < 0) throw new ModelFormatError(`Const '${l.name}': invalid offset/size`);
+    if (size !== needed) throw new ModelFormatError(`Const '${l.name}': ${size} bytes for shape [${shape.join(', ')}] of ${l.data['element_type']} (needs ${needed})`);
+    if (offset + size > weights.length) throw new ModelFormatError(`Const '${l.name}': bytes [${offset}, ${offset + size}) lie past the end of the weights file (${weights.length} bytes)`);
+    const data = allocData(dtype, n);
+    new Uint8Array(data.buffer).set(weights.subarray(offset, offset + size));
+    return { dtype, shape, data };
+  }
+  const budget = limits().maxSessionBytes;
+  if (constBytes.total + needed > budget) throw new ModelFormatError(`Const '${l.name}': the IR's constants declare more than ${budget} bytes (limit maxSessionBytes)`);
+  constBytes.total += needed;
+  return { dtype, shape, data: allocData(dtype, n) };
 }
 
 /** What a layer's handler works with: the layer, its input and output values, the reader's state. */
@@ -277,7 +288,7 @@ const onParameter: LayerHandler = ({ l, out, name, emit }) => {
 };
 
 const onConst: LayerHandler = ({ l, out, emit, ctx }) => {
-  const t = ctx.recovered !== undefined ? fromNumbers(ELEMENT_TYPES.get(l.data['element_type']!)!, [ctx.recovered.length], ctx.recovered) : readConst(l, ctx.weights);
+  const t = ctx.recovered !== undefined ? fromNumbers(ELEMENT_TYPES.get(l.data['element_type']!)!, [ctx.recovered.length], ctx.recovered) : readConst(l, ctx.weights, ctx.constBytes);
   ctx.constants.set(out, t);
   emit.initializer(out, t);
 };
@@ -367,6 +378,10 @@ const onSplit: LayerHandler = ({ l, inputs, outputs, name, emit, ctx }) => {
   const axis = ctx.constantOf(1)[0]!;
   const parts = Number(l.data['num_splits']);
   const dim = l.inputs[0]!.dims[axis < 0 ? axis + l.inputs[0]!.dims.length : axis]!;
+  // Checked before the sizes list is built: a num_splits of 1e9 would be a billion-element array.
+  if (!Number.isSafeInteger(parts) || parts < 1 || parts !== outputs.length || dim === undefined || dim % parts !== 0) {
+    throw new ModelFormatError(`layer '${name}' (Split): num_splits '${l.data['num_splits']}' does not split dimension ${dim} into its ${outputs.length} outputs`);
+  }
   const sizes = emit.constant(name, fromNumbers('int64', [parts], new Array<number>(parts).fill(dim / parts)));
   emit.node('Split', name, [inputs[0]!, sizes], outputs, { axis: int(axis) });
 };

@@ -26,6 +26,8 @@ const TO_NCHW = [0, 3, 1, 2];
 const TO_NHWC = [0, 2, 3, 1];
 /** Where NHWC axis a lives in the NCHW storage. */
 const NCHW_POSITION = [0, 2, 3, 1];
+/** Elements up to which a Fill of a constant is built at mapping time (see Fill). */
+const SMALL_FILL = 4096;
 
 const { ints, int, float, string: str } = attr;
 
@@ -559,7 +561,9 @@ const HANDLERS: Record<string, Handler> = {
   Fill: (c, node, [dims, value]) => {
     const shape = c.constantInts(node, dims!, 'the dims');
     const constant = c.b.constantOf(value!.name);
-    if (constant !== undefined) {
+    // Small fills (shapes, axes) stay constants the mapping can read; large ones are an Expand,
+    // which constant folding computes under its memory budget.
+    if (constant !== undefined && sizeOf(shape) <= SMALL_FILL) {
       const v = toNumbers(constant)[0]!;
       return plainOut(c.b.addConstant(node.name, fromNumbers(constant.dtype, shape, new Array<number>(sizeOf(shape)).fill(v))));
     }

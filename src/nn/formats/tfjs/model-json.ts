@@ -5,7 +5,8 @@
 // Protobuf's JSON mapping drops default values: a missing `i` is 0, a missing `b` false, a
 // missing list empty, a dimension without `size` has size 0. 64-bit integers are strings.
 import { ModelFormatError } from '../../errors.js';
-import { bytesPerElement, float32, fromNumbers, halfToFloat, sizeOf, viewData, type DType, type Tensor } from '../../tensor.js';
+import { limits } from '../../limits.js';
+import { bytesPerElement, float32, fromNumbers, halfToFloat, sizeOf, tensor, viewData, type DType, type Tensor, type TensorData } from '../../tensor.js';
 
 export interface TfTensorShape {
   dim?: { size?: string | number }[];
@@ -281,7 +282,7 @@ export class NodeAttrs {
 }
 
 /** A Const node's inline value (tfjs puts weights in the manifest, but small constants may be here). */
-export function decodeTensorProto(proto: TfTensorProto, where: string): Tensor {
+export function decodeTensorProto(proto: TfTensorProto, where: string, budget?: { bytes: number }): Tensor {
   const dtype = dtypeOfTf(proto.dtype);
   if (dtype === undefined || dtype === 'float16') throw new ModelFormatError(`constant of dtype ${proto.dtype} is not supported`, where);
   const shape = dimsOf(proto.tensorShape) ?? [];
@@ -289,10 +290,20 @@ export function decodeTensorProto(proto: TfTensorProto, where: string): Tensor {
   const n = sizeOf(shape);
   if (proto.tensorContent !== undefined) return decodeRaw(decodeBase64(proto.tensorContent), dtype, shape, where);
   const values: number[] = (proto.floatVal ?? proto.intVal ?? proto.int64Val ?? proto.boolVal ?? []).map((v) => Number(v));
-  // A proto may give one value to fill the whole tensor.
-  const filled = values.length === n ? values : values.length === 1 ? new Array<number>(n).fill(values[0]!) : values.length === 0 ? new Array<number>(n).fill(0) : undefined;
-  if (filled === undefined) throw new ModelFormatError(`constant has ${values.length} values for shape [${shape.join(', ')}]`, where);
-  return fromNumbers(dtype, shape, filled);
+  if (values.length === n) return fromNumbers(dtype, shape, values);
+  if (values.length > 1) throw new ModelFormatError(`constant has ${values.length} values for shape [${shape.join(', ')}]`, where);
+  // A proto may give one value (or none: zeros) to fill the whole tensor: values the file does not
+  // hold, so their bytes count against the reader's budget.
+  const t = tensor(dtype, shape);
+  if (budget !== undefined) {
+    budget.bytes += t.data.byteLength;
+    if (budget.bytes > limits().maxSessionBytes) throw new ModelFormatError(`constants filled from one value would hold more than ${limits().maxSessionBytes} bytes (limit maxSessionBytes)`, where);
+  }
+  // The one value converted as fromNumbers converts any (int64 saturates, bool is 0 or 1).
+  const one = fromNumbers(dtype, [], [values[0] ?? 0]).data;
+  if (one instanceof BigInt64Array) (t.data as BigInt64Array).fill(one[0]!);
+  else (t.data as Exclude<TensorData, BigInt64Array>).fill(one[0]!);
+  return t;
 }
 
 function decodeRaw(bytes: Uint8Array, dtype: DType, shape: number[], where: string): Tensor {

@@ -128,6 +128,7 @@ export function readTfjsModel(modelJson: object | string, loadShard: (path: stri
     if (v === undefined) throw new ModelFormatError(`node '${reader.name}' reads '${ref}', which its producer does not output`);
     return v;
   };
+  const filledConstants = { bytes: 0 };
   for (const node of order) {
     try {
       if (node.op === 'Placeholder') {
@@ -140,7 +141,7 @@ export function readTfjsModel(modelJson: object | string, loadShard: (path: stri
       if (node.op === 'Const') {
         let value: Tensor | undefined = weights.get(node.name);
         const inline = new NodeAttrs(node).tensor('value');
-        if (value === undefined && inline !== undefined) value = decodeTensorProto(inline, `node '${node.name}'`);
+        if (value === undefined && inline !== undefined) value = decodeTensorProto(inline, `node '${node.name}'`, filledConstants);
         if (value === undefined) throw new ModelFormatError(`constant '${node.name}' has no value: not in the weights manifest and no inline tensor`);
         values.set(node.name, { name: emitter.addConstant(node.name, value), channelsFirst: false });
         continue;
