@@ -437,6 +437,16 @@ describe('extractFromTarGz', () => {
     }
   });
 
+  it('never turns entry names into paths: ../ and absolute entries write nothing outside dest', async () => {
+    const archive = write(makeTar([{ name: '../../escaped.pth', data: checkpoint }, { name: '/tmp/absolute-escape.pth', data: checkpoint }, { name: 'model/net.pth', data: checkpoint }]), 'escape.tar.gz');
+    const dest = join(resolve(archive, '..'), 'taken.pth');
+    expect((await extractFromTarGz(archive, 'model/net.pth', dest)).path).toBe('model/net.pth');
+    expect(readFileSync(dest).equals(checkpoint)).toBe(true);
+    expect(existsSync(resolve(archive, '../../../escaped.pth'))).toBe(false);
+    expect(existsSync(resolve(archive, '../../escaped.pth'))).toBe(false);
+    expect(existsSync('/tmp/absolute-escape.pth')).toBe(false);
+  });
+
   it('says what the archive holds when the member is missing', async () => {
     const archive = write(makeTar([{ name: 'a/one.pth', data: checkpoint }, { name: 'b/one.pth', data: checkpoint }]));
     await expect(extractFromTarGz(archive, 'x/two.pth', `${archive}.out`)).rejects.toThrow(/has no 'x\/two\.pth' \(files: a\/one\.pth, b\/one\.pth\)/);

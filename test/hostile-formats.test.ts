@@ -3,13 +3,19 @@
 // of the wrong JSON type), and names from files that are Object.prototype keys. Each hostile file
 // is built here; each must end in a typed error naming where it went wrong, at read or at
 // Session.create, before any kernel runs.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { decodeImage } from '../src/image/codec.js';
 import { WasmposeError } from '../src/nn/errors.js';
 import { readCaffe } from '../src/nn/formats/caffe/reader.js';
+import { readOnnx } from '../src/nn/formats/onnx/reader.js';
+import { writeOnnx } from '../src/nn/formats/onnx/writer.js';
 import { readOpenVino } from '../src/nn/formats/openvino/reader.js';
 import { readTfjsModel } from '../src/nn/formats/tfjs/reader.js';
-import type { Model } from '../src/nn/graph.js';
+import { emptyGraph, emptyModel, type Model } from '../src/nn/graph.js';
 import { Session } from '../src/nn/session.js';
+import { createEstimator } from '../src/pipeline/create.js';
 
 /** Reads and creates a session: the error it ends in (a session that comes up is disposed). */
 async function failure(read: () => Model): Promise<WasmposeError> {
@@ -71,6 +77,12 @@ describe('OpenVINO IR', () => {
   it.each(['1,1e308', '1,4294967296', '0,1', '1,-1', '1.5,1'])('refuses Convolution strides="%s"', async (strides) => {
     const { xml, weights } = irConv(strides);
     expect((await failure(() => readOpenVino(xml, { weights }))).message).toMatch(/conv|stride/i);
+  });
+
+  it('refuses Convolution pads_begin="100000,0" (an output of ~1e9 elements)', async () => {
+    const { xml, weights } = irConv('1,1');
+    const e = await failure(() => readOpenVino(xml.replace('pads_begin="0,0"', 'pads_begin="100000,0"').replace('pads_end="0,0"', 'pads_end="100000,0"'), { weights }));
+    expect(e.message).toMatch(/conv|pad/i);
   });
 
   it('runs the same IR with strides="1,1"', async () => {
@@ -153,6 +165,65 @@ describe('TFJS', () => {
       change(model.json);
       const e = await failure(readTfjs(model));
       expect(e.message, label).not.toMatch(/Cannot read properties|is not a function|undefined \(reading/);
+    }
+  });
+});
+
+// ---- what held in the campaign, kept holding ----
+
+describe('what held: bombs, cycles, chains, concurrency', () => {
+  it('refuses billion-laughs XML (no DOCTYPE, no entities) and deep nesting, with typed errors', () => {
+    const laughs = `<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">${Array.from({ length: 9 }, (_, i) => `<!ENTITY lol${i + 1} "${`&lol${i === 0 ? '' : i};`.repeat(10)}">`).join('')}]><net name="&lol9;" version="11"><layers/><edges/></net>`;
+    expect(() => readOpenVino(laughs)).toThrow(/DOCTYPE/);
+    expect(() => readOpenVino(`${'<a>'.repeat(100_000)}${'</a>'.repeat(100_000)}`)).toThrow(/nested deeper/);
+    expect(() => readOpenVino(laughs)).toThrow(WasmposeError);
+  });
+
+  it('refuses graphs with cycles (IR and ONNX)', async () => {
+    const ir = `<?xml version="1.0"?><net name="c" version="11"><layers>
+<layer id="0" name="a" type="ReLU" version="opset1"><input>${port(0, [1, 4])}</input><output>${port(1, [1, 4])}</output></layer>
+<layer id="1" name="b" type="ReLU" version="opset1"><input>${port(0, [1, 4])}</input><output>${port(1, [1, 4])}</output></layer>
+</layers><edges><edge from-layer="0" from-port="1" to-layer="1" to-port="0"/><edge from-layer="1" from-port="1" to-layer="0" to-port="0"/></edges></net>`;
+    expect(() => readOpenVino(ir)).toThrow(/cycle/);
+    const graph = emptyGraph('cycle');
+    graph.inputs = [{ name: 'x', dtype: 'float32', shape: [1, 4] }];
+    graph.outputs = [{ name: 'b', dtype: 'float32' }];
+    graph.nodes = [
+      { name: 'n1', op: 'Add', domain: '', inputs: ['x', 'b'], outputs: ['a'], attrs: {} },
+      { name: 'n2', op: 'Relu', domain: '', inputs: ['a'], outputs: ['b'], attrs: {} },
+    ];
+    await failure(() => readOnnx(writeOnnx(emptyModel(graph))));
+  });
+
+  it('reads a chain of 50000 nodes and runs one of 5000 (no recursion over the graph)', async () => {
+    const chain = (length: number): Model => {
+      const graph = emptyGraph('chain');
+      graph.inputs = [{ name: 'v0', dtype: 'float32', shape: [1, 4] }];
+      for (let i = 0; i < length; i++) graph.nodes.push({ name: `n${i}`, op: i % 2 === 0 ? 'Relu' : 'Neg', domain: '', inputs: [`v${i}`], outputs: [`v${i + 1}`], attrs: {} });
+      graph.outputs = [{ name: `v${length}`, dtype: 'float32' }];
+      return emptyModel(graph);
+    };
+    expect(readOnnx(writeOnnx(chain(50_000))).graph.nodes).toHaveLength(50_000);
+    const session = await Session.create(readOnnx(writeOnnx(chain(5000))));
+    try {
+      expect(Array.from(session.run({ v0: Float32Array.of(1, -2, 3, -4) })['v5000']!.data, (v) => v + 0)).toEqual([0, 0, 0, 0]);
+    } finally {
+      session.dispose();
+    }
+  });
+
+  it('two estimators interleaved and ten concurrent calls on one give the sequential results', async () => {
+    const photo = decodeImage(readFileSync(join(import.meta.dirname, '../weights/sample/000000000785.jpg')));
+    const [a, b] = [await createEstimator(), await createEstimator()];
+    try {
+      const want = JSON.stringify(await a.estimate(photo));
+      const interleaved = [await b.estimate(photo), await a.estimate(photo), await b.estimate(photo)];
+      for (const poses of interleaved) expect(JSON.stringify(poses)).toBe(want);
+      const concurrent = await Promise.all(Array.from({ length: 10 }, () => a.estimate(photo)));
+      for (const poses of concurrent) expect(JSON.stringify(poses)).toBe(want);
+    } finally {
+      a.dispose();
+      b.dispose();
     }
   });
 });
