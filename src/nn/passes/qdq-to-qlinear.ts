@@ -18,7 +18,7 @@
 // The pass runs on the model's graph before constant folding (which would turn DequantizeLinear
 // of constant weights into float weights and lose the integers), and returns a new graph: the
 // caller's model is never edited.
-import type { Graph, Node } from '../graph.js';
+import { attrFloat, attrInt, type Graph, type Node } from '../graph.js';
 import { activationAttrs, type FusedActivation } from '../ops/conv/activation.js';
 import { toFloat32, toNumbers, type Tensor } from '../tensor.js';
 
@@ -63,7 +63,7 @@ function dequantizedInput(graph: Graph, c: Consumers, name: string, perAxis: num
   if (scaleTensor === undefined || (zero !== '' && !graph.initializers.has(zero))) return undefined;
   const scales = Float32Array.from(toFloat32(scaleTensor));
   if (scales.length !== 1) {
-    const axis = node.attrs['axis']?.kind === 'int' ? node.attrs['axis'].value : 1;
+    const axis = attrInt(node, 'axis', 1);
     if (perAxis === false || axis !== perAxis) return undefined;
   }
   return { node, value, scale, zero, scales };
@@ -167,7 +167,7 @@ const FLOAT_MAX = 3.4028234663852886e38;
 function clipBounds(graph: Graph, clip: Node): FusedActivation | undefined {
   const bound = (i: number, attr: string, fallback: number): number | undefined => {
     const name = clip.inputs[i];
-    if (name === undefined || name === '') return clip.attrs[attr]?.kind === 'float' ? (clip.attrs[attr] as { value: number }).value : fallback;
+    if (name === undefined || name === '') return attrFloat(clip, attr, fallback);
     const t = graph.initializers.get(name);
     return t === undefined || t.data.length !== 1 ? undefined : toFloat32(t)[0]!;
   };
