@@ -60,6 +60,8 @@ interface Member {
   data: Uint8Array;
   /** How a name over 100 bytes is stored. */
   longName?: 'gnu' | 'pax';
+  /** The tar type flag: '0' a file (default), '1' a hard link, '2' a symbolic link. */
+  type?: string;
 }
 
 function makeTar(members: Member[]): Buffer {
@@ -67,7 +69,7 @@ function makeTar(members: Member[]): Buffer {
   for (const m of members) {
     if (m.longName === 'gnu') blocks.push(...tarMember('././@LongLink', Buffer.from(`${m.name}\0`), 'L'));
     if (m.longName === 'pax') blocks.push(...tarMember('PaxHeader', Buffer.from(paxRecord('path', m.name)), 'x'));
-    blocks.push(...tarMember(m.name, m.data));
+    blocks.push(...tarMember(m.name, m.data, m.type));
   }
   blocks.push(Buffer.alloc(1024));
   return Buffer.concat(blocks);
@@ -422,6 +424,27 @@ describe('extractFromTarGz', () => {
     const dest = join(resolve(archive, '..'), 'net.pth');
     expect((await extractFromTarGz(archive, 'model/net.pth', dest)).path).toBe('elsewhere/net.pth');
     expect(readFileSync(dest).equals(checkpoint)).toBe(true);
+  });
+
+  it('refuses a member that is a link, instead of another entry with its file name', async () => {
+    for (const type of ['2', '1']) {
+      const archive = write(makeTar([{ name: 'model/net.pth', data: new Uint8Array(0), type }, { name: 'unrelated/net.pth', data: checkpoint }]));
+      const dest = join(resolve(archive, '..'), `linked-${type}.pth`);
+      await expect(extractFromTarGz(archive, 'model/net.pth', dest)).rejects.toThrow(/'model\/net\.pth' is a link or special entry, not a file/);
+      await expect(extractFromTarGz(archive, 'model/net.pth', dest)).rejects.toBeInstanceOf(ModelFormatError);
+      expect(existsSync(dest)).toBe(false);
+      expect(existsSync(`${dest}.part`)).toBe(false);
+    }
+  });
+
+  it('never turns entry names into paths: ../ and absolute entries write nothing outside dest', async () => {
+    const archive = write(makeTar([{ name: '../../escaped.pth', data: checkpoint }, { name: '/tmp/absolute-escape.pth', data: checkpoint }, { name: 'model/net.pth', data: checkpoint }]), 'escape.tar.gz');
+    const dest = join(resolve(archive, '..'), 'taken.pth');
+    expect((await extractFromTarGz(archive, 'model/net.pth', dest)).path).toBe('model/net.pth');
+    expect(readFileSync(dest).equals(checkpoint)).toBe(true);
+    expect(existsSync(resolve(archive, '../../../escaped.pth'))).toBe(false);
+    expect(existsSync(resolve(archive, '../../escaped.pth'))).toBe(false);
+    expect(existsSync('/tmp/absolute-escape.pth')).toBe(false);
   });
 
   it('says what the archive holds when the member is missing', async () => {

@@ -60,7 +60,7 @@ describe('CLI errors are one line and typed', () => {
     expectOneLineError(await cli('inspect', join(dir, 'missing.onnx')), /missing\.onnx/);
   });
 
-  it.each(['constructor', 'toString', '__proto__'])('run and inspect take a model input and output named %s', async (name) => {
+  it.each(['constructor', 'toString', '__proto__'])('run, inspect and bench take a model input and output named %s', async (name) => {
     const model = join(dir, `proto-${name}.onnx`);
     writeFileSync(model, writeOnnx(singleNodeModel({ op: 'Relu', inputs: [{ name, dtype: 'float32', shape: [1, 2] }], outputs: [`${name}`.replace(/^/, 'out_')] })));
     const input = join(dir, `in-${name}.npy`);
@@ -71,6 +71,9 @@ describe('CLI errors are one line and typed', () => {
     const inspect = await cli('inspect', model);
     expect(inspect.code).toBe(0);
     expect(inspect.out).toContain(name);
+    const bench = await cli('bench', model, '--runs', '1', '--warmup', '0', '--json');
+    expect(bench.err, bench.err.join('\n')).toEqual([]);
+    expect(bench.code).toBe(0);
   });
 
   it('an error message holding newlines (from a file) is printed on one line', async () => {

@@ -14,7 +14,7 @@ import { writeOnnx } from '../src/nn/formats/onnx/writer.js';
 import { Session } from '../src/nn/session.js';
 import { float32, toFloat32 } from '../src/nn/tensor.js';
 import { RangeCollector } from '../src/quantize/calibrate.js';
-import { activationParams, calibrationValues, quantizeModel } from '../src/quantize/qdq.js';
+import { activationParams, calibrationValues, quantizeModel, quantizeWeights } from '../src/quantize/qdq.js';
 import { randomTensor, seededRandom } from './support/harness.js';
 
 /** x [1,3,13,11] -> Conv 3x3 (13) -> Relu -> Conv 1x1 (7) -> Clip(0, 6) -> depthwise 3x3 -> y. */
@@ -57,7 +57,8 @@ describe('quantizeModel and the QDQ pass', () => {
 
   it('writes a QDQ model ONNX Runtime runs; the engine runs it as a QLinearConv chain and matches ONNX Runtime within one output step', async () => {
     const r = await ranges();
-    const quantized = quantizeModel(model, r);
+    // The last convolution is the network's output head, float by default: quantize it too here, for a chain of three.
+    const quantized = quantizeModel(model, r, { heads: 'int8' });
     const bytes = writeOnnx(quantized);
     // The float weights are gone from the file: int8 weights, int32 biases.
     const read = readOnnx(bytes);
@@ -94,13 +95,40 @@ describe('quantizeModel and the QDQ pass', () => {
     expect(drift).toBeLessThan(16 * step);
   });
 
+  it('keeps the output head float by default; corrects biases for the rounded weights where channel means were recorded', async () => {
+    const r = await ranges();
+    const session = await Session.create(readOnnx(writeOnnx(quantizeModel(model, r))));
+    const ops = session.nodes.map((n) => n.op);
+    expect(ops.filter((o) => o === 'QLinearConv')).toHaveLength(2);
+    expect(ops).toContain('Conv');
+
+    // Channel means of c2's input: its int32 bias is the float one minus the rounded weights' shift on them.
+    const means = Float32Array.from({ length: 13 }, (_, i) => 0.1 + 0.05 * i);
+    const withMeans = new Map([...r].map(([k, v]) => [k, k === 'r1' ? { ...v, channelMeans: means } : v]));
+    const corrected = quantizeModel(model, withMeans).graph;
+    const w = toFloat32(model.graph.initializers.get('w2')!);
+    const b = toFloat32(model.graph.initializers.get('b2')!);
+    const { q, scales } = quantizeWeights(model.graph.initializers.get('w2')!);
+    const xScale = activationParams(r.get('r1')!).scale;
+    const biasQ = corrected.initializers.get('b2_quantized')!.data;
+    for (let o = 0; o < 7; o++) {
+      let shift = 0;
+      for (let i = 0; i < 13; i++) shift += (Number(q.data[o * 13 + i]) * scales[o]! - w[o * 13 + i]!) * means[i]!;
+      expect(shift).not.toBe(0);
+      expect(Number(biasQ[o])).toBe(Math.round((b[o]! - shift) / Math.fround(xScale * scales[o]!)));
+    }
+  });
+
   it('percentile ranges are inside the min/max ones', async () => {
     const minmax = new RangeCollector({ kind: 'minmax' });
     const percentile = new RangeCollector({ kind: 'percentile', percentile: 99 });
     const data = toFloat32(randomTensor([10000], seededRandom(5), -1, 1));
     data[0] = 50;
-    for (const c of [minmax, percentile]) c.observe('v', data);
+    for (const c of [minmax, percentile]) c.observe('v', data, [1, 4, 50, 50]);
     expect(minmax.ranges().get('v')!.max).toBe(50);
+    // Channel means ride along with either method.
+    const mean0 = data.subarray(0, 2500).reduce((a, v) => a + v, 0) / 2500;
+    expect(percentile.ranges().get('v')!.channelMeans![0]).toBeCloseTo(mean0, 5);
     expect(percentile.ranges().get('v')!.max).toBeLessThan(1);
     expect(percentile.ranges().get('v')!.max).toBeGreaterThan(0.9);
     expect(() => new RangeCollector({ kind: 'percentile', percentile: 20 })).toThrow(/percentile/);

@@ -277,6 +277,13 @@ export async function extractFromTarGz(archive: string, member: string, dest: st
     if (code === 'Z_DATA_ERROR' || code === 'Z_BUF_ERROR') throw new ModelFormatError(`'${archive}' is not a valid gzip file: ${(e as Error).message}`);
     throw new ModelFormatError(`cannot read '${archive}': ${(e as Error).message}`);
   }
+  // A member that is there but not a file (a symbolic or hard link, a device) is refused: taking
+  // another entry of the same file name in its place would extract something unrelated.
+  const notFile = exact === undefined ? reader.entries.find((e) => e.path === wanted && e.type !== 'file') : undefined;
+  if (notFile !== undefined) {
+    rmSync(partPath, { force: true });
+    throw new ModelFormatError(`'${archive}': '${wanted}' is a link or special entry, not a file (type ${notFile.type})`);
+  }
   const found = exact ?? (sameName.length === 1 ? sameName[0] : undefined);
   if (found === undefined) {
     rmSync(partPath, { force: true });

@@ -6,6 +6,9 @@
 //   percentile   the p-th and (100 - p)-th percentiles of a sample of each value's elements over
 //                all photos (up to SAMPLE_PER_RUN elements a run, evenly strided): outliers then
 //                cost no resolution to the other values
+// and, for values observed with their NCHW shape, the mean of each channel over all photos: the
+// quantizer corrects each Conv's bias by the shift its rounded weights give on inputs of that mean
+// (bias correction, Nagel et al. 2019).
 import type { Model } from '../nn/graph.js';
 import { Session } from '../nn/session.js';
 import { PoseEstimator } from '../pipeline/estimator.js';
@@ -23,6 +26,7 @@ const SAMPLE_PER_RUN = 16384;
 export class RangeCollector {
   private readonly extremes = new Map<string, ValueRange>();
   private readonly samples = new Map<string, number[]>();
+  private readonly channelSums = new Map<string, { sums: Float64Array; runs: number }>();
 
   constructor(readonly method: RangeMethod) {
     if (method.kind === 'percentile' && !(method.percentile > 50 && method.percentile <= 100)) {
@@ -30,7 +34,9 @@ export class RangeCollector {
     }
   }
 
-  observe(name: string, data: ArrayLike<number>): void {
+  /** Records one run's value; with its NCHW `shape` (batch 1), also its channel means. */
+  observe(name: string, data: ArrayLike<number>, shape?: readonly number[]): void {
+    if (shape !== undefined && shape.length === 4 && shape[0] === 1) this.observeChannels(name, data, shape[1]!);
     if (this.method.kind === 'minmax') {
       let { min, max } = this.extremes.get(name) ?? { min: Infinity, max: -Infinity };
       for (let i = 0; i < data.length; i++) {
@@ -47,14 +53,34 @@ export class RangeCollector {
     this.samples.set(name, sample);
   }
 
+  private observeChannels(name: string, data: ArrayLike<number>, channels: number): void {
+    const plane = data.length / channels;
+    const seen = this.channelSums.get(name) ?? { sums: new Float64Array(channels), runs: 0 };
+    if (seen.sums.length !== channels || !Number.isInteger(plane)) return;
+    for (let c = 0; c < channels; c++) {
+      let sum = 0;
+      for (let i = c * plane; i < (c + 1) * plane; i++) sum += data[i]!;
+      seen.sums[c]! += sum / plane;
+    }
+    seen.runs++;
+    this.channelSums.set(name, seen);
+  }
+
   ranges(): Map<string, ValueRange> {
-    if (this.method.kind === 'minmax') return new Map(this.extremes);
-    const p = this.method.percentile / 100;
     const ranges = new Map<string, ValueRange>();
-    for (const [name, sample] of this.samples) {
-      const sorted = Float64Array.from(sample).sort();
-      const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.round(q * (sorted.length - 1))))]!;
-      ranges.set(name, { min: at(1 - p), max: at(p) });
+    if (this.method.kind === 'minmax') {
+      for (const [name, range] of this.extremes) ranges.set(name, { ...range });
+    } else {
+      const p = this.method.percentile / 100;
+      for (const [name, sample] of this.samples) {
+        const sorted = Float64Array.from(sample).sort();
+        const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.round(q * (sorted.length - 1))))]!;
+        ranges.set(name, { min: at(1 - p), max: at(p) });
+      }
+    }
+    for (const [name, { sums, runs }] of this.channelSums) {
+      const range = ranges.get(name);
+      if (range !== undefined) range.channelMeans = Float32Array.from(sums, (s) => s / runs);
     }
     return ranges;
   }
@@ -67,7 +93,7 @@ function recordingRunner(session: Session, values: readonly string[], collector:
       const out = session.run(feeds, { keep: values });
       const results: Record<string, RunnerOutput> = {};
       for (const [name, t] of Object.entries(out)) {
-        if (values.includes(name)) collector.observe(name, t.data);
+        if (values.includes(name)) collector.observe(name, t.data, t.shape);
         if (session.outputs.some((o) => o.name === name)) results[name] = { shape: t.shape, data: t.data };
       }
       return results;

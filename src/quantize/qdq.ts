@@ -3,9 +3,17 @@
 // Runtime and wasmpose both run; wasmpose's session rewrites it onto its integer kernels,
 // src/nn/passes/qdq-to-qlinear.ts).
 //
-// What is quantized: every Conv whose weights are a float initializer.
+// What is quantized: every Conv whose weights are a float initializer, except the output heads
+// (a Conv from which no other Conv is reached: MoveNet's heatmap, centre, regression and offset
+// layers, OpenPose's last heatmap and PAF stages). Their outputs are the network's answer: sigmoid
+// logits and sub-pixel offsets whose error, at 256 levels, moves keypoints and turns confidence
+// ranks; they are a few percent of the work (QuantizeOptions.heads: 'int8' quantizes them too).
 //   weights   int8, per output channel, symmetric: scale = max |w| / 127, zero point 0
-//   bias      int32 at scale x_scale * w_scale (zero point 0), as QLinearConv wants it
+//   bias      int32 at scale x_scale * w_scale (zero point 0), as QLinearConv wants it; where
+//             calibration recorded the input's channel means, corrected for the rounded weights:
+//             b - sum (w_q - w) * mean(x), so that the output's mean stays the float one (the
+//             rounding of BN-folded weights otherwise shifts whole channels, and MobileNet's
+//             Relu6 blocks carry the shift on; bias correction, Nagel et al. 2019)
 //   input     uint8, asymmetric, from its calibrated range (widened to hold 0, so that zero
 //             padding is exact): QuantizeLinear -> DequantizeLinear in front of the Conv
 //   output    the same, after the Conv's Relu or Clip when it has one (quantizing after the
@@ -13,7 +21,7 @@
 // A value that is both a Conv's output and another's input gets one pair: the integer kernels then
 // pass integers from one convolution to the next.
 import { InputError } from '../nn/errors.js';
-import { onnxOpset, type Graph, type Model, type Node } from '../nn/graph.js';
+import { attr, onnxOpset, type Graph, type Model, type Node } from '../nn/graph.js';
 import { roundHalfEven } from '../nn/ops/quant/common.js';
 import { fromNumbers, toFloat32, type Tensor } from '../nn/tensor.js';
 
@@ -21,6 +29,8 @@ import { fromNumbers, toFloat32, type Tensor } from '../nn/tensor.js';
 export interface ValueRange {
   min: number;
   max: number;
+  /** The mean of each channel (axis 1) over the calibration runs, where recorded. */
+  channelMeans?: Float32Array;
 }
 
 /** A Conv to quantize: its input value, and the value after its activation where the output is quantized. */
@@ -32,14 +42,37 @@ export interface QuantizedConv {
 
 const isStandard = (n: Node): boolean => n.domain === '' || n.domain === 'ai.onnx';
 
-/** The Convs quantizeModel quantizes, with the values whose ranges calibration must record. */
-export function quantizableConvs(graph: Graph): QuantizedConv[] {
+export interface QuantizeOptions {
+  /** The output heads (Convs from which no other Conv is reached): 'float' (default) or 'int8'. */
+  heads?: 'float' | 'int8';
+}
+
+/** The Convs from which no other Conv is reached: the layers that write the network's outputs. */
+export function outputHeads(graph: Graph): Set<Node> {
+  const readers = readersOf(graph);
+  const reachesConv = new Map<Node, boolean>();
+  // Nodes are in topological order: each node's readers are decided before it.
+  for (let i = graph.nodes.length - 1; i >= 0; i--) {
+    const n = graph.nodes[i]!;
+    reachesConv.set(n, n.outputs.some((o) => (readers.get(o) ?? []).some((r) => r.op === 'Conv' || reachesConv.get(r) === true)));
+  }
+  return new Set(graph.nodes.filter((n) => n.op === 'Conv' && reachesConv.get(n) === false));
+}
+
+function readersOf(graph: Graph): Map<string, Node[]> {
   const readers = new Map<string, Node[]>();
   for (const n of graph.nodes) for (const i of n.inputs) if (i !== '') readers.set(i, [...(readers.get(i) ?? []), n]);
+  return readers;
+}
+
+/** The Convs quantizeModel quantizes, with the values whose ranges calibration must record. */
+export function quantizableConvs(graph: Graph, options: QuantizeOptions = {}): QuantizedConv[] {
+  const readers = readersOf(graph);
   const outputs = new Set(graph.outputs.map((o) => o.name));
+  const heads = options.heads === 'int8' ? new Set<Node>() : outputHeads(graph);
   const found: QuantizedConv[] = [];
   for (const conv of graph.nodes) {
-    if (conv.op !== 'Conv' || !isStandard(conv)) continue;
+    if (conv.op !== 'Conv' || !isStandard(conv) || heads.has(conv)) continue;
     const w = graph.initializers.get(conv.inputs[1] ?? '');
     const b = conv.inputs[2] ? graph.initializers.get(conv.inputs[2]) : undefined;
     if (w === undefined || w.dtype !== 'float32' || w.shape.length !== 4) continue;
@@ -57,9 +90,9 @@ function isConstantClip(graph: Graph, node: Node): boolean {
   return [1, 2].every((i) => node.inputs[i] === undefined || node.inputs[i] === '' || graph.initializers.has(node.inputs[i]!));
 }
 
-/** The values calibration records: every quantized Conv's input and output. */
+/** The values calibration records: the input and output of every Conv quantizeModel may quantize (heads included). */
 export function calibrationValues(graph: Graph): string[] {
-  return [...new Set(quantizableConvs(graph).flatMap((q) => [q.input, q.output]))];
+  return [...new Set(quantizableConvs(graph, { heads: 'int8' }).flatMap((q) => [q.input, q.output]))];
 }
 
 /** uint8 asymmetric parameters for a range (widened to hold 0). */
@@ -69,6 +102,32 @@ export function activationParams(range: ValueRange): { scale: number; zero: numb
   const scale = hi > lo ? Math.fround((hi - lo) / 255) : 1;
   const zero = Math.min(255, Math.max(0, roundHalfEven(-lo / scale)));
   return { scale, zero };
+}
+
+/**
+ * The shift rounding the weights gives each output channel on an input of the given channel
+ * means: sum over the channel's weights of (w_q * scale - w) * mean(input channel). Padding's
+ * zeros are taken at the mean too (the correction is for the bulk of the plane).
+ */
+function biasCorrection(w: Tensor, q: Tensor, scales: Float32Array, means: Float32Array, conv: Node): Float64Array | undefined {
+  const [outChannels, groupChannels, kh, kw] = w.shape as [number, number, number, number];
+  const group = conv.attrs['group']?.kind === 'int' ? conv.attrs['group'].value : 1;
+  if (means.length !== groupChannels * group) return undefined;
+  const float = toFloat32(w);
+  const perGroup = outChannels / group;
+  const taps = kh * kw;
+  const shift = new Float64Array(outChannels);
+  for (let o = 0; o < outChannels; o++) {
+    const firstInput = Math.floor(o / perGroup) * groupChannels;
+    let sum = 0;
+    for (let i = 0; i < groupChannels; i++) {
+      let error = 0;
+      for (let t = (o * groupChannels + i) * taps, end = t + taps; t < end; t++) error += Number(q.data[t]) * scales[o]! - float[t]!;
+      sum += error * means[firstInput + i]!;
+    }
+    shift[o] = sum;
+  }
+  return shift;
 }
 
 /** int8 symmetric per-channel weights: [Cout, ...] floats to int8 and one scale per output channel. */
@@ -93,11 +152,11 @@ export function quantizeWeights(w: Tensor): { q: Tensor; scales: Float32Array } 
  * The QDQ model: `ranges` holds the calibrated range of every value calibrationValues lists. The
  * model's opset must be 13 or later (per-channel DequantizeLinear).
  */
-export function quantizeModel(model: Model, ranges: ReadonlyMap<string, ValueRange>): Model {
+export function quantizeModel(model: Model, ranges: ReadonlyMap<string, ValueRange>, options: QuantizeOptions = {}): Model {
   const opset = onnxOpset(model);
   if (opset < 13) throw new InputError(`quantization writes per-channel DequantizeLinear, which needs opset 13 or later; the model is opset ${opset}`);
   const graph = model.graph;
-  const convs = quantizableConvs(graph);
+  const convs = quantizableConvs(graph, options);
   if (convs.length === 0) throw new InputError('the model has no Conv with float weights to quantize');
   const initializers = new Map(graph.initializers);
   const added: Node[] = [];
@@ -142,12 +201,15 @@ export function quantizeModel(model: Model, ranges: ReadonlyMap<string, ValueRan
     initializers.set(ws, { dtype: 'float32', shape: [scales.length], data: scales });
     initializers.set(wz, fromNumbers('int8', [scales.length], new Array<number>(scales.length).fill(0)));
     const wdq = fresh(`${conv.inputs[1]}_dequantized`);
-    const axis = { axis: { kind: 'int' as const, value: 0 } };
+    const axis = { axis: attr.int(0) };
     added.push({ name: fresh(`${conv.name}_weights_DequantizeLinear`), op: 'DequantizeLinear', domain: '', inputs: [wq, ws, wz], outputs: [wdq], attrs: axis });
     const inputs = [x, wdq];
-    const biasName = conv.inputs[2];
+    const means = ranges.get(input)!.channelMeans;
+    const correction = means === undefined ? undefined : biasCorrection(w, q, scales, means, conv);
+    const biasName = conv.inputs[2] || (correction !== undefined ? fresh(`${conv.name}_bias`) : undefined);
     if (biasName) {
-      const b = toFloat32(initializers.get(biasName)!);
+      const b = Float32Array.from(conv.inputs[2] ? toFloat32(initializers.get(biasName)!) : new Float32Array(scales.length));
+      if (correction !== undefined) for (let o = 0; o < b.length; o++) b[o] = Math.fround(b[o]! - correction[o]!);
       const bScales = Float32Array.from(scales, (s) => Math.fround(xScale * s));
       const bq = fresh(`${biasName}_quantized`);
       const bs = fresh(`${biasName}_scale`);

@@ -2,7 +2,8 @@
 // static quantization (src/quantize/): the float network runs on the calibration photos through
 // its estimator's preprocessing, each quantized activation's range is recorded (--method minmax,
 // or percentile with --percentile), and a QDQ ONNX file is written: int8 per-channel symmetric
-// weights, uint8 activations, int32 biases. ONNX Runtime runs the file; wasmpose runs it on its
+// weights (biases corrected for their rounding), uint8 activations, int32 biases; the output
+// heads stay float unless --heads int8. ONNX Runtime runs the file; wasmpose runs it on its
 // integer kernels (`eval --weights`, `estimate --weights`).
 import { readdirSync, writeFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
@@ -16,14 +17,14 @@ import { quantizableConvs, quantizeModel } from '../../quantize/qdq.js';
 import { intFlag, parseArgs, UsageError } from '../args.js';
 
 export const quantizeUsage =
-  'wasmpose quantize <model> --calibrate <images dir> --out <model.int8.onnx> [--weights <file>] [--method minmax|percentile] [--percentile 99.99] [--limit N] [--threads N]';
+  'wasmpose quantize <model> --calibrate <images dir> --out <model.int8.onnx> [--weights <file>] [--method minmax|percentile] [--percentile 99.99] [--heads float|int8] [--limit N] [--threads N]';
 
 const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png']);
 
 export async function quantizeCommand(argv: readonly string[]): Promise<number> {
   const args = parseArgs(argv, {
     calibrate: { kind: 'string' }, out: { kind: 'string' }, weights: { kind: 'string' }, method: { kind: 'string' },
-    percentile: { kind: 'string' }, limit: { kind: 'string' }, threads: { kind: 'string' },
+    percentile: { kind: 'string' }, heads: { kind: 'string' }, limit: { kind: 'string' }, threads: { kind: 'string' },
   });
   const [name, extra] = args.positionals;
   const dir = args.strings.get('calibrate');
@@ -37,6 +38,8 @@ export async function quantizeCommand(argv: readonly string[]): Promise<number> 
     if (!(p > 50 && p <= 100)) throw new UsageError(`--percentile must be in (50, 100], got '${args.strings.get('percentile')}'`);
     method = { kind: 'percentile', percentile: p };
   } else throw new UsageError(`--method must be minmax or percentile, got '${methodName}'`);
+  const heads = args.strings.get('heads') ?? 'float';
+  if (heads !== 'float' && heads !== 'int8') throw new UsageError(`--heads must be float or int8, got '${heads}'`);
   let files: string[];
   try {
     files = readdirSync(dir).filter((f) => IMAGE_EXTENSIONS.has(extname(f).toLowerCase())).sort();
@@ -54,9 +57,10 @@ export async function quantizeCommand(argv: readonly string[]): Promise<number> 
     onImage: (done, total) => process.stderr.write(`\rcalibrating ${name}: ${done}/${total} photos`),
   });
   process.stderr.write('\n');
-  const quantized = quantizeModel(model, ranges);
+  const quantized = quantizeModel(model, ranges, { heads });
   writeFileSync(out, writeOnnx(quantized));
-  const convs = quantizableConvs(model.graph).length;
-  console.log(`${out}: ${name} quantized (${convs} convolutions int8, ${methodName}${method.kind === 'percentile' ? ` ${method.percentile}` : ''} ranges from ${files.length} photos in ${dir})`);
+  const convs = quantizableConvs(model.graph, { heads }).length;
+  const all = model.graph.nodes.filter((n) => n.op === 'Conv').length;
+  console.log(`${out}: ${name} quantized (${convs} of ${all} convolutions int8, ${all - convs} kept float as output heads, ${methodName}${method.kind === 'percentile' ? ` ${method.percentile}` : ''} ranges from ${files.length} photos in ${dir})`);
   return 0;
 }

@@ -5,8 +5,8 @@
 // Shapes are followed through the net (convolutions by the engine's own geometry, pooling by
 // Caffe's rule: round up, then drop a window that would start in the padding), which also lets
 // a .prototxt alone be inspected. Each layer type maps through one handler of the LAYERS table.
-import { ModelFormatError, ShapeError, UnsupportedOpError, WeightsError } from '../../errors.js';
-import { attr, emptyGraph, emptyModel, type Attr, type Model } from '../../graph.js';
+import { ModelFormatError, ShapeError, UnsupportedOpError, WasmposeError, WeightsError } from '../../errors.js';
+import { attr, type Attr, type Model } from '../../graph.js';
 import { GraphEmitter } from '../../graph-emitter.js';
 import { convGeometry, convTransposeGeometry } from '../../ops/conv/geometry.js';
 import { float32, fromNumbers, sizeOf, type Tensor } from '../../tensor.js';
@@ -366,8 +366,7 @@ const LAYERS: ReadonlyMap<string, LayerHandler> = new Map<string, LayerHandler>(
 ]);
 
 export function caffeToModel(net: CaffeNet, options: CaffeOptions = {}): Model {
-  const graph = emptyGraph(net.name);
-  const out = new GraphEmitter(graph);
+  const out = new GraphEmitter(net.name);
   const shapes = new Map<string, number[]>();
   const layers = net.layers.filter((l) => !l.trainOnly);
   for (const layer of layers) {
@@ -380,7 +379,7 @@ export function caffeToModel(net: CaffeNet, options: CaffeOptions = {}): Model {
     const given = options.inputShapes;
     const shape = given !== undefined && Object.hasOwn(given, input.name) ? given[input.name]! : input.shape;
     if (shape.length > MAX_RANK) throw new ModelFormatError(`input '${input.name}' declares ${shape.length} dimensions; at most ${MAX_RANK} are supported`);
-    graph.inputs.push({ name: input.name, dtype: 'float32', shape });
+    out.input(input.name, 'float32', shape);
     shapes.set(input.name, shape);
   }
 
@@ -421,35 +420,44 @@ export function caffeToModel(net: CaffeNet, options: CaffeOptions = {}): Model {
     };
     const blobs = options.weights?.get(layer.name);
     const next = layers[li + 1];
-    handler({
-      layer, where, inputs, inShapes, x: inputs[0]!, s: inShapes[0]!, out, shapes, options, outName, next,
-      p: (field) => sub(layer.params, field),
-      blob: (i, shape, what) => {
-        if (options.weights === undefined) return float32(shape);
-        const b = blobs?.[i];
-        if (b === undefined) throw new WeightsError(`${where}: the caffemodel has no ${what} (blob ${i})`);
-        if (sizeOf(b.shape) !== sizeOf(shape)) {
-          throw new WeightsError(`${where}: caffemodel blob ${i} (${what}) has shape [${b.shape.join(', ')}], the prototxt implies [${shape.join(', ')}]`);
-        }
-        return { ...b, shape };
-      },
-      emit: (op, nodeInputs, attrs, outShape, name = layer.name) => {
-        const value = outName(layer.tops[0]!);
-        out.node(op, name, nodeInputs, [value], attrs);
-        shapes.set(value, outShape);
-        return value;
-      },
-      mergeNext: () => {
-        writesLeft.set(layer.tops[0]!, writesLeft.get(layer.tops[0]!)! - 1);
-        li++;
-      },
-    });
+    try {
+      handler({
+        layer, where, inputs, inShapes, x: inputs[0]!, s: inShapes[0]!, out, shapes, options, outName, next,
+        p: (field) => sub(layer.params, field),
+        blob: (i, shape, what) => {
+          if (options.weights === undefined) return float32(shape);
+          const b = blobs?.[i];
+          if (b === undefined) throw new WeightsError(`${where}: the caffemodel has no ${what} (blob ${i})`);
+          if (sizeOf(b.shape) !== sizeOf(shape)) {
+            throw new WeightsError(`${where}: caffemodel blob ${i} (${what}) has shape [${b.shape.join(', ')}], the prototxt implies [${shape.join(', ')}]`);
+          }
+          return { ...b, shape };
+        },
+        emit: (op, nodeInputs, attrs, outShape, name = layer.name) => {
+          const value = outName(layer.tops[0]!);
+          out.node(op, name, nodeInputs, [value], attrs);
+          shapes.set(value, outShape);
+          return value;
+        },
+        mergeNext: () => {
+          writesLeft.set(layer.tops[0]!, writesLeft.get(layer.tops[0]!)! - 1);
+          li++;
+        },
+      });
+    } catch (e) {
+      // Errors from shared code (shapes, geometry) get the layer they happened in.
+      if (e instanceof WasmposeError && !e.message.includes(where)) {
+        const Kind = e.constructor as new (message: string) => WasmposeError;
+        throw new Kind(`${where}: ${e.message}`);
+      }
+      throw e;
+    }
   }
   // Graph outputs: the final values nothing reads.
   for (const value of new Set(current.values())) {
-    if (!consumed.has(value) && !net.inputs.some((i) => i.name === value)) graph.outputs.push({ name: value, dtype: 'float32', shape: shapes.get(value)! });
+    if (!consumed.has(value) && !net.inputs.some((i) => i.name === value)) out.output(value, 'float32', shapes.get(value)!);
   }
-  return emptyModel(graph, 13);
+  return out.model(13);
 }
 
 export function readCaffe(prototxt: string, options: CaffeOptions = {}): Model {
