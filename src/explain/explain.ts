@@ -18,7 +18,7 @@ import { applyAffine, heatmapToImageTransform, invertAffine, type Affine } from 
 import { resizeBilinear } from '../image/resize.js';
 import { analyzeModel } from '../nn/analysis.js';
 import { InputError } from '../nn/errors.js';
-import { attrInt, attrInts, type Model } from '../nn/graph.js';
+import { attrInt, attrInts, attrString, type Model } from '../nn/graph.js';
 import { Session, type OutputTensor, type StepTiming } from '../nn/session.js';
 import { cropMaps, decodeOutputs, isTopDown, POSENET_DECODING, prepareInput, type DecoderTrace } from '../pipeline/decoders.js';
 import type { NetworkSpec } from '../pipeline/network-spec.js';
@@ -260,7 +260,8 @@ function layerTable(session: Session, timings: StepTiming[], model: Model, input
     const strides = attrInts(node, 'strides');
     const dilations = attrInts(node, 'dilations');
     const geometry = kernel === undefined ? '' : `${kernel.join('x')} / ${(strides ?? kernel.map(() => 1)).join('x')} / ${(dilations ?? kernel.map(() => 1)).join('x')}`;
-    const activation = node.attrs.activation?.kind === 'string' ? ` + ${node.attrs.activation.value}` : '';
+    const fused = attrString(node, 'activation', '');
+    const activation = fused === '' ? '' : ` + ${fused}`;
     const group = attrInt(node, 'group', 1);
     const cost = costByName.get(node.name) ?? { macs: 0, params: 0 };
     const shape = session.shapeOf(node.outputs[0] ?? '');

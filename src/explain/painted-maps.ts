@@ -3,7 +3,8 @@
 // training targets are (cell i is centred on input pixel 8i + 3.5). The decoder tests use them,
 // and explain's figures of the PAF algorithm where no trained PAF network is at hand.
 import { OPENPOSE_LIMBS, type GridSize } from '../decode/openpose.js';
-import { emptyGraph, emptyModel, type Model } from '../nn/graph.js';
+import { attr, type Model } from '../nn/graph.js';
+import { GraphEmitter } from '../nn/graph-emitter.js';
 import { float32 } from '../nn/tensor.js';
 
 /** 18 OpenPose keypoints in network-input pixels; null where the keypoint is absent. */
@@ -112,17 +113,15 @@ export function paintOpenPoseMaps(
  * walks hand-painted maps through the same preprocessing, decoding and figures as real ones.
  */
 export function paintedNetwork(inputName: string, inputShape: readonly number[], outputs: readonly { name: string; shape: readonly number[]; data: Float32Array }[]): Model {
-  const graph = emptyGraph('painted');
-  graph.inputs = [{ name: inputName, dtype: 'float32', shape: [...inputShape] }];
-  graph.initializers.set('zero', float32([1], [0]));
-  graph.nodes = [
-    { name: 'mean', op: 'ReduceMean', domain: '', inputs: [inputName], outputs: ['mean'], attrs: { axes: { kind: 'ints', value: inputShape.slice(1).map((_, i) => i + 1) }, keepdims: { kind: 'int', value: 1 } } },
-    { name: 'times0', op: 'Mul', domain: '', inputs: ['mean', 'zero'], outputs: ['zeros'], attrs: {} },
-  ];
+  const emit = new GraphEmitter('painted');
+  emit.input(inputName, 'float32', [...inputShape]);
+  emit.initializer('zero', float32([1], [0]));
+  emit.node('ReduceMean', 'mean', [inputName], ['mean'], { axes: attr.ints(inputShape.slice(1).map((_, i) => i + 1)), keepdims: attr.int(1) });
+  emit.node('Mul', 'times0', ['mean', 'zero'], ['zeros']);
   for (const o of outputs) {
-    graph.initializers.set(`${o.name}/painted`, float32([...o.shape], o.data));
-    graph.nodes.push({ name: `${o.name}/add`, op: 'Add', domain: '', inputs: ['zeros', `${o.name}/painted`], outputs: [o.name], attrs: {} });
-    graph.outputs.push({ name: o.name, dtype: 'float32' });
+    emit.initializer(`${o.name}/painted`, float32([...o.shape], o.data));
+    emit.node('Add', `${o.name}/add`, ['zeros', `${o.name}/painted`], [o.name]);
+    emit.output(o.name);
   }
-  return emptyModel(graph, 13);
+  return emit.model(13);
 }

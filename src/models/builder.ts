@@ -1,12 +1,15 @@
-// A small builder that writes a network as ONNX nodes, layer by layer, the way a paper's figure
-// reads. Every layer's output value is named after the layer (or as the definition says, for
-// graph outputs with a published name); its parameters are initializers
-// named `<layer>.weight`, `<layer>.bias` (or names the definition gives, so a checkpoint binds by
-// its own tensor names). Parameters are seeded: He-scaled uniform weights, small biases and
-// near-identity batch-norm statistics, so activations stay in a sane range through deep stacks.
-import { attr, emptyGraph, emptyModel, type Attr, type Model } from '../nn/graph.js';
+// The seed networks' layers (conv, batch norm, activations, pools, resizes) written over the
+// engine's GraphEmitter, so a network's definition reads layer by layer, the way a paper's
+// figure reads. Every layer's output value is named after the layer (or as the definition says,
+// for graph outputs with a published name); its parameters are initializers named
+// `<layer>.weight`, `<layer>.bias` (or names the definition gives, so a checkpoint binds by its
+// own tensor names), sized from the input's channel count. Parameters are seeded: He-scaled
+// uniform weights, small biases and near-identity batch-norm statistics, so activations stay in
+// a sane range through deep stacks.
+import { attr, type Attr, type Model } from '../nn/graph.js';
+import { GraphEmitter } from '../nn/graph-emitter.js';
 import { seededRandom } from '../nn/random.js';
-import { float32, int64, tensor, type Tensor } from '../nn/tensor.js';
+import { float32, int64, tensor } from '../nn/tensor.js';
 
 export interface ConvSpec {
   name: string;
@@ -42,22 +45,20 @@ export interface PoolSpec {
 const { ints, int, float, string } = attr;
 
 export class NetworkBuilder {
-  private readonly graph = emptyGraph();
+  private readonly emit: GraphEmitter;
   /** Channel count of every value, which is all a layer needs to size its parameters. */
   private readonly channels = new Map<string, number>();
-  private readonly layers = new Set<string>();
   private readonly rng: () => number;
 
   constructor(name: string, seed = 1) {
-    this.graph.name = name;
+    this.emit = new GraphEmitter(name);
     this.rng = seededRandom(seed);
   }
 
   /** A float32 NCHW input. */
   input(name: string, shape: [number, number, number, number]): string {
-    this.graph.inputs.push({ name, dtype: 'float32', shape });
     this.channels.set(name, shape[1]);
-    return name;
+    return this.emit.input(name, 'float32', shape);
   }
 
   channelsOf(value: string): number {
@@ -160,8 +161,8 @@ export class NetworkBuilder {
   resize(x: string, name: string, to: { factor: number } | { size: [number, number] }, mode: 'nearest' | 'linear' = 'nearest'): string {
     const c = this.channelsOf(x);
     const inputs = 'factor' in to
-      ? [x, '', this.constant(`${name}.scales`, float32([4], [1, 1, to.factor, to.factor]))]
-      : [x, '', '', this.constant(`${name}.sizes`, int64([4], [1, c, to.size[0], to.size[1]]))];
+      ? [x, '', this.emit.initializer(`${name}.scales`, float32([4], [1, 1, to.factor, to.factor]))]
+      : [x, '', '', this.emit.initializer(`${name}.sizes`, int64([4], [1, c, to.size[0], to.size[1]]))];
     const attrs: Record<string, Attr> = mode === 'nearest'
       ? { mode: string('nearest'), coordinate_transformation_mode: string('asymmetric'), nearest_mode: string('floor') }
       : { mode: string('linear'), coordinate_transformation_mode: string('half_pixel') };
@@ -170,11 +171,11 @@ export class NetworkBuilder {
 
   /** Marks a value as a graph output. */
   output(value: string): void {
-    this.graph.outputs.push({ name: value, dtype: 'float32' });
+    this.emit.output(value);
   }
 
   build(opset = 13): Model {
-    return emptyModel(this.graph, opset);
+    return this.emit.model(opset);
   }
 
   private pool(op: string, x: string, spec: PoolSpec): string {
@@ -189,25 +190,19 @@ export class NetworkBuilder {
 
   /** Appends a node; its output value is named after the layer unless `output` names it. */
   private node(op: string, name: string, inputs: string[], outChannels: number, attrs: Record<string, Attr> = {}, output = name): string {
-    if (this.layers.has(name)) throw new Error(`layer name '${name}' used twice`);
+    if (this.emit.hasNode(name)) throw new Error(`layer name '${name}' used twice`);
     if (this.channels.has(output)) throw new Error(`value name '${output}' used twice`);
-    this.layers.add(name);
-    this.graph.nodes.push({ name, op, domain: '', inputs, outputs: [output], attrs });
+    this.emit.node(op, name, inputs, [output], attrs);
     this.channels.set(output, outChannels);
     return output;
   }
 
-  private constant(name: string, value: Tensor): string {
-    this.graph.initializers.set(name, value);
-    return name;
-  }
-
   /** A seeded parameter: uniform in center ± range. */
   private param(name: string, shape: number[], range: number, center = 0): string {
-    if (this.graph.initializers.has(name)) throw new Error(`parameter '${name}' defined twice`);
+    if (this.emit.hasValue(name)) throw new Error(`parameter '${name}' defined twice`);
     const n = shape.reduce((a, b) => a * b, 1);
     const data = new Float32Array(n);
     for (let i = 0; i < n; i++) data[i] = center + range * (2 * this.rng() - 1);
-    return this.constant(name, tensor('float32', shape, data));
+    return this.emit.initializer(name, tensor('float32', shape, data));
   }
 }

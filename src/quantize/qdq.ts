@@ -21,7 +21,7 @@
 // A value that is both a Conv's output and another's input gets one pair: the integer kernels then
 // pass integers from one convolution to the next.
 import { InputError } from '../nn/errors.js';
-import { onnxOpset, type Graph, type Model, type Node } from '../nn/graph.js';
+import { attr, onnxOpset, type Graph, type Model, type Node } from '../nn/graph.js';
 import { roundHalfEven } from '../nn/ops/quant/common.js';
 import { fromNumbers, toFloat32, type Tensor } from '../nn/tensor.js';
 
@@ -201,7 +201,7 @@ export function quantizeModel(model: Model, ranges: ReadonlyMap<string, ValueRan
     initializers.set(ws, { dtype: 'float32', shape: [scales.length], data: scales });
     initializers.set(wz, fromNumbers('int8', [scales.length], new Array<number>(scales.length).fill(0)));
     const wdq = fresh(`${conv.inputs[1]}_dequantized`);
-    const axis = { axis: { kind: 'int' as const, value: 0 } };
+    const axis = { axis: attr.int(0) };
     added.push({ name: fresh(`${conv.name}_weights_DequantizeLinear`), op: 'DequantizeLinear', domain: '', inputs: [wq, ws, wz], outputs: [wdq], attrs: axis });
     const inputs = [x, wdq];
     const means = ranges.get(input)!.channelMeans;

@@ -1,7 +1,7 @@
 // Identity and Dropout (inference mode) pass their input through: their readers read the input
 // directly instead. One that produces a graph output stays, as a zero-copy alias. A Dropout mask
 // that is read becomes a constant of ones.
-import type { Graph, Node } from '../graph.js';
+import { attr, type Graph, type Node } from '../graph.js';
 import type { Tensor } from '../tensor.js';
 
 const PASS_THROUGH = new Set(['Identity', 'Dropout']);
@@ -37,6 +37,6 @@ function inferenceMask(node: Node, input: string, mask: string, opset: number): 
   const one: Tensor = opset >= 10 ? { dtype: 'bool', shape: [1], data: Uint8Array.of(1) } : { dtype: 'float32', shape: [1], data: Float32Array.of(1) };
   return [
     { name: `${node.name}::mask_shape`, op: 'Shape', domain: '', inputs: [input], outputs: [shape], attrs: {} },
-    { name: `${node.name}::mask`, op: 'ConstantOfShape', domain: '', inputs: [shape], outputs: [mask], attrs: { value: { kind: 'tensor', value: one } } },
+    { name: `${node.name}::mask`, op: 'ConstantOfShape', domain: '', inputs: [shape], outputs: [mask], attrs: { value: attr.tensor(one) } },
   ];
 }

@@ -6,7 +6,7 @@
 // Caffe's rule: round up, then drop a window that would start in the padding), which also lets
 // a .prototxt alone be inspected. Each layer type maps through one handler of the LAYERS table.
 import { ModelFormatError, ShapeError, UnsupportedOpError, WasmposeError, WeightsError } from '../../errors.js';
-import { attr, emptyGraph, emptyModel, type Attr, type Model } from '../../graph.js';
+import { attr, type Attr, type Model } from '../../graph.js';
 import { GraphEmitter } from '../../graph-emitter.js';
 import { convGeometry, convTransposeGeometry } from '../../ops/conv/geometry.js';
 import { float32, fromNumbers, sizeOf, type Tensor } from '../../tensor.js';
@@ -366,8 +366,7 @@ const LAYERS: ReadonlyMap<string, LayerHandler> = new Map<string, LayerHandler>(
 ]);
 
 export function caffeToModel(net: CaffeNet, options: CaffeOptions = {}): Model {
-  const graph = emptyGraph(net.name);
-  const out = new GraphEmitter(graph);
+  const out = new GraphEmitter(net.name);
   const shapes = new Map<string, number[]>();
   const layers = net.layers.filter((l) => !l.trainOnly);
   for (const layer of layers) {
@@ -380,7 +379,7 @@ export function caffeToModel(net: CaffeNet, options: CaffeOptions = {}): Model {
     const given = options.inputShapes;
     const shape = given !== undefined && Object.hasOwn(given, input.name) ? given[input.name]! : input.shape;
     if (shape.length > MAX_RANK) throw new ModelFormatError(`input '${input.name}' declares ${shape.length} dimensions; at most ${MAX_RANK} are supported`);
-    graph.inputs.push({ name: input.name, dtype: 'float32', shape });
+    out.input(input.name, 'float32', shape);
     shapes.set(input.name, shape);
   }
 
@@ -456,9 +455,9 @@ export function caffeToModel(net: CaffeNet, options: CaffeOptions = {}): Model {
   }
   // Graph outputs: the final values nothing reads.
   for (const value of new Set(current.values())) {
-    if (!consumed.has(value) && !net.inputs.some((i) => i.name === value)) graph.outputs.push({ name: value, dtype: 'float32', shape: shapes.get(value)! });
+    if (!consumed.has(value) && !net.inputs.some((i) => i.name === value)) out.output(value, 'float32', shapes.get(value)!);
   }
-  return emptyModel(graph, 13);
+  return out.model(13);
 }
 
 export function readCaffe(prototxt: string, options: CaffeOptions = {}): Model {

@@ -2,7 +2,8 @@
 // m), in the form ONNX Runtime accepts. Tensors are written as raw_data, repeated attribute
 // values unpacked (as onnx.proto declares them and the onnx package writes them).
 import { ModelFormatError } from '../../errors.js';
-import { attr as exactAttr, emptyGraph, emptyModel, ONNX_DATA_TYPE, type Attr, type Graph, type Model, type Node, type ValueInfo } from '../../graph.js';
+import { attr as exactAttr, ONNX_DATA_TYPE, type Attr, type Graph, type Model, type Node, type ValueInfo } from '../../graph.js';
+import { GraphEmitter } from '../../graph-emitter.js';
 import type { DType, Tensor } from '../../tensor.js';
 import { lengthDelimitedHeaderBytes, ProtoWriter } from '../protobuf.js';
 import {
@@ -126,21 +127,15 @@ export interface SingleNodeSpec {
 
 /** A model of one node: the unit of most op tests. */
 export function singleNodeModel(spec: SingleNodeSpec): Model {
-  const graph = emptyGraph(`${spec.op}_test`);
+  const emit = new GraphEmitter(`${spec.op}_test`);
   const initializers = Object.entries(spec.initializers ?? {});
-  for (const [name, tensor] of initializers) graph.initializers.set(name, tensor);
-  graph.inputs = spec.inputs.map(({ name, dtype, shape }) => ({ name, dtype, shape: [...shape] }));
-  graph.outputs = spec.outputs.map(({ name, dtype, shape }) => (shape === undefined ? { name, dtype } : { name, dtype, shape: [...shape] }));
+  for (const [name, tensor] of initializers) emit.initializer(name, tensor);
+  for (const { name, dtype, shape } of spec.inputs) emit.input(name, dtype, [...shape]);
+  for (const { name, dtype, shape } of spec.outputs) emit.output(name, dtype, shape === undefined ? undefined : [...shape]);
   const domain = spec.domain ?? '';
-  graph.nodes.push({
-    name: spec.op,
-    op: spec.op,
-    domain,
-    inputs: spec.nodeInputs ?? [...spec.inputs.map((i) => i.name), ...initializers.map(([name]) => name)],
-    outputs: spec.outputs.map((o) => o.name),
-    attrs: { ...spec.attrs },
-  });
-  const model = emptyModel(graph, spec.opset ?? 17);
+  const inputs = spec.nodeInputs ?? [...spec.inputs.map((i) => i.name), ...initializers.map(([name]) => name)];
+  emit.node(spec.op, spec.op, inputs, spec.outputs.map((o) => o.name), { ...spec.attrs }, domain);
+  const model = emit.model(spec.opset ?? 17);
   if (domain !== '' && domain !== 'ai.onnx') model.opsets.push({ domain, version: 1 });
   return model;
 }

@@ -10,7 +10,7 @@
 //                / (levels - 1) * (out_hi - out_lo) + out_lo
 // On weights it folds at load into the dequantized values; on activations it runs as those ops.
 import { ModelFormatError, UnsupportedOpError } from '../../errors.js';
-import { attr, emptyGraph, emptyModel, ONNX_DATA_TYPE, type Attr, type Graph, type Model, type Node } from '../../graph.js';
+import { attr, ONNX_DATA_TYPE, type Attr, type Model, type Node } from '../../graph.js';
 import { GraphEmitter } from '../../graph-emitter.js';
 import { limits } from '../../limits.js';
 import { allocData, bytesPerElement, fromNumbers, sizeOf, toFloat32, toNumbers, type DType, type Tensor } from '../../tensor.js';
@@ -185,10 +185,9 @@ export function readOpenVino(xmlText: string, options: OpenVinoOptions = {}): Mo
     readers.set(value, (readers.get(value) ?? 0) + 1);
   }
 
-  const graph = emptyGraph(ir.name);
+  const emit = new GraphEmitter(ir.name);
   const constants = new Map<string, Tensor>();
   const order = topologicalOrder(layers, byId, ir.edges);
-  const emit = new GraphEmitter(graph);
   const constBytes = { total: 0 };
 
   for (const l of order) {
@@ -203,18 +202,16 @@ export function readOpenVino(xmlText: string, options: OpenVinoOptions = {}): Mo
       if (t === undefined) throw new UnsupportedOpError(`layer '${l.name}' (${l.type}): input ${i} must be a constant`);
       return toNumbers(t);
     };
-    mapLayer(l, inputs, outputs, { graph, constants, emit, constantOf, weights: options.weights, recovered: recovered.get(l.id), readers: (value) => readers.get(value) ?? 0, constBytes });
+    mapLayer(l, inputs, outputs, { constants, emit, constantOf, weights: options.weights, recovered: recovered.get(l.id), readers: (value) => readers.get(value) ?? 0, constBytes });
   }
   // Consts read only at load (Transpose orders, axes, the f16 sources of folded Converts) are
   // not part of the graph that runs.
-  const read = new Set([...graph.nodes.flatMap((n) => n.inputs), ...graph.outputs.map((o) => o.name)]);
-  for (const name of [...graph.initializers.keys()]) if (!read.has(name)) graph.initializers.delete(name);
+  emit.dropUnreadInitializers();
   // Opset 14: the first with HardSwish (HSwish); the other ops mapped here read the same in 13 and 14.
-  return emptyModel(graph, 14);
+  return emit.model(14);
 }
 
 interface MapContext {
-  graph: Graph;
   constants: Map<string, Tensor>;
   emit: GraphEmitter;
   constantOf: (input: number) => number[];
@@ -274,7 +271,6 @@ interface LayerContext {
   /** The first output value, and the layer's name. */
   out: string;
   name: string;
-  graph: Graph;
   emit: GraphEmitter;
   ctx: MapContext;
   /** One ONNX node of the first input to the first output. */
@@ -285,20 +281,20 @@ interface LayerContext {
 
 type LayerHandler = (c: LayerContext) => void;
 
-const onParameter: LayerHandler = ({ l, out, name, graph }) => {
+const onParameter: LayerHandler = ({ l, out, name, emit }) => {
   const dtype = ELEMENT_TYPES.get(l.data['element_type'] ?? 'f32');
   if (dtype === undefined) throw new UnsupportedOpError(`Parameter '${name}': element type '${l.data['element_type']}' is not supported`);
-  graph.inputs.push({ name: out, dtype, shape: l.outputs[0]!.dims });
+  emit.input(out, dtype, l.outputs[0]!.dims);
 };
 
-const onConst: LayerHandler = ({ l, out, graph, ctx }) => {
+const onConst: LayerHandler = ({ l, out, emit, ctx }) => {
   const t = ctx.recovered !== undefined ? fromNumbers(ELEMENT_TYPES.get(l.data['element_type']!)!, [ctx.recovered.length], ctx.recovered) : readConst(l, ctx.weights, ctx.constBytes);
   ctx.constants.set(out, t);
-  graph.initializers.set(out, t);
+  emit.initializer(out, t);
 };
 
-const onResult: LayerHandler = ({ inputs, graph }) => {
-  graph.outputs.push({ name: inputs[0]!, dtype: 'float32' });
+const onResult: LayerHandler = ({ inputs, emit }) => {
+  emit.output(inputs[0]!);
 };
 
 const onConvolution: LayerHandler = ({ l, inputs, out, name, emit }) => {
@@ -484,7 +480,7 @@ const onGather: LayerHandler = ({ l, inputs, out, name, emit, ctx }) => {
   emit.node('Gather', name, [inputs[0]!, inputs[1]!], [out], { axis: int(ctx.constantOf(2)[0]!) });
 };
 
-const onConvert: LayerHandler = ({ l, inputs, out, name, graph, ctx, unary }) => {
+const onConvert: LayerHandler = ({ l, inputs, out, name, emit, ctx, unary }) => {
   const dtype = ELEMENT_TYPES.get(l.data['destination_type'] ?? '');
   if (dtype === undefined) throw new UnsupportedOpError(`layer '${name}' (Convert): destination type '${l.data['destination_type']}' is not supported`);
   // A Convert of a Const (compressed FP16 weights, i32 shapes) is done here, so the result
@@ -493,7 +489,7 @@ const onConvert: LayerHandler = ({ l, inputs, out, name, graph, ctx, unary }) =>
   if (source !== undefined) {
     const t = dtype === 'float32' ? { dtype: 'float32' as const, shape: source.shape, data: toFloat32(source) } : fromNumbers(dtype, source.shape, toNumbers(source));
     ctx.constants.set(out, t);
-    graph.initializers.set(out, t);
+    emit.initializer(out, t);
     return;
   }
   unary('Cast', { to: int(ONNX_DATA_TYPE[dtype]) });
@@ -562,11 +558,11 @@ export const SUPPORTED_LAYER_TYPES: ReadonlySet<string> = new Set(LAYERS.keys())
 function mapLayer(l: Layer, inputs: string[], outputs: string[], ctx: MapContext): void {
   const handler = LAYERS.get(l.type);
   if (handler === undefined) throw new UnsupportedOpError(`OpenVINO layer '${l.name}' of type ${l.type} (${l.version}) is not supported`);
-  const { graph, emit } = ctx;
+  const { emit } = ctx;
   const out = outputs[0]!;
   const name = l.name;
   handler({
-    l, inputs, outputs, out, name, graph, emit, ctx,
+    l, inputs, outputs, out, name, emit, ctx,
     unary: (op, attrs = {}) => emit.node(op, name, [inputs[0]!], [out], attrs),
     binary: (op) => {
       const broadcast = l.data['auto_broadcast'] ?? 'numpy';
@@ -581,9 +577,10 @@ function mapLayer(l: Layer, inputs: string[], outputs: string[], ctx: MapContext
  * nothing else reads the convolution's output, the bias becomes the ONNX Conv's third input
  * again (one node, the bias added inside the kernel).
  */
-function foldBiasIntoConv(l: Layer, inputs: string[], out: string, { graph, constants, emit, readers }: MapContext): boolean {
+function foldBiasIntoConv(l: Layer, inputs: string[], out: string, { constants, emit, readers }: MapContext): boolean {
+  const { nodes } = emit.graph;
   let conv: Node | undefined;
-  for (let i = graph.nodes.length - 1; i >= 0 && conv === undefined; i--) if (graph.nodes[i]!.outputs[0] === inputs[0]) conv = graph.nodes[i];
+  for (let i = nodes.length - 1; i >= 0 && conv === undefined; i--) if (nodes[i]!.outputs[0] === inputs[0]) conv = nodes[i];
   const bias = constants.get(inputs[1]!);
   const dims = l.inputs[0]!.dims;
   const channels = dims[1];

@@ -12,20 +12,21 @@
 // and each tensor once, however many names it has.
 import { ModelFormatError } from '../../errors.js';
 import { limits } from '../../limits.js';
-import { allocData, type DType, type Tensor, type TensorData } from '../../tensor.js';
+import { allocData, bytesPerElement, type DType, type Tensor, type TensorData } from '../../tensor.js';
 import { PyDict, PyGlobal, PyOpaque, PyTuple, unpickle, type PickleHooks, type PyValue } from './pickle.js';
 import { isZip, readZip } from './zip.js';
 
-const STORAGE_TYPES = new Map<string, { dtype: DType | 'bfloat16'; bytes: number }>(Object.entries({
-  FloatStorage: { dtype: 'float32', bytes: 4 },
-  HalfStorage: { dtype: 'float16', bytes: 2 },
-  DoubleStorage: { dtype: 'float64', bytes: 8 },
-  BFloat16Storage: { dtype: 'bfloat16', bytes: 2 },
-  LongStorage: { dtype: 'int64', bytes: 8 },
-  IntStorage: { dtype: 'int32', bytes: 4 },
-  CharStorage: { dtype: 'int8', bytes: 1 },
-  ByteStorage: { dtype: 'uint8', bytes: 1 },
-  BoolStorage: { dtype: 'bool', bytes: 1 },
+/** The element type of each storage class; bfloat16, which the engine has no dtype for, is read into float32. */
+const STORAGE_TYPES = new Map<string, DType | 'bfloat16'>(Object.entries({
+  FloatStorage: 'float32',
+  HalfStorage: 'float16',
+  DoubleStorage: 'float64',
+  BFloat16Storage: 'bfloat16',
+  LongStorage: 'int64',
+  IntStorage: 'int32',
+  CharStorage: 'int8',
+  ByteStorage: 'uint8',
+  BoolStorage: 'bool',
 }));
 
 const ALLOWED = new Set([
@@ -153,9 +154,9 @@ function tupleItems(v: PyValue, what: string): PyValue[] {
 
 function storageTypeOf(v: PyValue | undefined): Storage['type'] {
   const name = v instanceof PyGlobal ? v.name : '';
-  const type = STORAGE_TYPES.get(name);
-  if (type === undefined) throw new ModelFormatError(`PyTorch: unsupported storage type '${v instanceof PyGlobal ? v.qualified : String(v)}'`);
-  return type;
+  const dtype = STORAGE_TYPES.get(name);
+  if (dtype === undefined) throw new ModelFormatError(`PyTorch: unsupported storage type '${v instanceof PyGlobal ? v.qualified : String(v)}'`);
+  return { dtype, bytes: dtype === 'bfloat16' ? 2 : bytesPerElement(dtype) };
 }
 
 function ints(v: PyValue, what: string): number[] {

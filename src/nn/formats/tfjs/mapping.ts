@@ -7,12 +7,12 @@
 // their axis. Every other op (Reshape, StridedSlice, GatherNd, Shape, ...) sees the TF layout:
 // a Transpose back to NHWC is inserted before it (once per value) and for graph outputs.
 //
-// Shapes are static: the builder knows every value's type, Shape/Size become constants, and
+// Shapes are static: the emitter (folding-emitter.ts) knows every value's type, Shape/Size become constants, and
 // shape arithmetic folds at load, so SAME padding is computed exactly as TF does.
 import { ModelFormatError, ShapeError, UnsupportedOpError } from '../../errors.js';
 import { attr, ONNX_DATA_TYPE, type Attr } from '../../graph.js';
 import { fromNumbers, sizeOf, toNumbers, type DType } from '../../tensor.js';
-import type { GraphBuilder } from './builder.js';
+import type { FoldingEmitter } from './folding-emitter.js';
 import { dtypeOfTf, NodeAttrs, type TfNode } from './model-json.js';
 
 export interface Value {
@@ -35,7 +35,7 @@ export class Converter {
   private readonly plainOf = new Map<string, string>();
   private readonly nchwOf = new Map<string, string>();
 
-  constructor(readonly b: GraphBuilder) {}
+  constructor(readonly b: FoldingEmitter) {}
 
   rank(v: Value): number {
     return this.b.typeOf(v.name).shape.length;

@@ -6,8 +6,7 @@
 // missing list empty, a dimension without `size` has size 0. 64-bit integers are strings.
 import { ModelFormatError } from '../../errors.js';
 import { limits } from '../../limits.js';
-import { fromNumbers, sizeOf, tensor, type DType, type Tensor, type TensorData } from '../../tensor.js';
-import { float32, halfToFloat } from '../../tensor.js';
+import { bytesPerElement, float32, fromNumbers, halfToFloat, sizeOf, tensor, viewData, type DType, type Tensor, type TensorData } from '../../tensor.js';
 
 export interface TfTensorShape {
   dim?: { size?: string | number }[];
@@ -309,17 +308,9 @@ export function decodeTensorProto(proto: TfTensorProto, where: string, budget?: 
 
 function decodeRaw(bytes: Uint8Array, dtype: DType, shape: number[], where: string): Tensor {
   const n = sizeOf(shape);
-  const width = dtype === 'bool' || dtype === 'uint8' || dtype === 'int8' ? 1 : dtype === 'int64' || dtype === 'float64' ? 8 : 4;
+  const width = bytesPerElement(dtype);
   if (bytes.length !== n * width) throw new ModelFormatError(`constant has ${bytes.length} bytes, shape [${shape.join(', ')}] of ${dtype} needs ${n * width}`, where);
-  const copy = bytes.slice().buffer;
-  switch (dtype) {
-    case 'float32': return { dtype, shape, data: new Float32Array(copy) };
-    case 'int32': return { dtype, shape, data: new Int32Array(copy) };
-    case 'int64': return { dtype, shape, data: new BigInt64Array(copy) };
-    case 'float64': return { dtype, shape, data: new Float64Array(copy) };
-    case 'int8': return { dtype, shape, data: new Int8Array(copy) };
-    default: return { dtype, shape, data: new Uint8Array(copy) };
-  }
+  return { dtype, shape, data: viewData(dtype, bytes.slice().buffer, 0, n) };
 }
 
 // ---- weights ----

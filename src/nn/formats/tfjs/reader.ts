@@ -5,9 +5,9 @@
 // key without a ':0' suffix (or, without a signature, after the TF tensor). Inputs and outputs
 // keep TF's NHWC layout; only the inside of the graph is NCHW.
 import { InputError, ModelFormatError, UnsupportedOpError, WasmposeError } from '../../errors.js';
-import { emptyModel, type Model } from '../../graph.js';
+import type { Model } from '../../graph.js';
 import { shapeString, type Tensor } from '../../tensor.js';
-import { GraphBuilder } from './builder.js';
+import { FoldingEmitter } from './folding-emitter.js';
 import { Converter, isMappedOp, mapNode, type Value } from './mapping.js';
 import { decodeTensorProto, decodeWeights, dimsOf, dtypeOfTf, NodeAttrs, parseModelJson, type TfjsModelJson, type TfNode } from './model-json.js';
 
@@ -120,8 +120,8 @@ export function readTfjsModel(modelJson: object | string, loadShard: (path: stri
   }
 
   const weights = decodeWeights(model, loadShard);
-  const builder = new GraphBuilder(TFJS_GRAPH_OPSET, outputs.map((o) => o.name));
-  const converter = new Converter(builder);
+  const emitter = new FoldingEmitter(TFJS_GRAPH_OPSET, outputs.map((o) => o.name));
+  const converter = new Converter(emitter);
   const values = new Map<string, Value>();
   const valueOf = (ref: string, reader: TfNode): Value => {
     const v = values.get(refKey(ref));
@@ -135,7 +135,7 @@ export function readTfjsModel(modelJson: object | string, loadShard: (path: stri
         const dtype = dtypeOfTf(new NodeAttrs(node).type('dtype'));
         if (dtype === undefined) throw new UnsupportedOpError(`input '${node.name}' has dtype ${new NodeAttrs(node).type('dtype')}, which is not supported`);
         const shape = inputShape(node, model, options.inputShapes?.[node.name]);
-        values.set(node.name, { name: builder.addInput(node.name, dtype, shape), channelsFirst: false });
+        values.set(node.name, { name: emitter.addInput(node.name, dtype, shape), channelsFirst: false });
         continue;
       }
       if (node.op === 'Const') {
@@ -143,7 +143,7 @@ export function readTfjsModel(modelJson: object | string, loadShard: (path: stri
         const inline = new NodeAttrs(node).tensor('value');
         if (value === undefined && inline !== undefined) value = decodeTensorProto(inline, `node '${node.name}'`, filledConstants);
         if (value === undefined) throw new ModelFormatError(`constant '${node.name}' has no value: not in the weights manifest and no inline tensor`);
-        values.set(node.name, { name: builder.addConstant(node.name, value), channelsFirst: false });
+        values.set(node.name, { name: emitter.addConstant(node.name, value), channelsFirst: false });
         continue;
       }
       const inputs = (node.input ?? []).filter((i) => !i.startsWith('^')).map((i) => valueOf(i, node));
@@ -156,9 +156,9 @@ export function readTfjsModel(modelJson: object | string, loadShard: (path: stri
   const outputNames = outputs.map(({ name, ref }) => {
     const v = values.get(ref);
     if (v === undefined) throw new ModelFormatError(`output '${name}' refers to '${ref}', which no node outputs`);
-    return builder.nameOutput(converter.plain(v), name);
+    return emitter.nameOutput(converter.plain(v), name);
   });
-  const result = emptyModel(builder.finish(outputNames), TFJS_GRAPH_OPSET);
+  const result = emitter.finish(outputNames);
   result.producerName = 'tfjs-graph-model';
   result.producerVersion = '';
   if (model.generatedBy !== undefined) result.metadata['generatedBy'] = String(model.generatedBy);

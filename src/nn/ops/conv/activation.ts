@@ -6,7 +6,7 @@
 // The reference Conv applies them exactly as the standalone ONNX ops would; the WASM kernels get
 // a code and two parameters per output channel (assembly/kernels/conv/activation.ts).
 import { UnsupportedOpError } from '../../errors.js';
-import { attrFloats, attrString, type Attr, type Node } from '../../graph.js';
+import { attr, attrFloats, attrString, type Attr, type Node } from '../../graph.js';
 
 export type ActivationName = 'Relu' | 'Clip' | 'LeakyRelu' | 'PRelu' | 'Elu' | 'Sigmoid' | 'HardSigmoid' | 'HardSwish';
 
@@ -24,7 +24,7 @@ export interface FusedActivation {
 
 /** The attributes that record `activation` on a node. */
 export function activationAttrs(activation: FusedActivation): Record<string, Attr> {
-  return { activation: { kind: 'string', value: activation.name }, activation_params: { kind: 'floats', value: activation.params } };
+  return { activation: attr.string(activation.name), activation_params: attr.floats(activation.params) };
 }
 
 /** The activation fused into this node, or undefined. */
