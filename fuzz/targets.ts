@@ -27,6 +27,7 @@ import { seededRandom, uniform } from '../src/nn/random.js';
 import { Session } from '../src/nn/session.js';
 import { float32, fromNumbers, sizeOf, type Tensor } from '../src/nn/tensor.js';
 import { mutateBytes, mutateJson, mutateText, pick, type Json, type Rng } from './mutate.js';
+import { mutatePng } from './png-mutate.js';
 
 /** A case: file names to contents. */
 export type FileSet = Map<string, Uint8Array>;
@@ -240,7 +241,7 @@ export const TARGETS: ReadonlyMap<string, FuzzTarget> = new Map<string, FuzzTarg
   }],
   ['png', {
     seeds: () => smallPngs(),
-    mutate: mutateOne,
+    mutate: (seed, rng) => new Map([...seed].map(([name, bytes]) => [name, mutatePng(bytes, rng)])),
     run: async (files) => void decodeImage([...files.values()][0]!),
   }],
 ]);

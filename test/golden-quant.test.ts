@@ -3,12 +3,12 @@
 // QuantizeLinear, DequantizeLinear. Integer outputs must be equal: the engine requantizes with
 // ONNX Runtime's float32 arithmetic and rounding.
 import { describe, expect, it } from 'vitest';
-import type { Model } from '../src/nn/graph.js';
+import { emptyGraph, emptyModel, type Model } from '../src/nn/graph.js';
 import { float32, fromNumbers, toFloat32, toNumbers, type Tensor } from '../src/nn/tensor.js';
 import { Session } from '../src/nn/session.js';
 import { randomTensor, seededRandom, singleNodeModel } from './support/harness.js';
 import { runOrt } from './support/ort.js';
-import { qlinearConvModel, randomInts as ints, type QConvCase } from './support/quant.js';
+import { qlinearConvModel, qmatmulModel, randomInts as ints, type QConvCase } from './support/quant.js';
 
 async function engineInts(model: Model, feeds: Record<string, Tensor>): Promise<Record<string, number[]>> {
   const inputShapes = Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, [...t.shape]]));
@@ -82,6 +82,16 @@ describe('integer ops against ONNX Runtime', () => {
     await expectSameAsOrt(model, { a: ints('uint8', [5, 13], rng, 0, 255) });
   });
 
+  it('QLinearMatMul on the WASM kernel: batched A, per-column B scales and zero points', async () => {
+    const { model, a } = qmatmulModel({ op: 'QLinearMatMul', aBatch: [3], m: 7, k: 33, n: 9, perColumn: true }, 61);
+    await expectSameAsOrt(model, { a });
+  });
+
+  it('MatMulInteger on the WASM kernel: per-column B zero points', async () => {
+    const { model, a } = qmatmulModel({ op: 'MatMulInteger', m: 9, k: 15, n: 13, perColumn: true }, 62);
+    await expectSameAsOrt(model, { a });
+  });
+
   for (const dtype of ['uint8', 'int8'] as const) {
     it(`QuantizeLinear then DequantizeLinear, ${dtype}, per tensor and per channel`, async () => {
       const x = randomTensor([2, 3, 5, 7], rng, -4, 4);
@@ -104,4 +114,39 @@ describe('integer ops against ONNX Runtime', () => {
       }
     });
   }
+});
+
+describe('QDQ MatMul onto QLinearMatMul', () => {
+  it('Q -> DQ(a), DQ(b int8 per column) -> MatMul -> Q runs as one QLinearMatMul on the kernel, within one step of ONNX Runtime on the float QDQ graph', async () => {
+    const rng = seededRandom(71);
+    const [m, k, n] = [2 * 7, 19, 11];
+    const g = emptyGraph('qdq-matmul');
+    g.inputs = [{ name: 'x', dtype: 'float32', shape: [2, 7, k] }];
+    g.outputs = [{ name: 'y', dtype: 'uint8' }];
+    const init = (name: string, t: Tensor) => g.initializers.set(name, t);
+    init('xs', float32([], [0.02])); init('xz', fromNumbers('uint8', [], [120]));
+    init('b', ints('int8', [k, n], rng, -127, 127));
+    init('bs', float32([n], Array.from({ length: n }, () => 0.002 + 0.004 * rng()))); init('bz', fromNumbers('int8', [n], new Array<number>(n).fill(0)));
+    init('ys', float32([], [0.03])); init('yz', fromNumbers('uint8', [], [128]));
+    const node = (name: string, op: string, inputs: string[], attrs = {}) => ({ name, op, domain: '', inputs, outputs: [name], attrs });
+    g.nodes = [
+      node('xq', 'QuantizeLinear', ['x', 'xs', 'xz']), node('xd', 'DequantizeLinear', ['xq', 'xs', 'xz']),
+      node('bd', 'DequantizeLinear', ['b', 'bs', 'bz'], { axis: { kind: 'int', value: 1 } }),
+      node('mm', 'MatMul', ['xd', 'bd']), { ...node('yq', 'QuantizeLinear', ['mm', 'ys', 'yz']), outputs: ['y'] },
+    ];
+    const model = emptyModel(g, 13);
+    const session = await Session.create(model);
+    expect(session.nodes.map((s) => s.op)).toEqual(['QuantizeLinear', 'QLinearMatMul']);
+    const x = randomTensor([2, 7, k], rng, -2.5, 2.5);
+    const engine = (await engineInts(model, { x }))['y']!;
+    const golden = (await runOrt(model, { x }))['y']!.data;
+    expect(engine).toHaveLength(m * n);
+    let equal = 0;
+    engine.forEach((v, i) => {
+      expect(Math.abs(v - golden[i]!)).toBeLessThanOrEqual(1);
+      if (v === golden[i]) equal++;
+    });
+    expect(equal / engine.length).toBeGreaterThan(0.95);
+    expect(new Set(engine).size).toBeGreaterThan(20);
+  });
 });

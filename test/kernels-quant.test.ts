@@ -1,5 +1,5 @@
 // The quantized family's WASM kernels (QLinearConv on the int16-pair dot-product GEMM and the
-// depthwise kernel, QuantizeLinear, DequantizeLinear) against the plain TypeScript reference on
+// depthwise kernel, QLinearMatMul and MatMulInteger on the same tile, QuantizeLinear, DequantizeLinear) against the plain TypeScript reference on
 // odd shapes, in the strict and the relaxed build: integer outputs must be equal, not close.
 import { describe, expect, it } from 'vitest';
 import type { Model } from '../src/nn/graph.js';
@@ -8,7 +8,7 @@ import { Session, type SessionOptions } from '../src/nn/session.js';
 import { relaxedSimdSupported } from '../src/nn/runtime/kernels.js';
 import { float32, fromNumbers, toFloat32, toNumbers, type Tensor } from '../src/nn/tensor.js';
 import { randomTensor, seededRandom, singleNodeModel } from './support/harness.js';
-import { qlinearConvModel, type QConvCase } from './support/quant.js';
+import { qlinearConvModel, qmatmulModel, type QConvCase, type QMatMulCase } from './support/quant.js';
 
 async function runInts(model: Model, feeds: Record<string, Tensor>, options: SessionOptions = {}): Promise<Record<string, number[]>> {
   const inputShapes = Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, [...t.shape]]));
@@ -56,6 +56,39 @@ describe('QLinearConv kernels against the reference (equal integers)', () => {
     const { model, x } = qlinearConvModel({ cin: 13, cout: 9, h: 23, w: 19, kernel: [3, 3], pads: [1, 1, 1, 1], bias: true }, 7);
     const expected = toNumbers(runReference(model, { x })['y']!);
     expect((await runInts(model, { x }, { threads: 2 }))['y']).toEqual(expected);
+  });
+});
+
+const MATMUL_CASES: QMatMulCase[] = [
+  { op: 'QLinearMatMul', m: 5, k: 13, n: 7 },
+  { op: 'QLinearMatMul', m: 1, k: 1, n: 3, perColumn: true },
+  { op: 'QLinearMatMul', aBatch: [3], m: 7, k: 33, n: 9, aType: 'int8', perColumn: true },
+  { op: 'QLinearMatMul', m: 17, k: 8, n: 4, bType: 'uint8' },
+  { op: 'MatMulInteger', m: 9, k: 15, n: 13, perColumn: true },
+  { op: 'MatMulInteger', aBatch: [2, 2], m: 3, k: 20, n: 5, aType: 'int8', bType: 'uint8' },
+];
+
+describe('QLinearMatMul and MatMulInteger kernels against the reference (equal integers)', () => {
+  for (const build of BUILDS) {
+    MATMUL_CASES.forEach((c, i) => {
+      it(`${build}: ${c.op} ${[...(c.aBatch ?? []), c.m, c.k].join('x')} x ${c.k}x${c.n} ${c.aType ?? 'uint8'}/${c.bType ?? 'int8'}${c.perColumn ? ' per-column' : ''}`, async () => {
+        const { model, a } = qmatmulModel(c, 300 + i);
+        const expected = toNumbers(runReference(model, { a })['y']!);
+        const session = await Session.create(model, { build, inputShapes: { a: [...a.shape] } });
+        // On the WASM kernel, not the host reference: a WASM step reports its multiply-adds.
+        const timings: { macs: number }[] = [];
+        session.run({ a: Int32Array.from(toNumbers(a)) }, { timings: timings as never });
+        expect(timings.map((t) => t.macs)).toEqual([a.data.length * c.n]);
+        session.dispose();
+        expect((await runInts(model, { a }, { build }))['y']).toEqual(expected);
+        expect(new Set(expected).size).toBeGreaterThan(Math.min(5, expected.length - 1));
+      });
+    });
+  }
+
+  it('runs on two threads with the same integers', async () => {
+    const { model, a } = qmatmulModel({ op: 'QLinearMatMul', aBatch: [4], m: 19, k: 21, n: 11, perColumn: true }, 9);
+    expect((await runInts(model, { a }, { threads: 2 }))['y']).toEqual(toNumbers(runReference(model, { a })['y']!));
   });
 });
 

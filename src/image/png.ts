@@ -34,7 +34,8 @@ export function readPngHeader(bytes: Uint8Array): PngHeader {
   if (bytes.length < 33) throw new ImageError('truncated PNG: too short for its header');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const chunkType = String.fromCharCode(bytes[12]!, bytes[13]!, bytes[14]!, bytes[15]!);
-  if (chunkType !== 'IHDR' || view.getUint32(8) !== 13) throw new ImageError(`corrupt PNG: first chunk is "${chunkType}", not IHDR`);
+  if (chunkType !== 'IHDR') throw new ImageError(`corrupt PNG: first chunk is "${chunkType}", not IHDR`);
+  if (view.getUint32(8) !== 13) throw new ImageError(`corrupt PNG: IHDR chunk of ${view.getUint32(8)} bytes, not 13`);
   return { width: view.getUint32(16), height: view.getUint32(20), bitDepth: bytes[24]!, colorType: bytes[25]!, interlaced: bytes[28] === 1 };
 }
 

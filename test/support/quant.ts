@@ -68,3 +68,48 @@ export function qlinearConvModel(c: QConvCase, seed: number): { model: Model; x:
   return { model, x };
 }
 
+
+/** A quantized matrix product of one node: A [...aBatch, m, k] a graph input, B [k, n] and the parameters initializers. */
+export interface QMatMulCase {
+  op: 'QLinearMatMul' | 'MatMulInteger';
+  aBatch?: number[];
+  m: number;
+  k: number;
+  n: number;
+  aType?: 'uint8' | 'int8';
+  bType?: 'uint8' | 'int8';
+  /** Per-column b scales and zero points. */
+  perColumn?: boolean;
+}
+
+export function qmatmulModel(c: QMatMulCase, seed: number): { model: Model; a: Tensor } {
+  const rng = seededRandom(seed);
+  const aType = c.aType ?? 'uint8';
+  const bType = c.bType ?? 'int8';
+  const range = (t: 'uint8' | 'int8'): [number, number] => (t === 'uint8' ? [0, 255] : [-128, 127]);
+  const aShape = [...(c.aBatch ?? []), c.m, c.k];
+  const a = randomInts(aType, aShape, rng, ...range(aType));
+  const columns = c.perColumn ? c.n : 1;
+  const zeros = (t: 'uint8' | 'int8', count: number): Tensor => randomInts(t, count === 1 ? [] : [count], rng, t === 'uint8' ? 100 : -20, t === 'uint8' ? 150 : 20);
+  const b = randomInts(bType, [c.k, c.n], rng, ...range(bType));
+  const az = zeros(aType, 1);
+  const bz = zeros(bType, columns);
+  const param = (name: string, t: Tensor) => ({ name, dtype: t.dtype, shape: [...t.shape] });
+  if (c.op === 'MatMulInteger') {
+    const model = singleNodeModel({ op: c.op, opset: 13, inputs: [{ name: 'a', dtype: aType, shape: aShape }, param('b', b), param('az', az), param('bz', bz)], outputs: ['y'], initializers: { b, az, bz } });
+    model.graph.outputs = [{ name: 'y', dtype: 'int32' }];
+    return { model, a };
+  }
+  // Scales that put the sums' spread across the output range, so that both saturation and the middle show.
+  const as = float32([], [0.02]);
+  const bs = float32(columns === 1 ? [] : [columns], Array.from({ length: columns }, () => 0.005 + 0.01 * rng()));
+  const ys = float32([], [0.02 * 0.01 * Math.sqrt(c.k) * 40]);
+  const yz = fromNumbers('uint8', [], [128]);
+  const model = singleNodeModel({
+    op: c.op, opset: 13,
+    inputs: [{ name: 'a', dtype: aType, shape: aShape }, param('as', as), param('az', az), param('b', b), param('bs', bs), param('bz', bz), param('ys', ys), param('yz', yz)],
+    outputs: ['y'], initializers: { as, az, b, bs, bz, ys, yz },
+  });
+  model.graph.outputs = [{ name: 'y', dtype: 'uint8' }];
+  return { model, a };
+}

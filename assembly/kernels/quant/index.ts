@@ -2,4 +2,5 @@
 // fused into the epilogue); one file per kernel, requantize.ts the epilogue they share.
 export { qconvGemm4x8c2Dot16 } from './qconv-4x8c2-dot16';
 export { qconvDepthwiseI32x4 } from './qconv-depthwise-i32x4';
+export { qmatmul4x8c2Dot16 } from './qmatmul-4x8c2-dot16';
 export { quantizeLinear, dequantizeLinear } from './quantize-linear';

@@ -127,10 +127,14 @@ function gather(
   }
 }
 
-/** One MR x NR tile: sums over kPairs pairs, requantized, stored for rows x cols (partial tiles through tmp). */
-@inline function tile(
+/**
+ * One MR x NR tile: sums over kPairs pairs, requantized (or, with `sums`, left as int32 sums),
+ * stored for rows x cols, element (m, n) at y + m * yStride + 4n, or with `transposed` at
+ * y + n * yStride + 4m (the matrix product's row-major output); partial tiles through tmp.
+ */
+@inline export function tile(
   a: usize, b: usize, kPairs: i32, bias: usize, multiplier: usize, y: usize, yStride: usize, rows: i32, cols: i32,
-  yZero: i32, lo: i32, hi: i32, tmp: usize,
+  yZero: i32, lo: i32, hi: i32, tmp: usize, sums: bool = false, transposed: bool = false,
 ): void {
   let c00 = i32x4.splat(0);
   let c01 = i32x4.splat(0);
@@ -158,26 +162,28 @@ function gather(
     a += 16;
     b += <usize>NR << 2;
   }
-  const zero = i32x4.splat(yZero);
-  const low = i32x4.splat(lo);
-  const high = i32x4.splat(hi);
-  const bias0 = v128.load32_splat(bias, 0);
-  const mult0 = v128.load32_splat(multiplier, 0);
-  c00 = requantize4(c00, bias0, mult0, zero, low, high);
-  c01 = requantize4(c01, bias0, mult0, zero, low, high);
-  const bias1 = v128.load32_splat(bias, 4);
-  const mult1 = v128.load32_splat(multiplier, 4);
-  c10 = requantize4(c10, bias1, mult1, zero, low, high);
-  c11 = requantize4(c11, bias1, mult1, zero, low, high);
-  const bias2 = v128.load32_splat(bias, 8);
-  const mult2 = v128.load32_splat(multiplier, 8);
-  c20 = requantize4(c20, bias2, mult2, zero, low, high);
-  c21 = requantize4(c21, bias2, mult2, zero, low, high);
-  const bias3 = v128.load32_splat(bias, 12);
-  const mult3 = v128.load32_splat(multiplier, 12);
-  c30 = requantize4(c30, bias3, mult3, zero, low, high);
-  c31 = requantize4(c31, bias3, mult3, zero, low, high);
-  const full = rows == MR && cols == NR;
+  if (!sums) {
+    const zero = i32x4.splat(yZero);
+    const low = i32x4.splat(lo);
+    const high = i32x4.splat(hi);
+    const bias0 = v128.load32_splat(bias, 0);
+    const mult0 = v128.load32_splat(multiplier, 0);
+    c00 = requantize4(c00, bias0, mult0, zero, low, high);
+    c01 = requantize4(c01, bias0, mult0, zero, low, high);
+    const bias1 = v128.load32_splat(bias, 4);
+    const mult1 = v128.load32_splat(multiplier, 4);
+    c10 = requantize4(c10, bias1, mult1, zero, low, high);
+    c11 = requantize4(c11, bias1, mult1, zero, low, high);
+    const bias2 = v128.load32_splat(bias, 8);
+    const mult2 = v128.load32_splat(multiplier, 8);
+    c20 = requantize4(c20, bias2, mult2, zero, low, high);
+    c21 = requantize4(c21, bias2, mult2, zero, low, high);
+    const bias3 = v128.load32_splat(bias, 12);
+    const mult3 = v128.load32_splat(multiplier, 12);
+    c30 = requantize4(c30, bias3, mult3, zero, low, high);
+    c31 = requantize4(c31, bias3, mult3, zero, low, high);
+  }
+  const full = !transposed && rows == MR && cols == NR;
   const out = full ? y : tmp;
   const stride = full ? yStride : <usize>(NR << 2);
   v128.store(out + 0, c00);
@@ -190,6 +196,9 @@ function gather(
   v128.store(out + 3 * stride, c31, 16);
   if (full) return;
   for (let m = 0; m < rows; m++) {
-    for (let n = 0; n < cols; n++) store<i32>(y + <usize>m * yStride + (<usize>n << 2), load<i32>(tmp + (<usize>(m * NR + n) << 2)));
+    for (let n = 0; n < cols; n++) {
+      const at = transposed ? y + <usize>n * yStride + (<usize>m << 2) : y + <usize>m * yStride + (<usize>n << 2);
+      store<i32>(at, load<i32>(tmp + (<usize>(m * NR + n) << 2)));
+    }
   }
 }

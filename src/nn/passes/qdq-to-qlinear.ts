@@ -9,6 +9,8 @@
 //    the float one approximates: sum s_x (x - z_x) s_w w = s_x s_w sum (x - z_x) w. A float bias
 //    (not a dequantized int32 one) is left alone, as ONNX Runtime leaves it: rounding it to the
 //    int32 grid would change the result.
+//    DequantizeLinear(a_q) and DequantizeLinear(b_q) (per tensor, or per column of a matrix b) ->
+//    MatMul -> QuantizeLinear becomes one QLinearMatMul, exact for the same reason.
 // 2. QuantizeLinear(DequantizeLinear(q)) with the same scale and zero point is q itself
 //    (|q - z| * s / s rounds back to q), so readers of the second read the first: chains of
 //    QLinearConv pass integers with no dequantize and quantize between them.
@@ -24,7 +26,7 @@ const isStandard = (n: Node): boolean => n.domain === '' || n.domain === 'ai.onn
 
 /** The rewritten graph, or the same graph when nothing matched. */
 export function qdqToQLinear(graph: Graph): Graph {
-  const fused = fuseQuantizedConvs(graph);
+  const fused = fuseQuantizedMatMuls(fuseQuantizedConvs(graph));
   return skipRequantizePairs(fused);
 }
 
@@ -44,7 +46,7 @@ function consumers(graph: Graph): Consumers {
   return { byOutput, readers, graphOutputs: new Set(graph.outputs.map((o) => o.name)) };
 }
 
-/** A per-tensor (or, with `perAxis`, per-channel on axis 0) dequantization whose parameters are initializers. */
+/** A per-tensor (or, with `perAxis`, per-channel on that axis) dequantization whose parameters are initializers. */
 interface Dequantized {
   node: Node;
   value: string;
@@ -53,7 +55,7 @@ interface Dequantized {
   scales: Float32Array;
 }
 
-function dequantizedInput(graph: Graph, c: Consumers, name: string, perAxis: boolean): Dequantized | undefined {
+function dequantizedInput(graph: Graph, c: Consumers, name: string, perAxis: number | false): Dequantized | undefined {
   const node = c.byOutput.get(name);
   if (node === undefined || node.op !== 'DequantizeLinear' || !isStandard(node)) return undefined;
   const [value, scale, zero = ''] = node.inputs as [string, string, string?];
@@ -62,7 +64,7 @@ function dequantizedInput(graph: Graph, c: Consumers, name: string, perAxis: boo
   const scales = Float32Array.from(toFloat32(scaleTensor));
   if (scales.length !== 1) {
     const axis = attrInt(node, 'axis', 1);
-    if (!perAxis || axis !== 0) return undefined;
+    if (perAxis === false || axis !== perAxis) return undefined;
   }
   return { node, value, scale, zero, scales };
 }
@@ -71,6 +73,16 @@ function dequantizedInput(graph: Graph, c: Consumers, name: string, perAxis: boo
 function soleReader(c: Consumers, name: string): Node | undefined {
   const readers = c.readers.get(name) ?? [];
   return readers.length === 1 && !c.graphOutputs.has(name) ? readers[0] : undefined;
+}
+
+/** The per-tensor QuantizeLinear that alone reads `value`, with its scale and zero point. */
+function quantizedOutput(graph: Graph, c: Consumers, value: string): { q: Node; yScale: string; yZero: string } | undefined {
+  const q = soleReader(c, value);
+  if (q === undefined || q.op !== 'QuantizeLinear' || !isStandard(q)) return undefined;
+  const [, yScale, yZero = ''] = q.inputs as [string, string, string?];
+  const yScaleTensor = graph.initializers.get(yScale);
+  if (yScaleTensor === undefined || yScaleTensor.data.length !== 1 || (yZero !== '' && graph.initializers.get(yZero)?.data.length !== 1)) return undefined;
+  return isQuantType(graph.initializers.get(yZero)) ? { q, yScale, yZero } : undefined;
 }
 
 function isQuantType(t: Tensor | undefined): boolean {
@@ -84,7 +96,7 @@ function fuseQuantizedConvs(graph: Graph): Graph {
   for (const conv of graph.nodes) {
     if (conv.op !== 'Conv' || !isStandard(conv) || conv.attrs['activation'] !== undefined) continue;
     const x = dequantizedInput(graph, c, conv.inputs[0] ?? '', false);
-    const w = dequantizedInput(graph, c, conv.inputs[1] ?? '', true);
+    const w = dequantizedInput(graph, c, conv.inputs[1] ?? '', 0);
     if (x === undefined || w === undefined) continue;
     const weights = graph.initializers.get(w.value);
     if (weights === undefined || (weights.dtype !== 'int8' && weights.dtype !== 'uint8')) continue;
@@ -93,7 +105,7 @@ function fuseQuantizedConvs(graph: Graph): Graph {
     let bias = '';
     const biasName = conv.inputs[2] ?? '';
     if (biasName !== '') {
-      const b = dequantizedInput(graph, c, biasName, true);
+      const b = dequantizedInput(graph, c, biasName, 0);
       const bq = b === undefined ? undefined : graph.initializers.get(b.value);
       if (b === undefined || bq === undefined || bq.dtype !== 'int32' || !biasScaleMatches(b, x.scales[0]!, w.scales)) continue;
       if (b.zero !== '' && toNumbers(graph.initializers.get(b.zero)!).some((z) => z !== 0)) continue;
@@ -106,12 +118,9 @@ function fuseQuantizedConvs(graph: Graph): Graph {
       activation = next.op === 'Relu' ? { name: 'Relu', params: [] } : next.op === 'Clip' ? clipBounds(graph, next) : undefined;
       if (activation !== undefined) last = next;
     }
-    const q = soleReader(c, last.outputs[0]!);
-    if (q === undefined || q.op !== 'QuantizeLinear' || !isStandard(q)) continue;
-    const [, yScale, yZero = ''] = q.inputs as [string, string, string?];
-    const yScaleTensor = graph.initializers.get(yScale);
-    if (yScaleTensor === undefined || yScaleTensor.data.length !== 1 || (yZero !== '' && graph.initializers.get(yZero)?.data.length !== 1)) continue;
-    if (!isQuantType(graph.initializers.get(yZero))) continue;
+    const out = quantizedOutput(graph, c, last.outputs[0]!);
+    if (out === undefined) continue;
+    const { q, yScale, yZero } = out;
     const attrs = { ...conv.attrs, ...(activation === undefined ? {} : activationAttrs(activation)) };
     replaced.set(conv, {
       name: conv.name, op: 'QLinearConv', domain: '', attrs,
@@ -119,6 +128,33 @@ function fuseQuantizedConvs(graph: Graph): Graph {
       outputs: [q.outputs[0]!],
     });
     if (last !== conv) removed.add(last);
+    removed.add(q);
+  }
+  if (replaced.size === 0) return graph;
+  return { ...graph, nodes: graph.nodes.filter((n) => !removed.has(n)).map((n) => replaced.get(n) ?? n) };
+}
+
+function fuseQuantizedMatMuls(graph: Graph): Graph {
+  const c = consumers(graph);
+  const replaced = new Map<Node, Node>();
+  const removed = new Set<Node>();
+  for (const matmul of graph.nodes) {
+    if (matmul.op !== 'MatMul' || !isStandard(matmul)) continue;
+    const a = dequantizedInput(graph, c, matmul.inputs[0] ?? '', false);
+    // Per-column scales of a matrix b: axis 1 (or -1).
+    const b = dequantizedInput(graph, c, matmul.inputs[1] ?? '', 1) ?? dequantizedInput(graph, c, matmul.inputs[1] ?? '', -1);
+    if (a === undefined || b === undefined) continue;
+    const bq = graph.initializers.get(b.value);
+    if (bq !== undefined && b.scales.length !== 1 && bq.shape.length !== 2) continue;
+    if (!isQuantType(graph.initializers.get(a.zero)) || !isQuantType(graph.initializers.get(b.zero))) continue;
+    const out = quantizedOutput(graph, c, matmul.outputs[0]!);
+    if (out === undefined) continue;
+    const { q, yScale, yZero } = out;
+    replaced.set(matmul, {
+      name: matmul.name, op: 'QLinearMatMul', domain: '', attrs: {},
+      inputs: [a.value, a.scale, a.zero, b.value, b.scale, b.zero, yScale, yZero],
+      outputs: [q.outputs[0]!],
+    });
     removed.add(q);
   }
   if (replaced.size === 0) return graph;

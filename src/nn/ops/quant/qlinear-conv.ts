@@ -129,6 +129,37 @@ export const qlinearConv: OpDef = {
   },
 };
 
+/**
+ * Weights for the int16-pair tile (qconvGemm4x8c2Dot16, qmatmul4x8c2Dot16): per group, panels of
+ * MR output channels, kPairs rows of MR (k even, k odd) i16 pairs (zero past the last channel and
+ * k); bias and multipliers padded to whole panels. weight(channel, kk) has its zero point subtracted.
+ */
+export function packPairPanels(
+  groups: number, channelsPerGroup: number, k: number, weight: (channel: number, kk: number) => number,
+  bias: readonly number[], multipliers: Float32Array,
+): { panels: Int32Array; biasPadded: Int32Array; multPadded: Float32Array } {
+  const kPairs = Math.ceil(k / 2);
+  const mPanels = Math.ceil(channelsPerGroup / MR);
+  const panels = new Int32Array(groups * mPanels * kPairs * MR);
+  const biasPadded = new Int32Array(groups * mPanels * MR);
+  const multPadded = new Float32Array(groups * mPanels * MR);
+  for (let group = 0; group < groups; group++) {
+    for (let c = 0; c < channelsPerGroup; c++) {
+      const co = group * channelsPerGroup + c;
+      const panel = group * mPanels + Math.floor(c / MR);
+      const m = c % MR;
+      biasPadded[panel * MR + m] = bias[co]!;
+      multPadded[panel * MR + m] = multipliers[co]!;
+      for (let i = 0; i < kPairs; i++) {
+        const even = weight(co, 2 * i);
+        const odd = 2 * i + 1 < k ? weight(co, 2 * i + 1) : 0;
+        panels[(panel * kPairs + i) * MR + m] = (even & 0xffff) | (odd << 16);
+      }
+    }
+  }
+  return { panels, biasPadded, multPadded };
+}
+
 function planQuantizedConv(g: ConvGeometry, w: number[], wZeros: readonly number[], bias: readonly number[], r: Requantization, xZero: number): KernelPlan {
   const zeroOf = (co: number): number => (wZeros.length === 1 ? wZeros[0]! : wZeros[co]!);
   const macs = g.batch * g.cout * g.oh * g.ow * (g.cin / g.groups) * g.kh * g.kw;
@@ -155,25 +186,7 @@ function planQuantizedConv(g: ConvGeometry, w: number[], wZeros: readonly number
   const coutG = g.cout / g.groups;
   const k = cinG * g.kh * g.kw;
   const kPairs = Math.ceil(k / 2);
-  const mPanels = Math.ceil(coutG / MR);
-  const panels = new Int32Array(g.groups * mPanels * kPairs * MR);
-  const biasPadded = new Int32Array(g.groups * mPanels * MR);
-  const multPadded = new Float32Array(g.groups * mPanels * MR);
-  for (let group = 0; group < g.groups; group++) {
-    for (let c = 0; c < coutG; c++) {
-      const co = group * coutG + c;
-      const panel = group * mPanels + Math.floor(c / MR);
-      const m = c % MR;
-      biasPadded[panel * MR + m] = bias[co]!;
-      multPadded[panel * MR + m] = r.multipliers[co]!;
-      const zero = zeroOf(co);
-      for (let i = 0; i < kPairs; i++) {
-        const even = w[co * k + 2 * i]! - zero;
-        const odd = 2 * i + 1 < k ? w[co * k + 2 * i + 1]! - zero : 0;
-        panels[(panel * kPairs + i) * MR + m] = (even & 0xffff) | (odd << 16);
-      }
-    }
-  }
+  const { panels, biasPadded, multPadded } = packPairPanels(g.groups, coutG, k, (co, kk) => w[co * k + kk]! - zeroOf(co), bias, r.multipliers);
   const pixels = g.oh * g.ow;
   const block = Math.min(Math.ceil(pixels / NR) * NR, Math.max(NR, Math.floor(QUANT_BLOCK_BYTES / (kPairs * 4 * NR)) * NR));
   return {
