@@ -80,13 +80,15 @@ describe.skipIf(skipped !== undefined)(`the demo page's webcam in Chromium ${ski
     await page.waitForFunction((n) => (window as unknown as WebcamWindow).shownFrames.length > n, before, { timeout: 60_000 });
     await shoot(page, 'webcam.png');
 
+    // Both people tracked, and never another id: a person the network misses in a frame (a
+    // camera's first frames, a weak detection) comes back with their own id, not a new one.
     const frames = await shownFrames(page);
-    const ids = idsOf(frames[0]!);
-    expect(ids, frames[0]!.tracks).toHaveLength(2);
-    for (const frame of frames) {
-      expect(idsOf(frame), JSON.stringify(frames.map((f) => f.tracks))).toEqual(ids);
-      expect([...frame.personIds].sort((a, b) => a - b)).toEqual(ids); // OpenPose JSON's person_id
-    }
+    const history = JSON.stringify(frames.map((f) => f.tracks));
+    const withBoth = frames.filter((f) => idsOf(f).length === 2);
+    expect(withBoth.length, history).toBeGreaterThanOrEqual(Math.max(8, frames.length / 2));
+    const ids = idsOf(withBoth[0]!);
+    expect([...new Set(frames.flatMap(idsOf))].sort((a, b) => a - b), history).toEqual(ids);
+    for (const frame of frames) expect([...frame.personIds].sort((a, b) => a - b)).toEqual(idsOf(frame)); // OpenPose JSON's person_id
     const fps = /^(\d+\.\d) frames per second, (\d+) frames$/.exec((await page.textContent('#webcam-fps'))!);
     expect(fps, 'the fps line').not.toBeNull();
     expect(Number(fps![1])).toBeGreaterThan(0);
