@@ -36,7 +36,7 @@ import { relaxedSimdSupported } from '../src/nn/runtime/kernels.js';
 import { Session, type RuntimeData, type StepTiming } from '../src/nn/session.js';
 import { MODELS } from '../src/models/registry.js';
 import { RangeCollector } from '../src/quantize/calibrate.js';
-import { calibrationValues, quantizeModel } from '../src/quantize/qdq.js';
+import { calibrationValues, foldForQuantization, quantizeModel } from '../src/quantize/qdq.js';
 import type { ChildMessage, ModelFiles, OutputSummary, ParentMessage } from './child.js';
 import { seededFeeds } from '../src/nn/random.js';
 import { engineLabel, type EngineConfig, type EngineName, type FeedSpec } from './engines/types.js';
@@ -107,7 +107,8 @@ const INT8_NETWORKS = ['human-pose-estimation-0001-int8', 'movenet-thunder-int8'
  * The QDQ model of a float network, calibrated (min/max) on seeded random inputs: ranges from
  * random inputs are not those of photos, but the integer work, the speed measured here, is the same.
  */
-async function quantizeForBench(model: Model, inputShapes: Record<string, number[]> | undefined): Promise<Model> {
+async function quantizeForBench(floatModel: Model, inputShapes: Record<string, number[]> | undefined): Promise<Model> {
+  const model = foldForQuantization(floatModel, inputShapes);
   const collector = new RangeCollector({ kind: 'minmax' });
   const values = calibrationValues(model.graph);
   const session = await Session.create(model, { optimize: false, inputShapes });
@@ -450,10 +451,14 @@ export interface ProfileOptions {
 /** wasmpose's time per node on one network, summed over the runs, slowest first, with GFLOP/s. */
 export async function profileSuite(options: ProfileOptions): Promise<void> {
   const name = options.network ?? 'human-pose-estimation-0001';
-  const seed = MODELS.find((m) => m.name === name);
-  const tfjs = TFJS_NETWORKS.find((n) => n.name === name);
+  const int8 = name.endsWith(INT8_SUFFIX);
+  const floatName = int8 ? name.slice(0, -INT8_SUFFIX.length) : name;
+  const seed = MODELS.find((m) => m.name === floatName);
+  const tfjs = TFJS_NETWORKS.find((n) => n.name === floatName);
   if (seed === undefined && tfjs === undefined) throw new InputError(`unknown network '${name}'; networks: ${benchNetworkNames().join(', ')}`);
-  const { model, inputShapes } = seed !== undefined ? { model: seed.build(), inputShapes: undefined } : readTfjsNetwork(tfjs!);
+  const float = seed !== undefined ? { model: seed.build(), inputShapes: undefined } : readTfjsNetwork(tfjs!);
+  const inputShapes = float.inputShapes;
+  const model = int8 ? await quantizeForBench(float.model, inputShapes) : float.model;
   const session = await Session.create(model, { inputShapes, threads: options.threads ?? 1, build: options.build ?? 'simd' });
   const feeds: Record<string, RuntimeData> = Object.fromEntries(seededFeeds(feedSpecs(model), INPUT_SEED).map((f) => [f.name, f.data]));
   const warmup = options.quick ? 1 : 3;
@@ -484,6 +489,15 @@ export async function profileSuite(options: ProfileOptions): Promise<void> {
     `\n## profile: ${name}, wasmpose (${session.build}) x${session.threads}, ${runs} runs after ${warmup} warm-up\n\n` +
       `median ${median(times).toFixed(1)} ms per run (nodes sum to ${total.toFixed(1)} ms), ${((2 * macs) / (median(times) * 1e6)).toFixed(1)} GFLOP/s overall, ` +
       `load average ${loadavg()[0]!.toFixed(2)}\n`,
+  );
+  // What share of the multiply-adds runs on the integer kernels (the rest: float convolutions and products).
+  const INTEGER_OPS = new Set(['QLinearConv', 'QLinearMatMul', 'MatMulInteger', 'ConvInteger']);
+  const integerMacs = timings.filter((t) => INTEGER_OPS.has(t.op)).reduce((s, t) => s + t.macs, 0) / runs;
+  const productNodes = nodes.filter((n) => INTEGER_OPS.has(n.op) || ['Conv', 'MatMul', 'Gemm'].includes(n.op));
+  console.log(
+    `integer kernels: ${productNodes.filter((n) => INTEGER_OPS.has(n.op)).length} of ${productNodes.length} convolution/product nodes, ` +
+      `${macs > 0 ? ((100 * integerMacs) / macs).toFixed(1) : '0'}% of the multiply-adds, ` +
+      `${percent(nodes.filter((n) => INTEGER_OPS.has(n.op)).reduce((s, n) => s + n.ms, 0))}% of the time\n`,
   );
   console.log('| op | nodes | ms | % |\n| --- | ---: | ---: | ---: |');
   for (const [op, acc] of [...byOp].sort((a, b) => b[1].ms - a[1].ms)) console.log(`| ${op} | ${acc.nodes} | ${acc.ms.toFixed(2)} | ${percent(acc.ms)} |`);

@@ -14,7 +14,7 @@ import { writeOnnx } from '../src/nn/formats/onnx/writer.js';
 import { Session } from '../src/nn/session.js';
 import { float32, toFloat32 } from '../src/nn/tensor.js';
 import { RangeCollector } from '../src/quantize/calibrate.js';
-import { activationParams, calibrationValues, quantizeModel, quantizeWeights } from '../src/quantize/qdq.js';
+import { activationParams, calibrationValues, foldForQuantization, quantizeModel, quantizeWeights } from '../src/quantize/qdq.js';
 import { randomTensor, seededRandom } from './support/harness.js';
 
 /** x [1,3,13,11] -> Conv 3x3 (13) -> Relu -> Conv 1x1 (7) -> Clip(0, 6) -> depthwise 3x3 -> y. */
@@ -117,6 +117,31 @@ describe('quantizeModel and the QDQ pass', () => {
       expect(shift).not.toBe(0);
       expect(Number(biasQ[o])).toBe(Math.round((b[o]! - shift) / Math.fround(xScale * scales[o]!)));
     }
+  });
+
+  it('folds BatchNormalization into the Conv before quantizing: Conv -> BN -> Relu becomes one QLinearConv with the Relu fused', async () => {
+    const g = emptyGraph('bn');
+    g.inputs = [{ name: 'x', dtype: 'float32', shape: [1, 3, 13, 11] }];
+    g.outputs = [{ name: 'y', dtype: 'float32' }];
+    const rng = seededRandom(17);
+    g.initializers.set('w', randomTensor([5, 3, 3, 3], rng, -0.5, 0.5));
+    g.initializers.set('w2', randomTensor([4, 5, 1, 1], rng, -0.5, 0.5));
+    for (const [name, lo, hi] of [['gamma', 0.5, 2], ['beta', -0.5, 0.5], ['mean', -0.2, 0.2], ['var', 0.5, 1.5]] as const) g.initializers.set(name, randomTensor([5], rng, lo, hi));
+    g.nodes = [
+      { name: 'c', op: 'Conv', domain: '', inputs: ['x', 'w'], outputs: ['a'], attrs: {} },
+      { name: 'bn', op: 'BatchNormalization', domain: '', inputs: ['a', 'gamma', 'beta', 'mean', 'var'], outputs: ['n'], attrs: {} },
+      { name: 'r', op: 'Relu', domain: '', inputs: ['n'], outputs: ['r'], attrs: {} },
+      { name: 'c2', op: 'Conv', domain: '', inputs: ['r', 'w2'], outputs: ['y'], attrs: {} },
+    ];
+    const folded = foldForQuantization(emptyModel(g, 13));
+    expect(folded.graph.nodes.map((n) => n.op)).toEqual(['Conv', 'Relu', 'Conv']);
+    const x = toFloat32(randomTensor([1, 3, 13, 11], seededRandom(3), -2, 2));
+    const collector = new RangeCollector({ kind: 'minmax' });
+    const values = calibrationValues(folded.graph);
+    const out = (await Session.create(folded, { optimize: false })).run({ x }, { keep: values });
+    for (const v of values) collector.observe(v, out[v]!.data, out[v]!.shape);
+    const session = await Session.create(readOnnx(writeOnnx(quantizeModel(folded, collector.ranges()))));
+    expect(session.nodes.map((n) => n.op).filter((o) => o !== 'QuantizeLinear' && o !== 'DequantizeLinear')).toEqual(['QLinearConv', 'Conv']);
   });
 
   it('percentile ranges are inside the min/max ones', async () => {

@@ -109,13 +109,18 @@ export interface CalibrateOptions {
   onImage?: (done: number, total: number) => void;
 }
 
+/** The shape of one preprocessed photo as `spec`'s network takes it. */
+export function networkInputShape(spec: NetworkSpec): number[] {
+  const { width, height } = spec.input;
+  return spec.layout === 'NCHW' ? [1, 3, height, width] : [1, height, width, 3];
+}
+
 /** Runs `model` (float) on the photos through `spec`'s preprocessing and returns the ranges quantizeModel needs. */
 export async function calibrate(model: Model, spec: NetworkSpec, images: readonly (() => RgbImage)[], options: CalibrateOptions = {}): Promise<Map<string, ValueRange>> {
   if (images.length === 0) throw new InputError('calibration needs at least one photo');
   const values = calibrationValues(model.graph);
   const collector = new RangeCollector(options.method ?? { kind: 'minmax' });
-  const { width, height } = spec.input;
-  const shape = spec.layout === 'NCHW' ? [1, 3, height, width] : [1, height, width, 3];
+  const shape = networkInputShape(spec);
   // No graph optimizations: every value quantizeModel names must still exist (not fused away).
   const session = await Session.create(model, { optimize: false, threads: options.threads ?? 1, inputShapes: { [spec.inputName]: shape } });
   const estimator = PoseEstimator.fromRunner(spec, recordingRunner(session, values, collector));

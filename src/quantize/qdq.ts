@@ -23,6 +23,8 @@
 import { InputError } from '../nn/errors.js';
 import { attr, onnxOpset, type Graph, type Model, type Node } from '../nn/graph.js';
 import { roundHalfEven } from '../nn/ops/quant/common.js';
+import { foldBatchNorm } from '../nn/passes/fold-batchnorm.js';
+import { prepareGraph } from '../nn/passes/prepare-graph.js';
 import { fromNumbers, toFloat32, type Tensor } from '../nn/tensor.js';
 
 /** The calibrated range of one activation. */
@@ -93,6 +95,23 @@ function isConstantClip(graph: Graph, node: Node): boolean {
 /** The values calibration records: the input and output of every Conv quantizeModel may quantize (heads included). */
 export function calibrationValues(graph: Graph): string[] {
   return [...new Set(quantizableConvs(graph, { heads: 'int8' }).flatMap((q) => [q.input, q.output]))];
+}
+
+/**
+ * The float model quantization starts from: constants folded and BatchNormalization (and constant
+ * per-channel Mul/Add) folded into the Conv before it, so that a Conv's Relu follows it directly
+ * and quantization ranges are taken where the integer kernel writes: after the normalization and
+ * the activation, not on the raw convolution's wider pre-normalization values. Calibrate and
+ * quantize this model. `inputShapes` as Session.create takes them (for inputs of free dimensions).
+ */
+export function foldForQuantization(model: Model, inputShapes: Record<string, readonly number[]> = {}): Model {
+  const typed = prepareGraph(model, inputShapes);
+  foldBatchNorm(typed);
+  const read = new Set(typed.nodes.flatMap((n) => n.inputs));
+  const initializers = new Map([...typed.constants].filter(([name]) => read.has(name) || typed.outputs.includes(name)));
+  const inputs = model.graph.inputs.filter((i) => !initializers.has(i.name) && typed.inputs.some((t) => t.name === i.name));
+  const graph: Graph = { ...model.graph, nodes: typed.nodes, inputs, initializers, valueInfo: [] };
+  return { ...model, graph };
 }
 
 /** uint8 asymmetric parameters for a range (widened to hold 0). */

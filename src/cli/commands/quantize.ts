@@ -2,7 +2,7 @@
 // static quantization (src/quantize/): the float network runs on the calibration photos through
 // its estimator's preprocessing, each quantized activation's range is recorded (--method minmax,
 // or percentile with --percentile), and a QDQ ONNX file is written: int8 per-channel symmetric
-// weights (biases corrected for their rounding), uint8 activations, int32 biases; the output
+// weights (batch normalization folded first; biases corrected for their rounding), uint8 activations, int32 biases; the output
 // heads stay float unless --heads int8. ONNX Runtime runs the file; wasmpose runs it on its
 // integer kernels (`eval --weights`, `estimate --weights`).
 import { readdirSync, writeFileSync } from 'node:fs';
@@ -12,8 +12,8 @@ import { InputError } from '../../nn/errors.js';
 import { readFileOrThrow } from '../../nn/formats/load-file.js';
 import { writeOnnx } from '../../nn/formats/onnx/writer.js';
 import { loadEstimatorModel } from '../../pipeline/create.js';
-import { calibrate, type RangeMethod } from '../../quantize/calibrate.js';
-import { quantizableConvs, quantizeModel } from '../../quantize/qdq.js';
+import { calibrate, networkInputShape, type RangeMethod } from '../../quantize/calibrate.js';
+import { foldForQuantization, quantizableConvs, quantizeModel } from '../../quantize/qdq.js';
 import { intFlag, parseArgs, UsageError } from '../args.js';
 
 export const quantizeUsage =
@@ -50,7 +50,9 @@ export async function quantizeCommand(argv: readonly string[]): Promise<number> 
   files = files.slice(0, limit);
   if (files.length === 0) throw new InputError(`no .jpg or .png photos in '${dir}'`);
 
-  const { spec, model } = loadEstimatorModel(name, args.strings.get('weights'));
+  const loaded = loadEstimatorModel(name, args.strings.get('weights'));
+  const spec = loaded.spec;
+  const model = foldForQuantization(loaded.model, { [spec.inputName]: networkInputShape(spec) });
   const ranges = await calibrate(model, spec, files.map((f) => () => decodeImage(readFileOrThrow(join(dir, f)))), {
     method,
     threads: intFlag(args, 'threads', 1, 1),
