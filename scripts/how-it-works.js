@@ -20,7 +20,8 @@ const { renderReportHtml } = await dist('explain/report.js');
 const { paintedNetwork, paintOpenPoseMaps } = await dist('explain/painted-maps.js');
 const { decodeImage } = await dist('image/codec.js');
 const { encodePng } = await dist('image/png-encode.js');
-const { loadEstimatorModel, seedNetworkSpec } = await dist('pipeline/create.js');
+const { loadEstimatorModel } = await dist('pipeline/create.js');
+const { seedNetworkSpec } = await dist('pipeline/catalogue.js');
 const { modelEntry } = await dist('models/registry.js');
 const { letterboxForStride } = await dist('pipeline/preprocess.js');
 

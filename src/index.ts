@@ -42,6 +42,7 @@ export {
   type CreateEstimatorOptions,
 } from './pipeline/create.js';
 export { tfjsModelNames, TFJS_MODELS, type TfjsModel } from './pipeline/tfjs-models.js';
+export { CATALOGUE, catalogueEntry, seedNetworkSpec, type CatalogueEntry } from './pipeline/catalogue.js';
 export { HUMAN_MODELS_INSTALL, EMBEDDED_MODELS } from './pipeline/model-files.js';
 export { readModelFiles, type LoadOptions, type LoadedModel, type ModelFormat, type ReadModelFile } from './nn/formats/load-file.js';
 export { loadFromSource, openSource, type FetchLike, type FetchResponse, type FileBytes, type ModelSource, type SourceOptions } from './nn/formats/model-source.js';

@@ -12,7 +12,7 @@ import { renderReportHtml, reportFiles } from '../src/explain/report.js';
 import { decodeOpenPose, OPENPOSE_LIMBS } from '../src/decode/openpose.js';
 import { decodeImage } from '../src/image/codec.js';
 import { modelEntry } from '../src/models/registry.js';
-import { seedNetworkSpec } from '../src/pipeline/create.js';
+import { seedNetworkSpec } from '../src/pipeline/catalogue.js';
 import { letterboxForStride } from '../src/pipeline/preprocess.js';
 import { COCO_KEYPOINTS } from '../src/decode/pose.js';
 import { paintedNetwork, paintOpenPoseMaps, standingPerson } from './support/pose-maps.js';

