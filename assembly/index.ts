@@ -7,6 +7,9 @@
 // TypeScript signatures the plans are checked against): C, Cin, Cout, CoutG channels (all, in,
 // out, out per group), H, W the input plane, OH, OW the output plane, kh, kw the window, sh, sw
 // its strides, pt, pl the top and left pads, dh, dw its dilations; x, y the input and output.
+// Depthwise kernels: mult output channels per input channel. Matrix products: a, b (or w, packed
+// at load) and y, m x k times k x n. Quantized kernels: xZero, yZero (aZero) the zero points,
+// multiplier the requantization factors, lo, hi the output's integer bounds.
 
 export function heapBase(): usize {
   return __heap_base;

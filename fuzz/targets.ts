@@ -28,6 +28,7 @@ import { Session } from '../src/nn/session.js';
 import { float32, fromNumbers, sizeOf, type Tensor } from '../src/nn/tensor.js';
 import { mutateBytes, mutateJson, mutateText, pick, type Json, type Rng } from './mutate.js';
 import { mutatePng } from './png-mutate.js';
+import { mutateNpy, mutatePytorch } from './structured-mutate.js';
 
 /** A case: file names to contents. */
 export type FileSet = Map<string, Uint8Array>;
@@ -70,6 +71,11 @@ function mutateOne(seed: FileSet, rng: Rng): FileSet {
     out.set(name, mutateBytes(bytes, rng));
   }
   return out;
+}
+
+/** A structure-aware mutation of a one-file format, applied to the file. */
+function eachFile(mutate: (bytes: Uint8Array, rng: Rng) => Uint8Array): FuzzTarget['mutate'] {
+  return (seed, rng) => new Map([...seed].map(([name, bytes]) => [name, mutate(bytes, rng)]));
 }
 
 /** A session over the model and, when its inputs are small, one run on seeded inputs. */
@@ -214,7 +220,7 @@ export const TARGETS: ReadonlyMap<string, FuzzTarget> = new Map<string, FuzzTarg
   }],
   ['pytorch', {
     seeds: () => fixtures('test/fixtures/pytorch', /^(checkpoint_zip|sequential_zip|state_dict_legacy)\.pth$/),
-    mutate: mutateOne,
+    mutate: eachFile(mutatePytorch),
     run: async (files) => void readPytorchCheckpoint([...files.values()][0]!),
   }],
   ['npy', {
@@ -223,7 +229,7 @@ export const TARGETS: ReadonlyMap<string, FuzzTarget> = new Map<string, FuzzTarg
       writeNpy(fromNumbers('int64', [4], [1, -2, 3, 2 ** 40])),
       writeNpy(fromNumbers('uint8', [3, 1], [0, 128, 255])),
     ].map((b, i) => new Map([[`seed${i}.npy`, b]])),
-    mutate: mutateOne,
+    mutate: eachFile(mutateNpy),
     run: async (files) => void readNpy([...files.values()][0]!),
   }],
   ['tensorproto', {
@@ -241,7 +247,7 @@ export const TARGETS: ReadonlyMap<string, FuzzTarget> = new Map<string, FuzzTarg
   }],
   ['png', {
     seeds: () => smallPngs(),
-    mutate: (seed, rng) => new Map([...seed].map(([name, bytes]) => [name, mutatePng(bytes, rng)])),
+    mutate: eachFile(mutatePng),
     run: async (files) => void decodeImage([...files.values()][0]!),
   }],
 ]);

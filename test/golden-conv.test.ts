@@ -1,18 +1,21 @@
-// Golden tests of the conv family against ONNX Runtime: single-node Conv / Gemm / MatMul models
-// over the attribute combinations, Conv followed by each activation (which the engine fuses and
-// ORT runs as its own op), and a small multi-layer network (conv-bn-relu, depthwise-separable
-// blocks, a residual Add) with seeded random weights. Tolerance 1e-4 x max(1, max |ort|).
+// Golden tests of the conv family against ONNX Runtime: single-node Conv / ConvTranspose / Gemm /
+// MatMul models over the attribute combinations, Conv followed by each activation (which the
+// engine fuses and ORT runs as its own op), and a small multi-layer network (conv-bn-relu,
+// depthwise-separable blocks, a residual Add) with seeded random weights. Tolerance 1e-4 x
+// max(1, max |ort|).
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { emptyGraph, emptyModel, type Attr, type Model, type Node } from '../src/nn/graph.js';
 import { convTuning } from '../src/nn/ops/conv/conv.js';
 import { hasOp } from '../src/nn/ops/registry.js';
 import { float32, type Tensor } from '../src/nn/tensor.js';
 import { randomTensor, seededRandom, singleNodeModel } from './support/harness.js';
+import { opCaseFeeds, opCaseModel, type OpCase } from './support/op-case.js';
 import { expectEngineMatchesOrt } from './support/ort.js';
 
 const ints = (value: number[]): Attr => ({ kind: 'ints', value });
 const int = (value: number): Attr => ({ kind: 'int', value });
 const float = (value: number): Attr => ({ kind: 'float', value });
+const str = (value: string): Attr => ({ kind: 'string', value });
 
 interface ConvSpec {
   x: [number, number, number, number];
@@ -140,6 +143,35 @@ describe('Conv on the Winograd path vs ONNX Runtime', () => {
       await expectEngineMatchesOrt(model, { X: x });
     });
   }
+});
+
+/** ConvTranspose cases as the other single-node goldens state them (op-case.ts): x, then the constant inputs. */
+const transposed: OpCase[] = [];
+{
+  const rng = seededRandom(7);
+  const conv = (name: string, shape: number[], outPerGroup: number, kernel: [number, number], attrs: Record<string, Attr>, bias: boolean) => {
+    const group = (attrs['group']?.value as number | undefined) ?? 1;
+    const constants = [randomTensor([shape[1]!, outPerGroup, ...kernel], rng)];
+    if (bias) constants.push(randomTensor([outPerGroup * group], rng));
+    transposed.push({ name, op: 'ConvTranspose', data: [shape], range: [-2, 2], constants, attrs });
+  };
+  conv('4x4 s2 p1 (SimpleBaseline deconv)', [1, 13, 6, 5], 8, [4, 4], { strides: ints([2, 2]), pads: ints([1, 1, 1, 1]) }, false);
+  conv('3x3 s1 p1 bias', [1, 3, 7, 57], 5, [3, 3], { pads: ints([1, 1, 1, 1]) }, true);
+  conv('3x3 s2 output_padding 1', [1, 3, 5, 7], 4, [3, 3], { strides: ints([2, 2]), pads: ints([1, 1, 1, 1]), output_padding: ints([1, 1]) }, true);
+  conv('3x2 s(3,2) dilation (2,1) asymmetric pads', [2, 3, 4, 7], 2, [3, 2], { strides: ints([3, 2]), dilations: ints([2, 1]), pads: ints([0, 1, 2, 0]) }, true);
+  conv('group 2', [1, 4, 5, 7], 3, [3, 3], { strides: ints([2, 2]), group: int(2) }, true);
+  conv('depthwise (group C) 4x4 s2 p1', [1, 13, 4, 7], 1, [4, 4], { strides: ints([2, 2]), pads: ints([1, 1, 1, 1]), group: int(13) }, false);
+  conv('64 channels 2x2 s2', [1, 64, 3, 7], 3, [2, 2], { strides: ints([2, 2]) }, true);
+  conv('width 1', [1, 3, 5, 1], 2, [3, 3], { strides: ints([2, 2]) }, true);
+  conv('output_shape (odd total padding)', [1, 3, 5, 7], 2, [3, 3], { strides: ints([2, 2]), output_shape: ints([10, 14]) }, true);
+  conv('output_shape with SAME_UPPER', [1, 3, 5, 7], 2, [3, 3], { strides: ints([2, 2]), output_shape: ints([10, 14]), auto_pad: str('SAME_UPPER') }, true);
+  conv('SAME_UPPER s2 k3', [1, 3, 5, 7], 2, [3, 3], { strides: ints([2, 2]), auto_pad: str('SAME_UPPER') }, true);
+  conv('SAME_LOWER s2 k4', [1, 3, 5, 7], 2, [4, 4], { strides: ints([2, 2]), auto_pad: str('SAME_LOWER') }, true);
+  conv('VALID s2 k3', [1, 3, 5, 7], 2, [3, 3], { strides: ints([2, 2]), auto_pad: str('VALID') }, false);
+}
+
+describe('ConvTranspose vs ONNX Runtime', () => {
+  transposed.forEach((c, i) => it(`ConvTranspose ${c.name}`, () => expectEngineMatchesOrt(opCaseModel(c), opCaseFeeds(c, 100 + i))));
 });
 
 describe('Gemm and MatMul vs ONNX Runtime', () => {

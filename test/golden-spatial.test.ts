@@ -119,32 +119,7 @@ resizes.push({ name: 'linear axes [2, 3] sizes', op: 'Resize', shape: [1, 3, 5, 
 resizes.push({ name: 'nearest half_pixel_symmetric x(2, 1.7)', op: 'Resize', shape: [1, 3, 5, 7], attrs: { mode: str('nearest'), coordinate_transformation_mode: str('half_pixel_symmetric') }, constants: [undefined, float32([4], [1, 1, 2, 1.7])], opset: 19 });
 resizes.push({ name: 'linear half_pixel_symmetric x(0.5, 1.7)', op: 'Resize', shape: [1, 3, 6, 7], attrs: { mode: str('linear'), coordinate_transformation_mode: str('half_pixel_symmetric') }, constants: [undefined, float32([4], [1, 1, 0.5, 1.7])], opset: 19 });
 
-const transposed: Case[] = [];
-{
-  const rng = seededRandom(7);
-  const conv = (name: string, shape: number[], outPerGroup: number, kernel: [number, number], attrs: Record<string, Attr>, bias: boolean) => {
-    const group = (attrs['group']?.value as number | undefined) ?? 1;
-    const constants = [randomTensor([shape[1]!, outPerGroup, ...kernel], rng)];
-    if (bias) constants.push(randomTensor([outPerGroup * group], rng));
-    transposed.push({ name, op: 'ConvTranspose', shape, constants, attrs });
-  };
-  conv('4x4 s2 p1 (SimpleBaseline deconv)', [1, 13, 6, 5], 8, [4, 4], { strides: ints([2, 2]), pads: ints([1, 1, 1, 1]) }, false);
-  conv('3x3 s1 p1 bias', [1, 3, 7, 57], 5, [3, 3], { pads: ints([1, 1, 1, 1]) }, true);
-  conv('3x3 s2 output_padding 1', [1, 3, 5, 7], 4, [3, 3], { strides: ints([2, 2]), pads: ints([1, 1, 1, 1]), output_padding: ints([1, 1]) }, true);
-  conv('3x2 s(3,2) dilation (2,1) asymmetric pads', [2, 3, 4, 7], 2, [3, 2], { strides: ints([3, 2]), dilations: ints([2, 1]), pads: ints([0, 1, 2, 0]) }, true);
-  conv('group 2', [1, 4, 5, 7], 3, [3, 3], { strides: ints([2, 2]), group: int(2) }, true);
-  conv('depthwise (group C) 4x4 s2 p1', [1, 13, 4, 7], 1, [4, 4], { strides: ints([2, 2]), pads: ints([1, 1, 1, 1]), group: int(13) }, false);
-  conv('64 channels 2x2 s2', [1, 64, 3, 7], 3, [2, 2], { strides: ints([2, 2]) }, true);
-  conv('width 1', [1, 3, 5, 1], 2, [3, 3], { strides: ints([2, 2]) }, true);
-  conv('output_shape (odd total padding)', [1, 3, 5, 7], 2, [3, 3], { strides: ints([2, 2]), output_shape: ints([10, 14]) }, true);
-  conv('output_shape with SAME_UPPER', [1, 3, 5, 7], 2, [3, 3], { strides: ints([2, 2]), output_shape: ints([10, 14]), auto_pad: str('SAME_UPPER') }, true);
-  conv('SAME_UPPER s2 k3', [1, 3, 5, 7], 2, [3, 3], { strides: ints([2, 2]), auto_pad: str('SAME_UPPER') }, true);
-  conv('SAME_LOWER s2 k4', [1, 3, 5, 7], 2, [4, 4], { strides: ints([2, 2]), auto_pad: str('SAME_LOWER') }, true);
-  conv('VALID s2 k3', [1, 3, 5, 7], 2, [3, 3], { strides: ints([2, 2]), auto_pad: str('VALID') }, false);
-}
-
 describe('pooling vs ONNX Runtime', () => run(pools));
 describe('normalization and global pools vs ONNX Runtime', () => run(normalization));
 describe('Pad vs ONNX Runtime', () => run(pads));
 describe('Resize and Upsample vs ONNX Runtime', () => run(resizes));
-describe('ConvTranspose vs ONNX Runtime', () => run(transposed));

@@ -135,6 +135,29 @@ describe('PyTorch checkpoints: budgets before materialising', () => {
     expectTyped(() => readPytorchCheckpoint(pthArchive(p.bytes())), /integer of 1048576 bytes/);
   });
 
+  it('never expands a memo-nested list into a message or a storage key (4^25 elements as text)', () => {
+    const p = new PickleWriter();
+    p.proto2();
+    p.op(0x5d); // EMPTY_LIST
+    p.op(0x71); p.op(0);
+    for (let level = 1; level <= 25; level++) {
+      p.op(0x28);
+      for (let i = 0; i < 4; i++) { p.op(0x68); p.op(level - 1); }
+      p.op(0x6c); // LIST
+      p.op(0x71); p.op(level);
+    }
+    p.op(0x28); // the persistent id ('storage', FloatStorage, <the list>, 'cpu', 4)
+    p.unicode('storage');
+    p.global('torch', 'FloatStorage');
+    p.op(0x68); p.op(25);
+    p.unicode('cpu');
+    p.int(4);
+    p.op(0x74);
+    p.op(0x51); // BINPERSID
+    p.op(0x2e);
+    expectTyped(() => readPytorchCheckpoint(pthArchive(p.bytes())), /storage key is a list, not a string/);
+  });
+
   it('refuses a stride-0 view declaring 2^30 elements over a 16-byte storage', () => {
     const file = viewCheckpoint([32768, 32768], [0, 0]);
     expect(file.length).toBeLessThan(1000);

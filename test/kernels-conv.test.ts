@@ -1,13 +1,16 @@
-// The conv family's WASM kernels (dense, pointwise, depthwise, matrix products, fused epilogues)
-// against the plain TypeScript reference on odd shapes. A seeded sample of the combinations
-// (channels, widths, strides, dilations, groups, kernels, pads, auto_pad, activations) keeps the
-// file fast; the fixed cases pin every path and every activation at least once.
+// The conv family's WASM kernels (dense, pointwise, depthwise, transposed, matrix products,
+// fused epilogues) against the plain TypeScript reference on odd shapes. A seeded sample of the
+// combinations (channels, widths, strides, dilations, groups, kernels, pads, auto_pad,
+// activations) keeps the file fast; the fixed cases pin every path and every activation at least
+// once.
 import { describe, it } from 'vitest';
-import type { Attr } from '../src/nn/graph.js';
+import { attr, type Attr } from '../src/nn/graph.js';
 import { activationAttrs, type FusedActivation } from '../src/nn/ops/conv/activation.js';
 import { convGeometry } from '../src/nn/ops/conv/geometry.js';
 import { expectEngineMatchesReference, randomTensor, seededRandom, singleNodeModel } from './support/harness.js';
 import type { Tensor } from '../src/nn/tensor.js';
+
+const { ints, int, string: str } = attr;
 
 interface ConvCase {
   batch?: number;
@@ -180,6 +183,50 @@ describe('Conv kernels vs the reference', () => {
   }
   it.each(sampled.map((c, i) => [describeCase(c), c, i] as const))('sampled %s', async (_, c, i) => {
     await checkConv(c, 500 + i);
+  });
+});
+
+/** Runs a one-node ConvTranspose of input X and the given constant inputs, in order, on both paths. */
+async function checkConvTranspose(x: Tensor, attrs: Record<string, Attr>, initializers: Record<string, Tensor>): Promise<void> {
+  const inputs = [{ name: 'X', dtype: 'float32' as const, shape: [...x.shape] }, ...Object.entries(initializers).map(([name, t]) => ({ name, dtype: t.dtype, shape: [...t.shape] }))];
+  const model = singleNodeModel({ op: 'ConvTranspose', inputs, outputs: ['Y'], attrs, initializers });
+  model.graph.name = `ConvTranspose ${JSON.stringify(x.shape)} ${JSON.stringify(Object.fromEntries(Object.entries(attrs).map(([k, a]) => [k, a.value])))}`;
+  await expectEngineMatchesReference(model, { X: x });
+}
+
+function pick<T>(rng: () => number, values: readonly T[]): T {
+  return values[Math.floor(rng() * values.length)]!;
+}
+
+describe('ConvTranspose kernel', () => {
+  it('strides, dilations, groups 1, 2 and C, pads, output_padding, output_shape, auto_pad, bias', async () => {
+    const rng = seededRandom(51);
+    for (let trial = 0; trial < 30; trial++) {
+      const c = pick(rng, [1, 3, 13, 64].filter((v) => trial < 20 || v < 64));
+      const groupChoice = pick(rng, ['one', 'two', 'all']);
+      const group = groupChoice === 'one' ? 1 : groupChoice === 'all' ? c : c % 2 === 0 ? 2 : 1;
+      const outPerGroup = pick(rng, [1, 2, 5]);
+      const [kh, kw] = [pick(rng, [1, 2, 3, 4]), pick(rng, [1, 3, 4])];
+      const stride = [pick(rng, [1, 2]), pick(rng, [1, 2, 3])];
+      const dilation = [pick(rng, [1, 2]), pick(rng, [1, 2])];
+      const w = pick(rng, [1, 7, 57]);
+      const h = pick(rng, [1, 3, 6]);
+      const attrs: Record<string, Attr> = { strides: ints(stride), dilations: ints(dilation), group: int(group) };
+      const variant = pick(rng, ['pads', 'output_padding', 'output_shape', 'SAME_UPPER', 'SAME_LOWER', 'VALID']);
+      const full = (a: number) => stride[a]! * ([h, w][a]! - 1) + ([kh, kw][a]! - 1) * dilation[a]! + 1;
+      if (variant === 'pads') attrs['pads'] = ints([pick(rng, [0, 1]), pick(rng, [0, 1]), pick(rng, [0, 1]), pick(rng, [0, 2])]);
+      if (variant === 'output_padding') attrs['output_padding'] = ints([stride[0]! - 1, stride[1]! - 1]);
+      if (variant === 'output_shape') attrs['output_shape'] = ints([Math.max(1, full(0) - pick(rng, [0, 1, 2])), Math.max(1, full(1) - pick(rng, [0, 1, 3]))]);
+      if (variant.startsWith('SAME') || variant === 'VALID') attrs['auto_pad'] = str(variant);
+      const weights = randomTensor([c, outPerGroup, kh, kw], rng);
+      const initializers: Record<string, Tensor> = { W: weights };
+      if (rng() < 0.6) initializers['B'] = randomTensor([outPerGroup * group], rng);
+      const x = randomTensor([rng() < 0.2 ? 2 : 1, c, h, w], rng);
+      const pads = attrs['pads']?.value as number[] | undefined;
+      if (pads && (full(0) - pads[0]! - pads[2]! < 1 || full(1) - pads[1]! - pads[3]! < 1)) continue;
+      if (variant.startsWith('SAME') && (h * stride[0]! > full(0) || w * stride[1]! > full(1))) continue;
+      await checkConvTranspose(x, attrs, initializers);
+    }
   });
 });
 

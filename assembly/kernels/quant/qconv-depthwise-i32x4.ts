@@ -1,4 +1,4 @@
-// Quantized depthwise convolution (groups == input channels, `multiplier` output channels per
+// Quantized depthwise convolution (groups == input channels, `mult` output channels per
 // input channel): each output sums its channel's taps of (input - zero point) x (weight - zero
 // point) in int32, then the shared requantization. The channel's plane is first copied into
 // scratch with its zero point subtracted and zero padding around it, so the taps need no bounds
@@ -13,7 +13,7 @@ import { requantize, requantize4 } from './requantize';
  */
 export function qconvDepthwiseI32x4(
   x: usize, w: usize, bias: usize, multiplier: usize, y: usize, scratch: usize,
-  C: i32, H: i32, W: i32, channelMultiplier: i32, OH: i32, OW: i32, kh: i32, kw: i32,
+  C: i32, H: i32, W: i32, mult: i32, OH: i32, OW: i32, kh: i32, kw: i32,
   sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32, PH: i32, PW: i32,
   xZero: i32, yZero: i32, lo: i32, hi: i32, begin: i32, end: i32,
 ): void {
@@ -30,14 +30,14 @@ export function qconvDepthwiseI32x4(
     for (let iy = 0; iy < H; iy++) {
       for (let ix = 0; ix < W; ix++) store<i32>(scratch + <usize>(iy + pt) * rowBytes + (<usize>(ix + pl) << 2), load<i32>(plane + (<usize>(iy * W + ix) << 2)) - xZero);
     }
-    for (let j = 0; j < channelMultiplier; j++) {
-      const co = c * channelMultiplier + j;
+    for (let j = 0; j < mult; j++) {
+      const co = c * mult + j;
       const taps = w + (<usize>(co * kh * kw) << 2);
       const b = load<i32>(bias + (<usize>co << 2));
       const m = load<f32>(multiplier + (<usize>co << 2));
       const bias4 = i32x4.splat(b);
       const mult4 = f32x4.splat(m);
-      const out = y + (<usize>((image * C * channelMultiplier + co) * OH * OW) << 2);
+      const out = y + (<usize>((image * C * mult + co) * OH * OW) << 2);
       for (let oy = 0; oy < OH; oy++) {
         const yRow = out + (<usize>(oy * OW) << 2);
         let ox = 0;

@@ -61,9 +61,8 @@ export function readPytorchCheckpoint(bytes: Uint8Array): Checkpoint {
     if (pklName === undefined) throw new ModelFormatError('PyTorch ZIP checkpoint without data.pkl');
     const prefix = pklName.slice(0, pklName.length - 'data.pkl'.length);
     const hooks = makeHooks((pid) => {
-      const [kind, storageType, key] = tupleItems(pid, 'persistent id');
-      if (kind !== 'storage') throw new ModelFormatError(`PyTorch: unknown persistent id kind '${String(kind)}'`);
-      const data = entries.get(`${prefix}data/${String(key)}`);
+      const [, storageType, key] = storageId(pid);
+      const data = entries.get(`${prefix}data/${key}`);
       if (data === undefined) throw new ModelFormatError(`PyTorch: storage '${String(key)}' missing from the archive`);
       return { type: storageTypeOf(storageType), bytes: data };
     });
@@ -86,9 +85,7 @@ function readLegacy(bytes: Uint8Array): Checkpoint {
   const storages = new Map<string, Storage>();
   const pending = new Map<string, { type: Storage['type'] }>();
   const hooks = makeHooks((pid) => {
-    const [kind, storageType, key] = tupleItems(pid, 'persistent id');
-    if (kind !== 'storage') throw new ModelFormatError(`PyTorch: unknown persistent id kind '${String(kind)}'`);
-    const name = String(key);
+    const [, storageType, name] = storageId(pid);
     if (!pending.has(name)) pending.set(name, { type: storageTypeOf(storageType) });
     // Bytes are filled in after the storage keys are read; the tensor reads them lazily.
     return { get type() { return pending.get(name)!.type; }, get bytes() { return storages.get(name)?.bytes as Uint8Array; } };
@@ -98,14 +95,16 @@ function readLegacy(bytes: Uint8Array): Checkpoint {
   if (!Array.isArray(keys.value)) throw new ModelFormatError('PyTorch legacy: storage key list missing');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let pos = keys.end;
-  for (const key of keys.value) {
-    const entry = pending.get(String(key));
-    if (entry === undefined) throw new ModelFormatError(`PyTorch legacy: storage '${String(key)}' is listed but never used`);
+  for (const item of keys.value) {
+    if (typeof item !== 'string' && typeof item !== 'number') throw new ModelFormatError(`PyTorch legacy: a storage key is ${describe(item)}, not a string`);
+    const key = String(item);
+    const entry = pending.get(key);
+    if (entry === undefined) throw new ModelFormatError(`PyTorch legacy: storage '${key}' is listed but never used`);
     if (pos + 8 > bytes.length) throw new ModelFormatError('PyTorch legacy: truncated storage header', `byte ${pos}`);
     const count = Number(view.getBigInt64(pos, true));
     const length = count * entry.type.bytes;
-    if (count < 0 || pos + 8 + length > bytes.length) throw new ModelFormatError(`PyTorch legacy: storage '${String(key)}' runs past the end of the file`, `byte ${pos}`);
-    storages.set(String(key), { type: entry.type, bytes: bytes.subarray(pos + 8, pos + 8 + length) });
+    if (count < 0 || pos + 8 + length > bytes.length) throw new ModelFormatError(`PyTorch legacy: storage '${key}' runs past the end of the file`, `byte ${pos}`);
+    storages.set(key, { type: entry.type, bytes: bytes.subarray(pos + 8, pos + 8 + length) });
     pos += 8 + length;
   }
   return { format: 'legacy', tensors: collectTensors(root.value) };
@@ -152,10 +151,25 @@ function tupleItems(v: PyValue, what: string): PyValue[] {
   return v.items;
 }
 
+/** A value for a message: scalars as they are, containers by their kind (never expanded: a memo can nest them exponentially). */
+function describe(v: PyValue | undefined): string {
+  if (v === null || v === undefined || typeof v !== 'object') return String(v);
+  if (v instanceof PyGlobal) return v.qualified;
+  return Array.isArray(v) ? 'a list' : v instanceof PyTuple ? 'a tuple' : v instanceof PyDict ? 'a dict' : v instanceof Uint8Array ? 'bytes' : 'an object';
+}
+
+/** ('storage', storage type, key, location, size): the kind checked, the key a string or an integer. */
+function storageId(pid: PyValue): [string, PyValue | undefined, string] {
+  const [kind, storageType, key] = tupleItems(pid, 'persistent id');
+  if (kind !== 'storage') throw new ModelFormatError(`PyTorch: unknown persistent id kind '${describe(kind)}'`);
+  if (typeof key !== 'string' && typeof key !== 'number') throw new ModelFormatError(`PyTorch: storage key is ${describe(key)}, not a string`);
+  return [kind, storageType, String(key)];
+}
+
 function storageTypeOf(v: PyValue | undefined): Storage['type'] {
   const name = v instanceof PyGlobal ? v.name : '';
   const dtype = STORAGE_TYPES.get(name);
-  if (dtype === undefined) throw new ModelFormatError(`PyTorch: unsupported storage type '${v instanceof PyGlobal ? v.qualified : String(v)}'`);
+  if (dtype === undefined) throw new ModelFormatError(`PyTorch: unsupported storage type '${describe(v)}'`);
   return { dtype, bytes: dtype === 'bfloat16' ? 2 : bytesPerElement(dtype) };
 }
 
@@ -176,7 +190,7 @@ function rebuildTensor(args: PyValue[], name: string, materialised: Materialised
   const storage = storageArg.value as Storage;
   if (storage.bytes === undefined) return fail('its storage is missing from the file');
   const offset = offsetArg ?? 0;
-  if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) return fail(`storage offset ${String(offset)} is not a non-negative integer`);
+  if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) return fail(`storage offset ${describe(offset as PyValue)} is not a non-negative integer`);
   const shape = ints(sizeArg ?? null, 'tensor size');
   const strides = ints(strideArg ?? null, 'tensor stride');
   if (strides.length !== shape.length) fail(`${shape.length} sizes but ${strides.length} strides`);

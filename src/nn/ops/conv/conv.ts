@@ -12,7 +12,7 @@ import { ShapeError } from '../../errors.js';
 import { float32, shapeString, toFloat32 } from '../../tensor.js';
 import type { Arg, KernelPlan, OpDef } from '../types.js';
 import { activate, fusedActivation, kernelActivation } from './activation.js';
-import { convGeometry, type ConvGeometry } from './geometry.js';
+import { convGeometry, directConvSums, type ConvGeometry } from './geometry.js';
 import { MR, NR, packPanels, packRowValues } from './pack.js';
 import { packWinogradWeights, winogradBlock, winogradScratchFloats, winogradTiles } from './winograd.js';
 
@@ -84,33 +84,9 @@ export const conv: OpDef = {
     const w = toFloat32(wt!);
     const bias = bt === undefined ? undefined : toFloat32(bt);
     const activation = fusedActivation(node);
-    const cinPerGroup = g.cin / g.groups;
-    const coutPerGroup = g.cout / g.groups;
-    const y = new Float32Array(g.batch * g.cout * g.oh * g.ow);
-    let at = 0;
-    for (let n = 0; n < g.batch; n++) {
-      for (let co = 0; co < g.cout; co++) {
-        const group = Math.floor(co / coutPerGroup);
-        for (let oy = 0; oy < g.oh; oy++) {
-          for (let ox = 0; ox < g.ow; ox++) {
-            let sum = bias === undefined ? 0 : bias[co]!;
-            for (let c = 0; c < cinPerGroup; c++) {
-              const ci = group * cinPerGroup + c;
-              for (let ky = 0; ky < g.kh; ky++) {
-                const iy = oy * g.strideH - g.padTop + ky * g.dilationH;
-                if (iy < 0 || iy >= g.h) continue;
-                for (let kx = 0; kx < g.kw; kx++) {
-                  const ix = ox * g.strideW - g.padLeft + kx * g.dilationW;
-                  if (ix < 0 || ix >= g.w) continue;
-                  sum += w[((co * cinPerGroup + c) * g.kh + ky) * g.kw + kx]! * x[((n * g.cin + ci) * g.h + iy) * g.w + ix]!;
-                }
-              }
-            }
-            y[at++] = activation === undefined ? sum : activate(sum, activation, co);
-          }
-        }
-      }
-    }
+    const sums = directConvSums(g, x, w, 0, [0], bias);
+    const plane = g.oh * g.ow;
+    const y = activation === undefined ? Float32Array.from(sums) : Float32Array.from(sums, (sum, i) => activate(sum, activation, Math.floor(i / plane) % g.cout));
     return [float32([g.batch, g.cout, g.oh, g.ow], y)];
   },
 

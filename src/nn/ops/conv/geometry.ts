@@ -1,7 +1,8 @@
 // The geometry of a 2-D convolution and of its transpose from their attributes and their input
 // and weight shapes, with ONNX's padding rules: explicit pads, or auto_pad SAME_UPPER /
 // SAME_LOWER (output = ceil(input / stride), the odd padding at the end or the beginning) or VALID
-// (no padding). The readers that follow shapes through a net (Caffe) use these too.
+// (no padding). The readers that follow shapes through a net (Caffe) use these too, and the
+// references of Conv and QLinearConv share the direct loop over its taps.
 import { ShapeError, UnsupportedOpError } from '../../errors.js';
 import { attrInt, attrInts, attrString, type Node } from '../../graph.js';
 import { shapeString } from '../../tensor.js';
@@ -142,4 +143,42 @@ export function convTransposeGeometry(node: Node, xShape: readonly number[], wSh
     if (output[a] < 1) throw new ShapeError(`${where(node)}: output size ${output[a]} on axis ${a + 2}`);
   }
   return { n, inChannels, outChannels: wShape[1]! * group, group, input, output, kernel: [kernel[0]!, kernel[1]!], stride, dilation, padBegin };
+}
+
+/**
+ * The direct convolution the references of Conv and QLinearConv share: per output (batch,
+ * channel, row, column in NCHW order), start[co] plus the sum over its taps of
+ * (w - wZeros[co]) * (x - xZero), padding contributing nothing. Sums are doubles; with zero
+ * points 0 the subtractions are exact, so the float reference sums w * x as it always has.
+ */
+export function directConvSums(g: ConvGeometry, x: ArrayLike<number>, w: ArrayLike<number>, xZero = 0, wZeros: readonly number[] = [0], start?: ArrayLike<number>): Float64Array {
+  const cinG = g.cin / g.groups;
+  const coutG = g.cout / g.groups;
+  const y = new Float64Array(g.batch * g.cout * g.oh * g.ow);
+  let at = 0;
+  for (let n = 0; n < g.batch; n++) {
+    for (let co = 0; co < g.cout; co++) {
+      const group = Math.floor(co / coutG);
+      const wZero = wZeros.length === 1 ? wZeros[0]! : wZeros[co]!;
+      for (let oy = 0; oy < g.oh; oy++) {
+        for (let ox = 0; ox < g.ow; ox++) {
+          let sum = start === undefined ? 0 : start[co]!;
+          for (let c = 0; c < cinG; c++) {
+            const ci = group * cinG + c;
+            for (let ky = 0; ky < g.kh; ky++) {
+              const iy = oy * g.strideH - g.padTop + ky * g.dilationH;
+              if (iy < 0 || iy >= g.h) continue;
+              for (let kx = 0; kx < g.kw; kx++) {
+                const ix = ox * g.strideW - g.padLeft + kx * g.dilationW;
+                if (ix < 0 || ix >= g.w) continue;
+                sum += (w[((co * cinG + c) * g.kh + ky) * g.kw + kx]! - wZero) * (x[((n * g.cin + ci) * g.h + iy) * g.w + ix]! - xZero);
+              }
+            }
+          }
+          y[at++] = sum;
+        }
+      }
+    }
+  }
+  return y;
 }

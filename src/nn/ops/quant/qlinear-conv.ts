@@ -13,7 +13,7 @@ import { ShapeError } from '../../errors.js';
 import { fromNumbers, shapeString, toNumbers, type DType, type Tensor } from '../../tensor.js';
 import type { KernelPlan, OpDef, ValueType } from '../types.js';
 import { fusedActivation } from '../conv/activation.js';
-import { convGeometry, type ConvGeometry } from '../conv/geometry.js';
+import { convGeometry, directConvSums, type ConvGeometry } from '../conv/geometry.js';
 import { MR, NR } from '../conv/pack.js';
 import { nodeWhere, quantize, quantParams, quantRange, scalarParams } from './common.js';
 
@@ -22,35 +22,7 @@ const QUANT_BLOCK_BYTES = 128 * 1024;
 
 /** Sums of (x - xZero) * (w - wZeros[co]) over each output's taps, padding contributing nothing. */
 export function integerConvSums(g: ConvGeometry, x: ArrayLike<number>, w: ArrayLike<number>, xZero: number, wZeros: readonly number[]): Int32Array {
-  const cinG = g.cin / g.groups;
-  const coutG = g.cout / g.groups;
-  const y = new Int32Array(g.batch * g.cout * g.oh * g.ow);
-  let at = 0;
-  for (let n = 0; n < g.batch; n++) {
-    for (let co = 0; co < g.cout; co++) {
-      const group = Math.floor(co / coutG);
-      const wZero = wZeros.length === 1 ? wZeros[0]! : wZeros[co]!;
-      for (let oy = 0; oy < g.oh; oy++) {
-        for (let ox = 0; ox < g.ow; ox++) {
-          let sum = 0;
-          for (let c = 0; c < cinG; c++) {
-            const ci = group * cinG + c;
-            for (let ky = 0; ky < g.kh; ky++) {
-              const iy = oy * g.strideH - g.padTop + ky * g.dilationH;
-              if (iy < 0 || iy >= g.h) continue;
-              for (let kx = 0; kx < g.kw; kx++) {
-                const ix = ox * g.strideW - g.padLeft + kx * g.dilationW;
-                if (ix < 0 || ix >= g.w) continue;
-                sum += (w[((co * cinG + c) * g.kh + ky) * g.kw + kx]! - wZero) * (x[((n * g.cin + ci) * g.h + iy) * g.w + ix]! - xZero);
-              }
-            }
-          }
-          y[at++] = sum;
-        }
-      }
-    }
-  }
-  return y;
+  return Int32Array.from(directConvSums(g, x, w, xZero, wZeros));
 }
 
 function checkQuantizedInputs(where: string, x: ValueType, w: ValueType): void {
