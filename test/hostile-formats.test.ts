@@ -146,6 +146,21 @@ describe('TFJS', () => {
     expect((await failure(readTfjs(tfjsConv('Conv2D', {}, name)))).message).toContain(name);
   });
 
+  it('refuses a Split into a billion parts and an Unpack into 100000, before building a node per part', async () => {
+    const graph = (nodes: object[], dims: number[]): object => ({
+      format: 'graph-model',
+      modelTopology: { node: [{ name: 'x', op: 'Placeholder', attr: { dtype: { type: 'DT_FLOAT' }, shape: { shape: { dim: dims.map((d) => ({ size: String(d) })) } } } }, ...nodes] },
+      weightsManifest: [],
+      signature: { outputs: { y: { name: 'y:0' } } },
+    });
+    const axis = { name: 'axis', op: 'Const', attr: { dtype: { type: 'DT_INT32' }, value: { tensor: { dtype: 'DT_INT32', tensorShape: {}, intVal: [1] } } } };
+    const split = (n: string) => graph([axis, { name: 'y', op: 'Split', input: ['axis', 'x'], attr: { T: { type: 'DT_FLOAT' }, num_split: { i: n } } }], [1, 8]);
+    expect((await failure(() => readTfjsModel(split('1000000000'), () => new Uint8Array(0)))).message).toMatch(/size 8 does not split in 1000000000/);
+    expect(readTfjsModel(split('2'), () => new Uint8Array(0)).graph.nodes.some((n) => n.op === 'Split')).toBe(true);
+    const unpack = graph([{ name: 'y', op: 'Unpack', input: ['x'], attr: { T: { type: 'DT_FLOAT' }, axis: { i: '1' }, num: { i: '100000' } } }], [1, 100_000]);
+    expect((await failure(() => readTfjsModel(unpack, () => new Uint8Array(0)))).message).toMatch(/100000 parts, more than 65536/);
+  });
+
   it('refuses model.json values of the wrong JSON type, naming the field', async () => {
     const damage: [string, (json: Record<string, any>) => void][] = [
       ['node is an object', (j) => { j['modelTopology'].node = { name: 'x' }; }],

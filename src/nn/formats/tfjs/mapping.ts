@@ -26,6 +26,8 @@ const TO_NCHW = [0, 3, 1, 2];
 const TO_NHWC = [0, 2, 3, 1];
 /** Where NHWC axis a lives in the NCHW storage. */
 const NCHW_POSITION = [0, 2, 3, 1];
+/** Outputs one Split or Unpack may have: each is a node, and the count comes from a file. */
+const MAX_PARTS = 65536;
 /** Elements up to which a Fill of a constant is built at mapping time (see Fill). */
 const SMALL_FILL = 4096;
 
@@ -505,6 +507,7 @@ const HANDLERS: Record<string, Handler> = {
     const shape = c.tfShape(x!);
     const axis = axisIn(node, new NodeAttrs(node).int('axis'), shape.length);
     const count = shape[axis]!;
+    if (count > MAX_PARTS) throw new ShapeError(`Unpack node '${node.name}': ${count} parts, more than ${MAX_PARTS}`);
     const axes = c.b.int64s(`${node.name}/axes`, [axis]);
     const source = c.plain(x!);
     const parts = count === 1 ? [source] : c.b.add('Split', [source, c.b.int64s(`${node.name}/split`, new Array<number>(count).fill(1))], { axis: int(axis) }, `${node.name}/split`, count);
@@ -522,7 +525,7 @@ const HANDLERS: Record<string, Handler> = {
   Split: (c, node, [axisValue, x]) => {
     const count = new NodeAttrs(node).int('num_split');
     const size = c.tfShape(x!)[axisIn(node, c.constantInts(node, axisValue!, 'the axis')[0]!, c.rank(x!))]!;
-    if (count <= 0 || size % count !== 0) throw new ShapeError(`Split node '${node.name}': size ${size} does not split in ${count}`);
+    if (!Number.isSafeInteger(count) || count <= 0 || count > Math.min(MAX_PARTS, Math.max(size, 1)) || size % count !== 0) throw new ShapeError(`Split node '${node.name}': size ${size} does not split in ${count}`);
     return split(c, node, x!, axisValue!, new Array<number>(count).fill(size / count));
   },
   SplitV: (c, node, [x, sizes, axisValue]) => {
