@@ -3,7 +3,8 @@
 //                   [--seconds 60] [--cases N] [--seed 1] [--jobs 1] [--batch 2000]
 //                   [--case-timeout 30] [--memory-mb 3072] [--corpus test/fuzz-corpus]
 // Cases run in child processes, many per child; a child that dies (V8 fatal error, out of
-// memory), runs one case past --case-timeout CPU seconds or grows past --memory-mb of RSS is
+// memory), runs one case past --case-timeout CPU seconds, waits blocked that many seconds, or
+// grows past --memory-mb of RSS is
 // killed and replaced, and its case becomes a finding. Every finding (those, and exceptions that
 // are not WasmposeErrors) is written as a reproducer: <corpus>/<format>/<kind>-<seed>-<case>/
 // holding the case's files and finding.json; the test suite replays every reproducer.
@@ -70,6 +71,15 @@ function cpuSeconds(pid: number): number {
   }
 }
 
+/** Whether the process is running or waiting for a core (state R): starved by load, not blocked. */
+function runnable(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').startsWith('R');
+  } catch {
+    return false;
+  }
+}
+
 function rssMb(pid: number): number {
   try {
     const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -111,11 +121,18 @@ function runChild(o: Options, format: string, first: number, end: number, tally:
     let caseStart = 0;
     let verdict: FindingKind | undefined;
     let finished = false;
+    // A case that waits forever uses no CPU, so the CPU-time limit alone would never end it: a
+    // child that is neither running nor using CPU for --case-timeout wall seconds is blocked.
+    let cpuSeen = 0;
+    let blockedSince = Date.now();
     const watchdog = setInterval(() => {
       const rss = rssMb(child.pid!);
+      const cpu = cpuSeconds(child.pid!);
+      if (cpu !== cpuSeen || runnable(child.pid!)) blockedSince = Date.now();
+      cpuSeen = cpu;
       tally.peakRssMb = Math.max(tally.peakRssMb, rss);
       if (rss > o.memoryMb) verdict = 'memory';
-      else if (current >= first && cpuSeconds(child.pid!) - caseStart > o.caseTimeout) verdict = 'hang';
+      else if (current >= first && (cpu - caseStart > o.caseTimeout || Date.now() - blockedSince > o.caseTimeout * 1000)) verdict = 'hang';
       if (verdict !== undefined) child.kill('SIGKILL');
     }, 100);
     child.on('message', (m: ChildMessage) => {

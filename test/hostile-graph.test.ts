@@ -73,6 +73,22 @@ describe('graph validation', () => {
     expect(e.message).toMatch(/required input \d+ is missing|inputs given/);
   });
 
+  it.each(['QuantizeLinear', 'DequantizeLinear', 'MatMulInteger', 'ConvInteger', 'QLinearMatMul', 'QLinearConv'])('refuses quantized %s with a required input missing', async (op) => {
+    const model = singleNodeModel({ op, inputs: [x4], outputs: ['y'] });
+    const e = await refusal(model);
+    expect(e).toBeInstanceOf(ModelFormatError);
+    expect(e.message).toMatch(/required input 1 is missing/);
+  });
+
+  it('refuses a Reshape or Upsample with neither its second input nor the attribute of early opsets', async () => {
+    // Found by the fuzz campaign: a constant Reshape without its shape was folded before any check.
+    const shape = { name: 'shape', dtype: 'float32' as const, shape: [2] };
+    const reshape = singleNodeModel({ op: 'Reshape', inputs: [shape], outputs: ['y'], initializers: { shape: float32([2], [1, 2]) } });
+    expect((await refusal(reshape)).message).toMatch(/input 1 \(shape\) is missing and there is no 'shape' attribute/);
+    const upsample = singleNodeModel({ op: 'Upsample', inputs: [x4], outputs: ['y'], opset: 9 });
+    expect((await refusal(upsample)).message).toMatch(/input 1 \(scales\) is missing/);
+  });
+
   it('refuses an empty name in a required input position', async () => {
     const model = singleNodeModel({ op: 'Add', inputs: [x4, { name: '', dtype: 'float32', shape: [1] }], outputs: ['y'] });
     expect((await refusal(model)).message).toMatch(/required input 1 is missing/);

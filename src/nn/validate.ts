@@ -26,6 +26,16 @@ arity(1, 4, 'Pad Resize');
 arity(1, 5, 'Slice');
 arity(3, 3, 'Range Where InstanceNormalization');
 arity(5, 5, 'BatchNormalization');
+arity(2, 3, 'QuantizeLinear DequantizeLinear');
+arity(2, 4, 'ConvInteger MatMulInteger');
+arity(8, 8, 'QLinearMatMul');
+arity(8, 9, 'QLinearConv');
+
+/** Ops whose second input was an attribute in early opsets: one of the two must be there. */
+const INPUT_OR_ATTRIBUTE = new Map([
+  ['Reshape', 'shape'],
+  ['Upsample', 'scales'],
+]);
 
 /** Geometry attributes: each value an integer in [min, maxGeometry]. */
 const GEOMETRY: ReadonlyMap<string, { kind: 'int' | 'ints'; min: number }> = new Map([
@@ -70,6 +80,10 @@ export function validateNode(node: Node, source?: string): void {
     if (node.inputs.length > max) fail(source, node, 'inputs', `${node.inputs.length} inputs given, the op takes at most ${max}`);
     for (let i = 0; i < min; i++) {
       if (node.inputs[i] === undefined || node.inputs[i] === '') fail(source, node, `input ${i}`, `required input ${i} is missing (the op needs ${min})`);
+    }
+    const attribute = INPUT_OR_ATTRIBUTE.get(node.op);
+    if (attribute !== undefined && node.attrs[attribute] === undefined && (node.inputs[1] === undefined || node.inputs[1] === '')) {
+      fail(source, node, 'input 1', `input 1 (${attribute}) is missing and there is no '${attribute}' attribute`);
     }
   }
   const max = limits().maxGeometry;
