@@ -4,26 +4,16 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../src/cli/main.js';
 import { outputFileName } from '../src/cli/commands/run.js';
 import { readNpy, writeNpy } from '../src/nn/formats/npy.js';
 import { writeOnnx } from '../src/nn/formats/onnx/writer.js';
 import { writeTensorProto } from '../src/nn/formats/onnx/tensor-proto.js';
 import { float32, toFloat32 } from '../src/nn/tensor.js';
+import { cli } from './support/cli.js';
 import { randomTensor, seededRandom, singleNodeModel } from './support/harness.js';
 import { runOrt } from './support/ort.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-  vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
-  const code = await main(argv);
-  vi.restoreAllMocks();
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 afterEach(() => vi.restoreAllMocks());
 

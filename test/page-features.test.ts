@@ -1,21 +1,11 @@
 // The demo page's feature modules in Chromium: the network-maps toggle draws the current photo's
 // heatmaps over it, and turning it off restores the photo. Screenshots go to
 // $WASMPOSE_SHOTS when set, for people to look at.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import type { RunningServer } from '../src/cli/commands/serve.js';
-import { findChromium, launchChromium, pageLog, servePackage } from './support/runtimes.js';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { chromiumOnServedPackage, findChromium, pageLog, shoot } from './support/runtimes.js';
 
 const chromium = findChromium();
-const SHOTS = process.env['WASMPOSE_SHOTS'];
-
-async function shoot(page: Page, name: string): Promise<void> {
-  if (SHOTS === undefined) return;
-  mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: join(SHOTS, name), fullPage: true });
-}
 
 /** Canvas pixels (RGBA) of the page's photo area. */
 function canvasPixels(page: Page): Promise<number[]> {
@@ -26,21 +16,12 @@ function canvasPixels(page: Page): Promise<number[]> {
 }
 
 describe.skipIf(chromium.missing)(`the demo page's features in Chromium ${chromium.missing ?? ''}`, () => {
-  let server: RunningServer;
-  let browser: Browser;
-  beforeAll(async () => {
-    server = await servePackage();
-    browser = await launchChromium(chromium.path!);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const demo = chromiumOnServedPackage(chromium.path!);
 
   it('the network-maps toggle draws the sample photo\'s keypoint heatmaps over it', async () => {
-    const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+    const page = await demo.browser.newPage({ viewport: { width: 1200, height: 800 } });
     const log = pageLog(page);
-    await page.goto(new URL('/?sample&threads=1', server.url).href);
+    await page.goto(new URL('/?sample&threads=1', demo.server.url).href);
     await page.waitForFunction(() => document.body.dataset['wasmpose'] !== undefined, null, { timeout: 300_000 });
     expect(await page.evaluate(() => document.body.dataset['wasmpose']), log.join('\n')).toBe('done');
     const before = await canvasPixels(page);

@@ -2,43 +2,32 @@
 // sample photo's people, as OpenPose JSON, into <pre id="wasmpose-result">, the same people Node
 // finds. And a page that is not cross-origin isolated asking for 2 threads runs on one, with one
 // notice, instead of failing.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
-import type { RunningServer } from '../src/cli/commands/serve.js';
 import { decodeImage } from '../src/image/codec.js';
 import { createEstimator } from '../src/pipeline/create.js';
-import { findChromium, launchChromium, pageLog, REPO, routeTestFiles, servePackage } from './support/runtimes.js';
+import { chromiumOnServedPackage, findChromium, pageLog, REPO, routeTestFiles } from './support/runtimes.js';
 
 const chromium = findChromium();
 
 describe.skipIf(chromium.missing)(`the demo page in Chromium ${chromium.missing ?? ''}`, () => {
-  let server: RunningServer;
-  let browser: Browser;
-  beforeAll(async () => {
-    server = await servePackage();
-    browser = await launchChromium(chromium.path!);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const demo = chromiumOnServedPackage(chromium.path!);
 
   it('serves the page cross-origin isolated, and nothing outside the package folders', async () => {
-    const index = await fetch(server.url);
+    const index = await fetch(demo.server.url);
     expect(index.headers.get('cross-origin-opener-policy')).toBe('same-origin');
     expect(index.headers.get('cross-origin-embedder-policy')).toBe('require-corp');
     expect(await index.text()).toContain('wasmpose-result');
     for (const path of ['/package.json', '/web/../package.json', '/dist/src/../../package.json', '/weights/%2e%2e/package.json']) {
-      expect((await fetch(new URL(path, server.url))).status, path).toBe(404);
+      expect((await fetch(new URL(path, demo.server.url))).status, path).toBe(404);
     }
   });
 
   it('/?sample with 2 threads puts the sample photo\'s people into #wasmpose-result as OpenPose JSON', async () => {
-    const page = await browser.newPage();
+    const page = await demo.browser.newPage();
     const log = pageLog(page);
-    await page.goto(new URL('/?sample&threads=2', server.url).href);
+    await page.goto(new URL('/?sample&threads=2', demo.server.url).href);
     await page.waitForFunction(() => document.body.dataset['wasmpose'] !== undefined, null, { timeout: 300_000 });
     expect(await page.evaluate(() => document.body.dataset['wasmpose']), log.join('\n')).toBe('done');
     expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
@@ -61,10 +50,10 @@ describe.skipIf(chromium.missing)(`the demo page in Chromium ${chromium.missing 
   });
 
   it('runs a page without cross-origin isolation on one thread with one notice, not an error', async () => {
-    const page = await browser.newPage();
+    const page = await demo.browser.newPage();
     const log = pageLog(page);
     await routeTestFiles(page, false);
-    await page.goto(new URL('/test-runtimes/page.html', server.url).href);
+    await page.goto(new URL('/test-runtimes/page.html', demo.server.url).href);
     await page.waitForFunction(() => 'runSample' in window);
     const run = () => page.evaluate(() => (window as unknown as { runSample(w: string, t: number): Promise<{ sharedMemory: boolean; poses: unknown[] }> }).runSample('page', 2));
     const first = await run();

@@ -5,7 +5,6 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../src/cli/main.js';
 import { openPoseFrameFile } from '../src/cli/video.js';
 import type { Pose } from '../src/decode/pose.js';
 import type { RgbImage } from '../src/image/image.js';
@@ -14,6 +13,7 @@ import type { PoseEstimator } from '../src/pipeline/estimator.js';
 import { VideoPoseEstimator, type VideoEstimatorOptions } from '../src/pipeline/video.js';
 import type { TrackedPose } from '../src/track/tracker.js';
 import { FfmpegMissingError, hasFfmpeg, locateFfmpeg, parseProbeReport, probeVideo, readVideoFrames, VideoError } from '../src/video/ffmpeg.js';
+import { cli } from './support/cli.js';
 import { seededRandom } from './support/harness.js';
 import { ffmpeg, H36M, jitterFrames, people, S7_PHOTO, stage, writeClip } from './support/video-clips.js';
 
@@ -21,16 +21,6 @@ const ffmpegFound = hasFfmpeg();
 const dataFound = existsSync(H36M);
 const modelsFound = tfjsModelAvailable('movenet-lightning') && tfjsModelAvailable('movenet-multipose');
 const dir = mkdtempSync(join(tmpdir(), 'wasmpose-video-'));
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-  vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
-  const code = await main(argv);
-  vi.restoreAllMocks();
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 afterEach(() => vi.restoreAllMocks());
 

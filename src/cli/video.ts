@@ -133,9 +133,7 @@ export async function estimateVideoFile(
         const results = toCocoResults(ordered, frame.index, { from });
         results.forEach((r, i) => coco.push({ ...r, frame_index: frame.index, timestamp: frame.timestamp, track_id: ordered[i]!.id }));
       } else {
-        const json = toOpenPoseJson(poses, spec.keypoints);
-        json.people.forEach((person, i) => (person.person_id = [poses[i]!.id]));
-        writeFileSync(join(options.json, openPoseFrameFile(path, frame.index)), JSON.stringify(json) + '\n');
+        writeFileSync(join(options.json, openPoseFrameFile(path, frame.index)), JSON.stringify(toOpenPoseJson(poses, spec.keypoints)) + '\n');
       }
     }
     if (writer !== undefined) {

@@ -25,9 +25,10 @@ export interface OpenPoseJson {
  * per person, `pose_keypoints_2d` is x0,y0,c0,x1,y1,c1,... in `keypointNames` order (the network's
  * own order, e.g. OPENPOSE_KEYPOINTS), in image pixels; a keypoint that was not found (score 0, or
  * absent from the pose) is 0,0,0 as OpenPose writes it. Face, hand and 3D arrays are empty, as
- * OpenPose leaves them without --face/--hand/--3d; `person_id` is [-1] (no tracking).
+ * OpenPose leaves them without --face/--hand/--3d; `person_id` is the track id of a tracked pose
+ * (video), else [-1] (no tracking).
  */
-export function toOpenPoseJson(poses: readonly Pose[], keypointNames: readonly string[]): OpenPoseJson {
+export function toOpenPoseJson(poses: readonly (Pose & { id?: number })[], keypointNames: readonly string[]): OpenPoseJson {
   return {
     version: 1.3,
     people: poses.map((pose) => {
@@ -39,7 +40,7 @@ export function toOpenPoseJson(poses: readonly Pose[], keypointNames: readonly s
         else flat.push(k.x, k.y, k.score);
       }
       return {
-        person_id: [-1],
+        person_id: [pose.id ?? -1],
         pose_keypoints_2d: flat,
         face_keypoints_2d: [],
         hand_left_keypoints_2d: [],

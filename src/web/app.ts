@@ -165,7 +165,8 @@ export class DemoApp {
     const { image } = result;
     if (this.canvas.width !== image.width) this.canvas.width = image.width;
     if (this.canvas.height !== image.height) this.canvas.height = image.height;
-    if ('data' in input && input.data !== undefined) {
+    // A playing video has moved on while the estimate ran: draw the frame that was estimated.
+    if (('data' in input && input.data !== undefined) || input instanceof HTMLVideoElement) {
       const rgba = new ImageData(image.width, image.height);
       for (let i = 0, j = 0; i < image.data.length; i += 3, j += 4) {
         rgba.data[j] = image.data[i]!;

@@ -2,10 +2,11 @@
 // downloads a browser here), and deno and bun from their npm packages. Each finder returns the
 // executable or the reason it is missing, for the test to skip with.
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 import { ISOLATION_HEADERS, startServer, type RunningServer } from '../../src/cli/commands/serve.js';
 
 export const REPO = resolve(import.meta.dirname, '../..');
@@ -38,9 +39,27 @@ export function findNpmRuntime(name: 'deno' | 'bun'): Found {
   }
 }
 
-export function launchChromium(executablePath: string): Promise<Browser> {
+/** Chromium headless; `args` are more command-line switches (e.g. a fake camera's). */
+export function launchChromium(executablePath: string, args: readonly string[] = []): Promise<Browser> {
   // playwright-core is imported only when a test runs, so its absence skips rather than breaks.
-  return import('playwright-core').then(({ chromium }) => chromium.launch({ executablePath, args: ['--no-sandbox'] }));
+  return import('playwright-core').then(({ chromium }) => chromium.launch({ executablePath, args: ['--no-sandbox', ...args] }));
+}
+
+/**
+ * The package served as `wasmpose serve` does and a Chromium, for the tests of the describe block
+ * this is called in: started before them, closed after them; `args` are more Chromium switches.
+ */
+export function chromiumOnServedPackage(executablePath: string, args: readonly string[] = []): { server: RunningServer; browser: Browser } {
+  const running = {} as { server: RunningServer; browser: Browser };
+  beforeAll(async () => {
+    running.server = await servePackage();
+    running.browser = await launchChromium(executablePath, args);
+  });
+  afterAll(async () => {
+    await running.browser?.close();
+    await running.server?.close();
+  });
+  return running;
 }
 
 /** Serves the package as `wasmpose serve` does, on a free port. */
@@ -58,6 +77,14 @@ export async function routeTestFiles(page: Page, isolated = true): Promise<void>
     const body = await readFile(join(REPO, 'test', 'runtimes', name));
     await route.fulfill({ body, headers: { ...(isolated ? ISOLATION_HEADERS : {}), 'content-type': name.endsWith('.html') ? 'text/html' : 'text/javascript' } });
   });
+}
+
+/** Saves a screenshot of the whole page as $WASMPOSE_SHOTS/`name` when that is set, for people to look at. */
+export async function shoot(page: Page, name: string): Promise<void> {
+  const shots = process.env['WASMPOSE_SHOTS'];
+  if (shots === undefined) return;
+  mkdirSync(shots, { recursive: true });
+  await page.screenshot({ path: join(shots, name), fullPage: true });
 }
 
 /** Collects the page's console output and errors, for failure messages. */

@@ -1,0 +1,16 @@
+// Runs the CLI in-process, as `wasmpose ...argv` would, capturing what it prints.
+import { vi } from 'vitest';
+import { main } from '../../src/cli/main.js';
+
+/** The exit code and the lines printed to stdout (console.log) and stderr (console.error). */
+export async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
+  vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
+  try {
+    return { code: await main(argv), out: out.join('\n'), err: err.join('\n') };
+  } finally {
+    vi.restoreAllMocks();
+  }
+}
