@@ -1,8 +1,7 @@
 import type { OpDef } from '../types.js';
 import { averagePool } from './average-pool.js';
 import { batchNormalization } from './batch-normalization.js';
-import { globalAveragePool } from './global-average-pool.js';
-import { globalMaxPool } from './global-max-pool.js';
+import { globalAveragePool, globalMaxPool } from './global-pool.js';
 import { instanceNormalization } from './instance-normalization.js';
 import { lrn } from './lrn.js';
 import { maxPool } from './max-pool.js';
