@@ -2,6 +2,7 @@
 // is Node's zlib, reached through process.getBuiltinModule). Decoding, which every runtime needs,
 // is ./png.ts. Rows are written with PNG's Up filter, which suits photos and overlays alike.
 import { ImageError } from '../nn/errors.js';
+import { concatenate } from '../nn/tensor.js';
 import { checkImageSize, type RgbaImage, type RgbImage } from './image.js';
 import { crc32, PNG_SIGNATURE } from './png.js';
 
@@ -42,11 +43,5 @@ export function encodePng(image: RgbImage | RgbaImage): Uint8Array {
   view.setUint32(4, height);
   header.set([8, channels === 3 ? 2 : 6, 0, 0, 0], 8);
   const parts = [Uint8Array.from(PNG_SIGNATURE), chunk('IHDR', header), chunk('IDAT', zlib.deflateSync(raw)), chunk('IEND', new Uint8Array(0))];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concatenate(parts, (n) => new Uint8Array(n));
 }

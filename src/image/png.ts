@@ -8,6 +8,7 @@
 //   to 0..255; palette indices look their colour up;
 // - a grey or RGB pixel equal to the tRNS colour key comes out black; alpha is otherwise dropped.
 import { ImageError } from '../nn/errors.js';
+import { concatenate } from '../nn/tensor.js';
 import { checkImageSize, type RgbImage } from './image.js';
 import { inflateZlib } from './inflate.js';
 
@@ -105,7 +106,7 @@ export function decodePng(bytes: Uint8Array): RgbImage {
   const size = passes.reduce((n, p) => n + (p.w > 0 && p.h > 0 ? p.h * (1 + rowBytes(p.w)) : 0), 0);
   let raw: Uint8Array;
   try {
-    raw = inflateZlib(data.length === 1 ? data[0]! : concat(data), size);
+    raw = inflateZlib(data.length === 1 ? data[0]! : concatenate(data, (n) => new Uint8Array(n)), size);
   } catch (e) {
     fail(e instanceof Error ? e.message : String(e));
   }
@@ -128,16 +129,6 @@ export function decodePng(bytes: Uint8Array): RgbImage {
     offset += pass.h * (stride + 1);
   }
   return toRgb(samples, header, palette, transparent);
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
 
 /** Sample `index` of a row starting at byte `row`, for any bit depth (big-endian, most significant bits first). */

@@ -177,6 +177,20 @@ export function fromNumbers(dtype: DType, shape: readonly number[], values: Arra
   return { dtype, shape: [...shape], data };
 }
 
+/**
+ * Arrays end to end, copied by `set`, never spread: an argument list of millions of elements (a
+ * pad of 2e8 on one side) is a V8 fatal error that no catch can stop.
+ */
+export function concatenate<T extends Uint8Array | Int32Array>(parts: readonly T[], allocate: (length: number) => T): T {
+  const out = allocate(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
 export function float32(shape: readonly number[], values?: ArrayLike<number>): Tensor {
   return values === undefined ? tensor('float32', shape) : tensor('float32', shape, Float32Array.from(values));
 }

@@ -11,7 +11,7 @@ import type { RgbImage } from '../image/image.js';
 import { createEstimator, DEFAULT_MODEL, DEFAULT_BOXES_FROM, type CreateEstimatorOptions } from '../pipeline/create.js';
 import { tfjsModelNames } from '../pipeline/tfjs-models.js';
 import type { PoseEstimator, StageTimings } from '../pipeline/estimator.js';
-import { drawPoses, skeletonFor } from './draw.js';
+import { drawPoses, putRgbImage, skeletonFor } from './draw.js';
 
 export interface DemoResult {
   image: RgbImage;
@@ -167,14 +167,7 @@ export class DemoApp {
     if (this.canvas.height !== image.height) this.canvas.height = image.height;
     // A playing video has moved on while the estimate ran: draw the frame that was estimated.
     if (('data' in input && input.data !== undefined) || input instanceof HTMLVideoElement) {
-      const rgba = new ImageData(image.width, image.height);
-      for (let i = 0, j = 0; i < image.data.length; i += 3, j += 4) {
-        rgba.data[j] = image.data[i]!;
-        rgba.data[j + 1] = image.data[i + 1]!;
-        rgba.data[j + 2] = image.data[i + 2]!;
-        rgba.data[j + 3] = 255;
-      }
-      this.context.putImageData(rgba, 0, 0);
+      putRgbImage(this.context, image);
     } else {
       this.context.drawImage(input as CanvasImageSource, 0, 0);
     }

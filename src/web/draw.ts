@@ -2,10 +2,23 @@
 // person. The skeleton is the one the CLI's overlays use for the model's keypoints.
 import { COCO17_SKELETON, OPENPOSE18_SKELETON, type Skeleton } from '../render/overlay.js';
 import type { Pose } from '../decode/pose.js';
+import type { RgbImage } from '../image/image.js';
 
 const PERSON_COLOURS = ['#ff4d4d', '#33c3ff', '#ffd633', '#66e066', '#c77dff', '#ff9f40', '#4dffd2', '#ff66c4'];
 
 /** The skeleton that joins a model's keypoints (COCO's 17, or OpenPose's 18). */
+/** Puts an RGB image on a canvas at its origin (canvas pixels are RGBA: alpha opaque). */
+export function putRgbImage(context: CanvasRenderingContext2D, image: RgbImage): void {
+  const rgba = new ImageData(image.width, image.height);
+  for (let i = 0, j = 0; i < image.data.length; i += 3, j += 4) {
+    rgba.data[j] = image.data[i]!;
+    rgba.data[j + 1] = image.data[i + 1]!;
+    rgba.data[j + 2] = image.data[i + 2]!;
+    rgba.data[j + 3] = 255;
+  }
+  context.putImageData(rgba, 0, 0);
+}
+
 export function skeletonFor(keypoints: readonly string[]): Skeleton {
   return keypoints.length === 18 ? OPENPOSE18_SKELETON : COCO17_SKELETON;
 }

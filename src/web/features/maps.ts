@@ -14,7 +14,7 @@ import type { PoseEstimator } from '../../pipeline/estimator.js';
 import type { RunnerOutput } from '../../pipeline/runner.js';
 import { composeAffine, dimmed, flowOverlay, heatmapOverlay, planeOf, type MapPlane } from '../../render/maps.js';
 import type { DemoApp, DemoFeature, DemoResult } from '../app.js';
-import { drawPoses, skeletonFor } from '../draw.js';
+import { drawPoses, putRgbImage, skeletonFor } from '../draw.js';
 
 type MapKind = 'heatmaps' | 'pafs';
 
@@ -112,17 +112,6 @@ export function mapsOverlay(result: Pick<DemoResult, 'image' | 'poses' | 'estima
   return { image: picture, runs: boxes.length };
 }
 
-function putImage(context: CanvasRenderingContext2D, image: RgbImage): void {
-  const rgba = new ImageData(image.width, image.height);
-  for (let i = 0, j = 0; i < image.data.length; i += 3, j += 4) {
-    rgba.data[j] = image.data[i]!;
-    rgba.data[j + 1] = image.data[i + 1]!;
-    rgba.data[j + 2] = image.data[i + 2]!;
-    rgba.data[j + 3] = 255;
-  }
-  context.putImageData(rgba, 0, 0);
-}
-
 export const mapsFeature: DemoFeature = {
   name: 'maps',
   setup(app: DemoApp) {
@@ -147,7 +136,7 @@ export const mapsFeature: DemoFeature = {
         note.textContent = overlay;
         return;
       }
-      putImage(context, overlay.image);
+      putRgbImage(context, overlay.image);
       drawPoses(context, result.poses, skeletonFor(result.estimator.spec.keypoints));
       note.textContent = kind === 'heatmaps'
         ? `maximum over the keypoint heatmaps, ${overlay.runs} network run${overlay.runs === 1 ? '' : 's'}`

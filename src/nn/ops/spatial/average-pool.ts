@@ -5,7 +5,7 @@
 import { attrInt, type Node } from '../../graph.js';
 import { float32, toFloat32 } from '../../tensor.js';
 import type { OpDef } from '../types.js';
-import { nchw, paddedTaps, poolScratchBytes, poolWindow, validTaps, windowArgs, type Window2D, type WindowAxis } from './common.js';
+import { nchw, paddedTaps, poolReference, poolScratchBytes, poolWindow, validTaps, windowArgs, type Window2D, type WindowAxis } from './common.js';
 
 function includePad(node: Node): boolean {
   return attrInt(node, 'count_include_pad', 0) !== 0;
@@ -17,32 +17,14 @@ function axisCounts(axis: WindowAxis, countPad: boolean): number[] {
 }
 
 export function averagePoolReference(x: Float32Array, planes: number, window: Window2D, countPad: boolean): Float32Array {
-  const [h, w] = window;
-  const rows = axisCounts(h, countPad);
-  const columns = axisCounts(w, countPad);
-  const y = new Float32Array(planes * h.output * w.output);
-  let o = 0;
-  for (let p = 0; p < planes; p++) {
-    const plane = p * h.input * w.input;
-    for (let oy = 0; oy < h.output; oy++) {
-      for (let ox = 0; ox < w.output; ox++) {
-        let sum = 0;
-        let valid = 0;
-        for (let ky = 0; ky < h.kernel; ky++) {
-          const iy = oy * h.stride - h.padBegin + ky * h.dilation;
-          if (iy < 0 || iy >= h.input) continue;
-          for (let kx = 0; kx < w.kernel; kx++) {
-            const ix = ox * w.stride - w.padBegin + kx * w.dilation;
-            if (ix < 0 || ix >= w.input) continue;
-            sum += x[plane + iy * w.input + ix]!;
-            valid++;
-          }
-        }
-        y[o++] = valid === 0 ? 0 : sum / (rows[oy]! * columns[ox]!);
-      }
-    }
-  }
-  return y;
+  const rows = axisCounts(window[0], countPad);
+  const columns = axisCounts(window[1], countPad);
+  return poolReference(x, planes, window, (taps, oy, ox) => {
+    if (taps.length === 0) return 0;
+    let sum = 0;
+    for (const v of taps) sum += v;
+    return sum / (rows[oy]! * columns[ox]!);
+  });
 }
 
 /** 1 / count per output position; 0 where a window holds no input (its sum is 0 too). */

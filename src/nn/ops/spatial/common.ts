@@ -61,6 +61,34 @@ export interface WindowAxis {
 /** 2D window geometry: [height axis, width axis]. */
 export type Window2D = [WindowAxis, WindowAxis];
 
+/**
+ * The plain pooling loop of the references: `reduce` gets, for each output of each plane, the
+ * inputs its window covers inside the input (padding and the dilated gaps left out), in order.
+ */
+export function poolReference(x: Float32Array, planes: number, [h, w]: Window2D, reduce: (taps: readonly number[], oy: number, ox: number) => number): Float32Array {
+  const y = new Float32Array(planes * h.output * w.output);
+  const taps: number[] = [];
+  let o = 0;
+  for (let p = 0; p < planes; p++) {
+    const plane = p * h.input * w.input;
+    for (let oy = 0; oy < h.output; oy++) {
+      for (let ox = 0; ox < w.output; ox++) {
+        taps.length = 0;
+        for (let ky = 0; ky < h.kernel; ky++) {
+          const iy = oy * h.stride - h.padBegin + ky * h.dilation;
+          if (iy < 0 || iy >= h.input) continue;
+          for (let kx = 0; kx < w.kernel; kx++) {
+            const ix = ox * w.stride - w.padBegin + kx * w.dilation;
+            if (ix >= 0 && ix < w.input) taps.push(x[plane + iy * w.input + ix]!);
+          }
+        }
+        y[o++] = reduce(taps, oy, ox);
+      }
+    }
+  }
+  return y;
+}
+
 function pairAttr(node: Node, name: string, fallback: number): [number, number] {
   const values = attrInts(node, name);
   if (values === undefined) return [fallback, fallback];

@@ -5,7 +5,7 @@
 import type { Node } from '../../graph.js';
 import { float32, toFloat32 } from '../../tensor.js';
 import type { OpDef } from '../types.js';
-import { nchw, poolScratchBytes, poolWindow, refuseExtraOutputs, windowArgs, type Window2D } from './common.js';
+import { nchw, poolReference, poolScratchBytes, poolWindow, refuseExtraOutputs, windowArgs, type Window2D } from './common.js';
 
 /** What a window covering only padding yields (ONNX Runtime's numeric_limits<float>::lowest()). */
 export const LOWEST_FLOAT = -3.4028234663852886e38;
@@ -15,28 +15,8 @@ function checkAttributes(node: Node): void {
   refuseExtraOutputs(node, 'Indices');
 }
 
-export function maxPoolReference(x: Float32Array, planes: number, [h, w]: Window2D): Float32Array {
-  const y = new Float32Array(planes * h.output * w.output);
-  let o = 0;
-  for (let p = 0; p < planes; p++) {
-    const plane = p * h.input * w.input;
-    for (let oy = 0; oy < h.output; oy++) {
-      for (let ox = 0; ox < w.output; ox++) {
-        let best = LOWEST_FLOAT;
-        for (let ky = 0; ky < h.kernel; ky++) {
-          const iy = oy * h.stride - h.padBegin + ky * h.dilation;
-          if (iy < 0 || iy >= h.input) continue;
-          for (let kx = 0; kx < w.kernel; kx++) {
-            const ix = ox * w.stride - w.padBegin + kx * w.dilation;
-            if (ix < 0 || ix >= w.input) continue;
-            best = Math.max(best, x[plane + iy * w.input + ix]!);
-          }
-        }
-        y[o++] = best;
-      }
-    }
-  }
-  return y;
+export function maxPoolReference(x: Float32Array, planes: number, window: Window2D): Float32Array {
+  return poolReference(x, planes, window, (taps) => taps.reduce((best, v) => Math.max(best, v), LOWEST_FLOAT));
 }
 
 export const maxPool: OpDef = {

@@ -7,7 +7,7 @@
 // outside it the mode decides. The kernel takes that mapping as one index table per axis.
 import { ShapeError, UnsupportedOpError } from '../../errors.js';
 import { attrFloat, attrInts, attrString, type Node } from '../../graph.js';
-import { fromNumbers, isFloatType, sizeOf, toNumbers, type Tensor } from '../../tensor.js';
+import { concatenate, fromNumbers, isFloatType, sizeOf, toNumbers, type Tensor } from '../../tensor.js';
 import type { OpDef } from '../types.js';
 import { where } from './common.js';
 
@@ -136,7 +136,7 @@ export const pad: OpDef = {
         args: [{ input: 0 }, { output: 0 }, { packed: 0 }, a0.output, a1.output, a2.output, a3.output, a1.input, a2.input, a3.input, run.start, run.end, run.from, value],
         parallel: a0.output * a1.output * a2.output,
       }],
-      packed: [concatTables([a0.table, a1.table, a2.table, a3.table])],
+      packed: [concatenate([a0.table, a1.table, a2.table, a3.table], (n) => new Int32Array(n))],
     };
   },
 };
@@ -179,19 +179,6 @@ function kernelAxes(shape: readonly number[], { mode, begins, ends }: PadArgs): 
   return axes;
 }
 
-/**
- * The axes' tables end to end. Copied by `set`, never spread: an argument list of millions of
- * elements (a pad of 2e8 on one side) is a V8 fatal error that no catch can stop.
- */
-function concatTables(tables: readonly Int32Array[]): Int32Array {
-  const out = new Int32Array(tables.reduce((n, t) => n + t.length, 0));
-  let at = 0;
-  for (const t of tables) {
-    out.set(t, at);
-    at += t.length;
-  }
-  return out;
-}
 
 /** The longest stretch of a table that reads consecutive input elements: copied in one go. */
 function longestRun(table: Int32Array): { start: number; end: number; from: number } {
