@@ -16,6 +16,7 @@ export { readNpy, writeNpy } from './nn/formats/npy.js';
 export { readOpenVino } from './nn/formats/openvino/reader.js';
 export { writeOpenVino } from './nn/formats/openvino/writer.js';
 export { readCaffe, parsePrototxt } from './nn/formats/caffe/reader.js';
+export { writeCaffe, type CaffeWriteOptions } from './nn/formats/caffe/writer.js';
 export { readCaffemodel, writeCaffemodel, caffemodelWeights } from './nn/formats/caffe/caffemodel.js';
 export { readTfjsModel } from './nn/formats/tfjs/reader.js';
 export { readPytorchCheckpoint } from './nn/formats/pytorch/reader.js';

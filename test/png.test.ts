@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { ImageError } from '../src/nn/errors.js';
 import { inflateZlib } from '../src/image/inflate.js';
 import { decodePng } from '../src/image/png.js';
+import { pngChunk } from '../src/image/png-encode.js';
 
 const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
 const ADAM7 = [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2]] as const;
@@ -18,28 +19,6 @@ function random(seed: number): () => number {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
     return s >>> 24;
   };
-}
-
-let crcTable: number[] | undefined;
-function crc32(bytes: Uint8Array): number {
-  crcTable ??= Array.from({ length: 256 }, (_, n) => {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    return c >>> 0;
-  });
-  let c = 0xffffffff;
-  for (const b of bytes) c = crcTable[(c ^ b) & 255]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-
-function chunk(type: string, body: Uint8Array): Uint8Array {
-  const out = new Uint8Array(12 + body.length);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, body.length);
-  for (let i = 0; i < 4; i++) out[4 + i] = type.charCodeAt(i);
-  out.set(body, 8);
-  view.setUint32(8 + body.length, crc32(out.subarray(4, 8 + body.length)));
-  return out;
 }
 
 /** Filters one row with filter `type` (the encoder's side of PNG's five filters). */
@@ -108,19 +87,19 @@ function makePng(c: Case): Uint8Array {
   view.setUint32(4, c.height);
   ihdr.set([c.bitDepth, c.colorType, 0, 0, c.interlaced ? 1 : 0], 8);
   const extra: Uint8Array[] = [];
-  if (c.colorType === 3) extra.push(chunk('PLTE', Uint8Array.from({ length: paletteSize * 3 }, next)));
-  if (c.trns && c.colorType === 0) extra.push(chunk('tRNS', Uint8Array.of(0x11, 0x11).map((v, i) => (c.bitDepth === 16 || i === 1 ? v : 0))));
-  if (c.trns && c.colorType === 2) extra.push(chunk('tRNS', Uint8Array.from([0, 1, 2, 3, 4, 5].map((i) => (c.bitDepth === 16 || i % 2 === 1 ? 0x11 : 0)))));
+  if (c.colorType === 3) extra.push(pngChunk('PLTE', Uint8Array.from({ length: paletteSize * 3 }, next)));
+  if (c.trns && c.colorType === 0) extra.push(pngChunk('tRNS', Uint8Array.of(0x11, 0x11).map((v, i) => (c.bitDepth === 16 || i === 1 ? v : 0))));
+  if (c.trns && c.colorType === 2) extra.push(pngChunk('tRNS', Uint8Array.from([0, 1, 2, 3, 4, 5].map((i) => (c.bitDepth === 16 || i % 2 === 1 ? 0x11 : 0)))));
   const data = deflateSync(Uint8Array.from(raw), c.zlib);
   // Split the data over two IDAT chunks, as encoders do for large images.
   const half = data.length >> 1;
   const parts = [
     Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
+    pngChunk('IHDR', ihdr),
     ...extra,
-    chunk('IDAT', data.subarray(0, half)),
-    chunk('IDAT', data.subarray(half)),
-    chunk('IEND', new Uint8Array(0)),
+    pngChunk('IDAT', data.subarray(0, half)),
+    pngChunk('IDAT', data.subarray(half)),
+    pngChunk('IEND', new Uint8Array(0)),
   ];
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let o = 0;

@@ -6,7 +6,8 @@ import { concatenate } from '../nn/tensor.js';
 import { checkImageSize, type RgbaImage, type RgbImage } from './image.js';
 import { crc32, PNG_SIGNATURE } from './png.js';
 
-function chunk(type: string, body: Uint8Array): Uint8Array {
+/** One PNG chunk: length, type, body and the CRC-32 of type and body. */
+export function pngChunk(type: string, body: Uint8Array): Uint8Array {
   const out = new Uint8Array(12 + body.length);
   const view = new DataView(out.buffer);
   view.setUint32(0, body.length);
@@ -42,6 +43,6 @@ export function encodePng(image: RgbImage | RgbaImage): Uint8Array {
   view.setUint32(0, width);
   view.setUint32(4, height);
   header.set([8, channels === 3 ? 2 : 6, 0, 0, 0], 8);
-  const parts = [Uint8Array.from(PNG_SIGNATURE), chunk('IHDR', header), chunk('IDAT', zlib.deflateSync(raw)), chunk('IEND', new Uint8Array(0))];
+  const parts = [Uint8Array.from(PNG_SIGNATURE), pngChunk('IHDR', header), pngChunk('IDAT', zlib.deflateSync(raw)), pngChunk('IEND', new Uint8Array(0))];
   return concatenate(parts, (n) => new Uint8Array(n));
 }
