@@ -14,11 +14,25 @@ export type SpawnWorker = () => WorkerHandle;
 
 /** Chunks per thread of each call: enough that a descheduled thread holds up only a small part. */
 const CHUNKS_PER_THREAD = 8;
+/**
+ * When the workers keep the main thread waiting, a core is busy with other work and every call
+ * waits for a descheduled thread: over a window of calls, waiting for the workers' chunks past
+ * this fraction of the main thread's own work sends the calls of the next stretch to the main
+ * thread alone (one thread's speed, never a multiple of it); then the workers are tried again.
+ */
+const WAIT_FRACTION = 0.3;
+const PROBE_CALLS = 64;
+const SOLO_CALLS = 512;
 /** Only Node lets the main thread block in Atomics.wait; a browser's main thread must spin. */
 const mainThreadCanWait = typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string';
 
 export class ThreadPool {
   private generation = 0;
+  /** Calls left to run on the main thread alone; then the probe window's sums. */
+  private soloCalls = 0;
+  private probed = 0;
+  private ownMs = 0;
+  private waitMs = 0;
 
   private constructor(
     readonly threads: number,
@@ -40,7 +54,13 @@ export class ThreadPool {
 
   /** Runs call `index` across all threads; `own` runs a range on the main thread. */
   run(index: number, extent: number, own: (begin: number, end: number) => void): void {
+    if (this.soloCalls > 0) {
+      this.soloCalls--;
+      own(0, extent);
+      return;
+    }
     const c = this.control;
+    const started = performance.now();
     const generation = ++this.generation;
     const chunks = Math.max(1, Math.min(extent, this.threads * CHUNKS_PER_THREAD, 0xffff));
     // NEXT first (see takeChunks), then what it refers to, then the generation that wakes the workers.
@@ -57,12 +77,25 @@ export class ThreadPool {
     });
     // Wait for the chunks workers took: spin briefly, then block (Node) so a worker the OS has
     // descheduled does not cost this core as well.
-    const spinUntil = performance.now() + SPIN_MILLISECONDS;
+    const ownDone = performance.now();
+    const spinUntil = ownDone + SPIN_MILLISECONDS;
     let spins = 0;
     for (let done = Atomics.load(c, CONTROL.DONE); done < chunks; done = Atomics.load(c, CONTROL.DONE)) {
       if (mainThreadCanWait && (++spins & 255) === 0 && performance.now() > spinUntil) Atomics.wait(c, CONTROL.DONE, done, 10);
     }
     if (Atomics.load(c, CONTROL.FAILED) === 1) throw new WasmposeError('a kernel failed in a worker thread');
+    this.weigh(ownDone - started, performance.now() - ownDone);
+  }
+
+  /** Sums one call's own work and wait into the probe window; at its end, chooses the next stretch. */
+  private weigh(ownMs: number, waitMs: number): void {
+    this.ownMs += ownMs;
+    this.waitMs += waitMs;
+    if (++this.probed < PROBE_CALLS) return;
+    if (this.waitMs > WAIT_FRACTION * this.ownMs) this.soloCalls = SOLO_CALLS;
+    this.probed = 0;
+    this.ownMs = 0;
+    this.waitMs = 0;
   }
 
   /**
