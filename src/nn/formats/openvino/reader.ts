@@ -226,6 +226,13 @@ interface MapContext {
 
 const { ints, int, float, string: str } = attr;
 
+/** The declared dims of a layer's port, which a hostile IR may leave out: a typed error naming the layer. */
+function portDims(l: Layer, side: 'inputs' | 'outputs', index: number): number[] {
+  const port = l[side][index];
+  if (port === undefined) throw new ModelFormatError(`layer '${l.name}' (${l.type}) has no ${side === 'inputs' ? 'input' : 'output'} port ${index}`);
+  return port.dims;
+}
+
 function padsOf(l: Layer): number[] {
   const begin = intList(l.data['pads_begin']);
   const end = intList(l.data['pads_end']);
@@ -284,7 +291,7 @@ type LayerHandler = (c: LayerContext) => void;
 const onParameter: LayerHandler = ({ l, out, name, emit }) => {
   const dtype = ELEMENT_TYPES.get(l.data['element_type'] ?? 'f32');
   if (dtype === undefined) throw new UnsupportedOpError(`Parameter '${name}': element type '${l.data['element_type']}' is not supported`);
-  emit.input(out, dtype, l.outputs[0]!.dims);
+  emit.input(out, dtype, portDims(l, 'outputs', 0));
 };
 
 const onConst: LayerHandler = ({ l, out, emit, ctx }) => {
@@ -305,7 +312,7 @@ const onGroupConvolution: LayerHandler = ({ l, inputs, out, name, emit, ctx }) =
   // IR weights are [G, O/G, I/G, kh, kw]; ONNX wants [O, I/G, kh, kw] and group = G.
   // Constant weights are reshaped here, so the graph holds them as ONNX weights (counted as
   // parameters, packed by the engine); weights computed in the graph get a Reshape node.
-  const wShape = l.inputs[1]!.dims;
+  const wShape = portDims(l, 'inputs', 1);
   const groups = wShape[0]!;
   const onnxShape = [wShape[0]! * wShape[1]!, ...wShape.slice(2)];
   const constantWeights = ctx.constants.get(inputs[1]!);
@@ -347,8 +354,8 @@ const onClamp: LayerHandler = ({ l, inputs, out, name, emit }) => {
 const onPReLU: LayerHandler = ({ l, inputs, out, name, emit }) => {
   // IR's 1D slope applies along the channel axis; ONNX broadcasts from the right, so it
   // becomes [C, 1, ..., 1].
-  const slopeDims = l.inputs[1]!.dims;
-  const rank = l.inputs[0]!.dims.length;
+  const slopeDims = portDims(l, 'inputs', 1);
+  const rank = portDims(l, 'inputs', 0).length;
   let slope = inputs[1]!;
   if (slopeDims.length === 1 && slopeDims[0]! > 1 && rank > 2) {
     const shape = emit.constant(name, fromNumbers('int64', [rank - 1], [slopeDims[0]!, ...new Array<number>(rank - 2).fill(1)]));
@@ -377,7 +384,7 @@ const onConcat: LayerHandler = ({ l, inputs, out, name, emit }) => {
 const onSplit: LayerHandler = ({ l, inputs, outputs, name, emit, ctx }) => {
   const axis = ctx.constantOf(1)[0]!;
   const parts = Number(l.data['num_splits']);
-  const dim = l.inputs[0]!.dims[axis < 0 ? axis + l.inputs[0]!.dims.length : axis]!;
+  const dim = portDims(l, 'inputs', 0)[axis < 0 ? axis + portDims(l, 'inputs', 0).length : axis]!;
   // Checked before the sizes list is built: a num_splits of 1e9 would be a billion-element array.
   if (!Number.isSafeInteger(parts) || parts < 1 || parts !== outputs.length || dim === undefined || dim % parts !== 0) {
     throw new ModelFormatError(`layer '${name}' (Split): num_splits '${l.data['num_splits']}' does not split dimension ${dim} into its ${outputs.length} outputs`);
@@ -389,7 +396,7 @@ const onSplit: LayerHandler = ({ l, inputs, outputs, name, emit, ctx }) => {
 const onVariadicSplit: LayerHandler = ({ l, inputs, outputs, name, emit, ctx }) => {
   const axis = ctx.constantOf(1)[0]!;
   const lengths = ctx.constantOf(2);
-  const dim = l.inputs[0]!.dims[axis < 0 ? axis + l.inputs[0]!.dims.length : axis]!;
+  const dim = portDims(l, 'inputs', 0)[axis < 0 ? axis + portDims(l, 'inputs', 0).length : axis]!;
   const known = lengths.filter((v) => v !== -1).reduce((a, b) => a + b, 0);
   const sizes = emit.constant(name, fromNumbers('int64', [lengths.length], lengths.map((v) => (v === -1 ? dim - known : v))));
   emit.node('Split', name, [inputs[0]!, sizes], outputs, { axis: int(axis) });
@@ -441,7 +448,7 @@ const onStridedSlice: LayerHandler = ({ l, inputs, out, ctx }) => {
 const onPad: LayerHandler = ({ l, inputs, out, name, emit, ctx }) => {
   const mode = (l.data['pad_mode'] ?? 'constant').toLowerCase();
   if (mode === 'symmetric') throw new UnsupportedOpError(`layer '${name}' (Pad): pad_mode 'symmetric' is not supported`);
-  const pads = emit.constant(name, fromNumbers('int64', [l.inputs[0]!.dims.length * 2], [...ctx.constantOf(1), ...ctx.constantOf(2)]));
+  const pads = emit.constant(name, fromNumbers('int64', [portDims(l, 'inputs', 0).length * 2], [...ctx.constantOf(1), ...ctx.constantOf(2)]));
   const padInputs = [inputs[0]!, pads];
   if (inputs.length > 3) padInputs.push(inputs[3]!);
   emit.node('Pad', name, padInputs, [out], { mode: str(mode) });
@@ -456,7 +463,7 @@ const onReduceSum: LayerHandler = ({ l, inputs, out, name, emit, ctx }) => {
 const onMatMul: LayerHandler = ({ l, inputs, out, name, emit, ctx }) => {
   const operand = (i: number, flag: string): string => {
     if (l.data[flag] !== 'true') return inputs[i]!;
-    const rank = l.inputs[i]!.dims.length;
+    const rank = portDims(l, 'inputs', i).length;
     const constant = ctx.constants.get(inputs[i]!);
     // A constant matrix (the usual weights) is transposed here, as for GroupConvolution.
     if (constant !== undefined && rank === 2 && constant.dtype === 'float32') {
@@ -582,7 +589,7 @@ function foldBiasIntoConv(l: Layer, inputs: string[], out: string, { constants, 
   let conv: Node | undefined;
   for (let i = nodes.length - 1; i >= 0 && conv === undefined; i--) if (nodes[i]!.outputs[0] === inputs[0]) conv = nodes[i];
   const bias = constants.get(inputs[1]!);
-  const dims = l.inputs[0]!.dims;
+  const dims = portDims(l, 'inputs', 0);
   const channels = dims[1];
   if (conv === undefined || (conv.op !== 'Conv' && conv.op !== 'ConvTranspose') || conv.inputs.length !== 2 || readers(inputs[0]!) !== 1) return false;
   if (bias === undefined || bias.dtype !== 'float32' || channels === undefined || bias.data.length !== channels) return false;
@@ -612,8 +619,8 @@ function mapFakeQuantize(l: Layer, inputs: string[], out: string, { emit }: MapC
 }
 
 function mapInterpolate(l: Layer, inputs: string[], out: string, { emit, constantOf }: MapContext): void {
-  const inDims = l.inputs[0]!.dims;
-  const outDims = l.outputs[0]!.dims;
+  const inDims = portDims(l, 'inputs', 0);
+  const outDims = portDims(l, 'outputs', 0);
   const rank = inDims.length;
   const version = l.version;
   let mode = (l.data['mode'] ?? 'nearest').toLowerCase();
