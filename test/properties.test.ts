@@ -15,6 +15,7 @@ import { readNpy, writeNpy } from '../src/nn/formats/npy.js';
 import { readTensorProto, writeTensorProto } from '../src/nn/formats/onnx/tensor-proto.js';
 import { readPytorchCheckpoint } from '../src/nn/formats/pytorch/reader.js';
 import { readOpenVino } from '../src/nn/formats/openvino/reader.js';
+import { seededRandom } from '../src/nn/random.js';
 import { fromNumbers, type DType, type Tensor } from '../src/nn/tensor.js';
 import { pthArchive } from './support/pth-writer.js';
 
@@ -34,7 +35,7 @@ describe('PNG: encode then decode is the identity', () => {
   it('encodePng (RGB and RGBA) over random sizes', () => {
     fc.assert(fc.property(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 40 }), fc.boolean(), fc.integer(), (width, height, alpha, seed) => {
       const channels = alpha ? 4 : 3;
-      const rng = mulberry(seed);
+      const rng = seededRandom(seed);
       const data = Uint8Array.from({ length: width * height * channels }, () => Math.floor(rng() * 256));
       const image = decodeImage(encodePng({ width, height, data }));
       expect([image.width, image.height]).toEqual([width, height]);
@@ -45,7 +46,7 @@ describe('PNG: encode then decode is the identity', () => {
   it('pngjs-written grey, grey+alpha, RGB and RGBA (8-bit) decode to their RGB', () => {
     const types = [[0, 1], [4, 2], [2, 3], [6, 4]] as const;
     fc.assert(fc.property(fc.integer({ min: 1, max: 33 }), fc.integer({ min: 1, max: 33 }), fc.constantFrom(...types), fc.integer(), (width, height, [colorType, channels], seed) => {
-      const rng = mulberry(seed);
+      const rng = seededRandom(seed);
       const png = new PNG({ width, height, colorType, inputColorType: colorType, inputHasAlpha: channels === 2 || channels === 4, bitDepth: 8 });
       const samples = Uint8Array.from({ length: width * height * channels }, () => Math.floor(rng() * 256));
       png.data = Buffer.from(samples);
@@ -99,7 +100,7 @@ const anyTensor: fc.Arbitrary<Tensor> = fc.record({
   shape: fc.array(fc.integer({ min: 0, max: 5 }), { maxLength: 4 }),
   seed: fc.integer(),
 }).map(({ dtype, shape, seed }) => {
-  const rng = mulberry(seed);
+  const rng = seededRandom(seed);
   const n = shape.reduce((a, b) => a * b, 1);
   const value = (): number => {
     switch (dtype) {
@@ -173,15 +174,3 @@ describe('parsers on arbitrary input end in a result or a typed error', () => {
     }), { numRuns: 400 });
   });
 });
-
-/** A small seeded generator for the pixel and value data of one property case. */
-function mulberry(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
