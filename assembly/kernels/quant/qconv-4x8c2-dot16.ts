@@ -130,11 +130,16 @@ function gather(
 /**
  * One MR x NR tile: sums over kPairs pairs, requantized (or, with `sums`, left as int32 sums),
  * stored for rows x cols, element (m, n) at y + m * yStride + 4n, or with `transposed` at
- * y + n * yStride + 4m (the matrix product's row-major output); partial tiles through tmp.
+ * y + n * yStride + 4m (the matrix product's row-major output); partial tiles through tmp (cols 0:
+ * the tile is left in tmp, MR rows of NR, for the caller to scatter).
+ * The B rows: kPairs rows bStride apart from b, or, with `taps` > 1 (the direct convolution), kPairs
+ * such rows per tap, starting at b + the tap's byte offset in `shifts` (taps int32); A's rows follow
+ * one another in that order.
  */
 @inline export function tile(
   a: usize, b: usize, kPairs: i32, bias: usize, multiplier: usize, y: usize, yStride: usize, rows: i32, cols: i32,
   yZero: i32, lo: i32, hi: i32, tmp: usize, sums: bool = false, transposed: bool = false,
+  taps: i32 = 1, shifts: usize = 0, bStride: usize = <usize>NR << 2,
 ): void {
   let c00 = i32x4.splat(0);
   let c01 = i32x4.splat(0);
@@ -144,23 +149,26 @@ function gather(
   let c21 = i32x4.splat(0);
   let c30 = i32x4.splat(0);
   let c31 = i32x4.splat(0);
-  for (let i = 0; i < kPairs; i++) {
-    const b0 = v128.load(b);
-    const b1 = v128.load(b, 16);
-    const a0 = v128.load32_splat(a, 0);
-    c00 = i32x4.add(c00, i32x4.dot_i16x8_s(b0, a0));
-    c01 = i32x4.add(c01, i32x4.dot_i16x8_s(b1, a0));
-    const a1 = v128.load32_splat(a, 4);
-    c10 = i32x4.add(c10, i32x4.dot_i16x8_s(b0, a1));
-    c11 = i32x4.add(c11, i32x4.dot_i16x8_s(b1, a1));
-    const a2 = v128.load32_splat(a, 8);
-    c20 = i32x4.add(c20, i32x4.dot_i16x8_s(b0, a2));
-    c21 = i32x4.add(c21, i32x4.dot_i16x8_s(b1, a2));
-    const a3 = v128.load32_splat(a, 12);
-    c30 = i32x4.add(c30, i32x4.dot_i16x8_s(b0, a3));
-    c31 = i32x4.add(c31, i32x4.dot_i16x8_s(b1, a3));
-    a += 16;
-    b += <usize>NR << 2;
+  for (let tap = 0; tap < taps; tap++) {
+    let bRow = taps > 1 ? b + <usize>load<i32>(shifts + (<usize>tap << 2)) : b;
+    for (let i = 0; i < kPairs; i++) {
+      const b0 = v128.load(bRow);
+      const b1 = v128.load(bRow, 16);
+      const a0 = v128.load32_splat(a, 0);
+      c00 = i32x4.add(c00, i32x4.dot_i16x8_s(b0, a0));
+      c01 = i32x4.add(c01, i32x4.dot_i16x8_s(b1, a0));
+      const a1 = v128.load32_splat(a, 4);
+      c10 = i32x4.add(c10, i32x4.dot_i16x8_s(b0, a1));
+      c11 = i32x4.add(c11, i32x4.dot_i16x8_s(b1, a1));
+      const a2 = v128.load32_splat(a, 8);
+      c20 = i32x4.add(c20, i32x4.dot_i16x8_s(b0, a2));
+      c21 = i32x4.add(c21, i32x4.dot_i16x8_s(b1, a2));
+      const a3 = v128.load32_splat(a, 12);
+      c30 = i32x4.add(c30, i32x4.dot_i16x8_s(b0, a3));
+      c31 = i32x4.add(c31, i32x4.dot_i16x8_s(b1, a3));
+      a += 16;
+      bRow += bStride;
+    }
   }
   if (!sums) {
     const zero = i32x4.splat(yZero);
