@@ -1,10 +1,11 @@
-// Quantized convolution, any kernel size, stride, padding, dilation and groups: the integer twin
-// of convDense. Per block of output pixels, im2col gathers the input with its zero point
-// subtracted as 16-bit pairs (k, k+1) in tiles of NR pixels; a 4x8 tile of sums (MR = 4 output
-// channels, NR = 8 pixels) accumulates in eight i32x4 with `i32x4.dot_i16x8_s`: each instruction
-// does 8 multiply-adds (two taps for four pixels of one channel), against 4 for an f32x4
-// multiply-add. Inputs and weights minus their zero points fit 16 bits (uint8 - zero: -255..255),
-// so every product and pair sum is exact in int32.
+// Quantized 1x1 convolution (stride 1, no padding, any groups): the integer twin of the float
+// pointwise GEMM, and home of the 4x8 tile every quantized GEMM shares. Per block of output pixels
+// the input, zero point subtracted, is gathered as 16-bit pairs of channels (c, c + 1) in tiles of
+// NR pixels; a 4x8 tile of sums (MR = 4 output channels, NR = 8 pixels) accumulates in eight i32x4
+// with `i32x4.dot_i16x8_s`: each instruction does 8 multiply-adds (two channels for four pixels
+// of one output channel), against 4 for an f32x4 multiply-add. Inputs and weights minus their
+// zero points fit 16 bits (uint8 - zero: -255..255), so every product and pair sum is exact in
+// int32. Every other convolution runs on the same tile in qconv-direct-4x8c2-dot16.ts.
 //
 // The relaxed build runs this same code: relaxed SIMD's i8 dot (`i32x4.relaxed_dot_i8x16_i7x16_add_s`)
 // is deterministic only for a second operand of 7 bits (0..127), which neither uint8 activations
@@ -12,41 +13,33 @@
 //
 // Layouts:
 //   x, y     int32 values (the engine holds integer tensors as int32), NCHW
-//   w        per group, per panel of MR output channels, kPairs rows of MR (k even, k odd) i16
-//            pairs, zero point subtracted, zero past the last channel and k (packed at load)
+//   w        per group, per panel of MR output channels, kPairs rows of MR (c even, c odd) i16
+//            pairs, zero point subtracted, zero past the last channel (packed at load)
 //   bias     int32 per channel, multiplier f32 per channel: per group, padded to whole panels
-//   scratch  ceil(block / NR) tiles of kPairs x NR pairs (4 bytes each), then MR x NR int32, then
-//            2 x block int32 (each pixel's first input row and column)
+//   scratch  ceil(block / NR) tiles of kPairs x NR pairs (4 bytes each), then MR x NR int32
 import { MR, NR } from '../conv/micro-kernel';
 import { requantize4 } from './requantize';
 
 /**
- * Work units [begin, end) of batch x groups x ceil(OH * OW / block); block a multiple of NR.
+ * Work units [begin, end) of batch x groups x ceil(pixels / block); block a multiple of NR.
  * y = saturate(round((sum + bias) * multiplier) + yZero), clamped to [lo, hi].
  */
-export function qconvGemm4x8c2Dot16(
+export function qconvPointwise4x8c2Dot16(
   x: usize, w: usize, bias: usize, multiplier: usize, y: usize, scratch: usize,
-  groups: i32, Cin: i32, H: i32, W: i32, CoutG: i32, OH: i32, OW: i32, kh: i32, kw: i32,
-  sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32,
-  xZero: i32, yZero: i32, lo: i32, hi: i32, block: i32, begin: i32, end: i32,
+  groups: i32, Cin: i32, CoutG: i32, pixels: i32, xZero: i32, yZero: i32, lo: i32, hi: i32, block: i32, begin: i32, end: i32,
 ): void {
-  const pixels = OH * OW;
-  const k = Cin * kh * kw;
-  const kPairs = (k + 1) >> 1;
+  const kPairs = (Cin + 1) >> 1;
   const blocksPerImage = (pixels + block - 1) / block;
   const mPanels = (CoutG + MR - 1) / MR;
   const tileBytes = <usize>(kPairs * NR) << 2;
   const tmp = scratch + tileBytes * <usize>(block / NR);
-  const planeBytes = <usize>(H * W) << 2;
   const rowBytes = <usize>pixels << 2;
   for (let u = begin; u < end; u++) {
     const image = u / (groups * blocksPerImage);
     const g = (u / blocksPerImage) % groups;
     const p0 = (u % blocksPerImage) * block;
     const count = min(block, pixels - p0);
-    const xGroup = x + <usize>(image * groups + g) * <usize>Cin * planeBytes;
-    if (kh == 1 && kw == 1 && sh == 1 && sw == 1 && pt == 0 && pl == 0) gatherPointwise(xGroup + (<usize>p0 << 2), scratch, tileBytes, count, Cin, <usize>pixels << 2, xZero);
-    else gather(xGroup, scratch, tmp + (<usize>(MR * NR) << 2), tileBytes, p0, count, k, kh, kw, H, W, OW, sh, sw, pt, pl, dh, dw, xZero);
+    gatherPointwise(x + <usize>(image * groups + g) * <usize>Cin * rowBytes + (<usize>p0 << 2), scratch, tileBytes, count, Cin, rowBytes, xZero);
     const channel0 = g * CoutG;
     const yBlock = y + <usize>(image * groups * CoutG + channel0) * rowBytes + (<usize>p0 << 2);
     for (let mp = 0; mp < mPanels; mp++) {
@@ -61,8 +54,8 @@ export function qconvGemm4x8c2Dot16(
 }
 
 /**
- * 1x1, stride 1, no padding: channel rows c and c + 1 are the pair rows. Four pixels of each row,
- * zero point subtracted, narrowed to i16 and interleaved per pixel by one shuffle.
+ * Channel rows c and c + 1 are the pair rows. Four pixels of each row, zero point subtracted,
+ * narrowed to i16 and interleaved per pixel by one shuffle.
  */
 function gatherPointwise(x: usize, out: usize, tileBytes: usize, count: i32, C: i32, rowBytes: usize, xZero: i32): void {
   const zero = i32x4.splat(xZero);
@@ -86,43 +79,6 @@ function gatherPointwise(x: usize, out: usize, tileBytes: usize, count: i32, C: 
       const inside = n < count;
       store<i16>(at, <i16>(inside ? load<i32>(even + (<usize>n << 2)) - xZero : 0));
       store<i16>(at, <i16>(inside && hasOdd ? load<i32>(odd + (<usize>n << 2)) - xZero : 0), 2);
-    }
-  }
-}
-
-/**
- * im2col of pixels [p0, p0 + count) as (k, k + 1) pairs of input minus its zero point; padding
- * and lanes past count read 0. bases: scratch for each pixel's first input row and column.
- */
-function gather(
-  x: usize, out: usize, bases: usize, tileBytes: usize, p0: i32, count: i32, k: i32, kh: i32, kw: i32, H: i32, W: i32, OW: i32,
-  sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32, xZero: i32,
-): void {
-  const taps = kh * kw;
-  const kEven = (k + 1) & ~1;
-  const columns = (count + NR - 1) / NR * NR;
-  const cols = bases + (<usize>columns << 2);
-  for (let n = 0; n < count; n++) {
-    const p = p0 + n;
-    const oy = p / OW;
-    store<i32>(bases + (<usize>n << 2), oy * sh - pt);
-    store<i32>(cols + (<usize>n << 2), (p - oy * OW) * sw - pl);
-  }
-  for (let kk = 0; kk < kEven; kk++) {
-    const c = kk / taps;
-    const ky = (kk % taps) / kw;
-    const kx = kk % kw;
-    const plane = x + (<usize>(c * H * W) << 2);
-    const rowOffset = <usize>(kk >> 1) * (<usize>NR << 2) + (<usize>(kk & 1) << 1);
-    const real = kk < k;
-    for (let n = 0; n < columns; n++) {
-      let v = 0;
-      if (real && n < count) {
-        const iy = load<i32>(bases + (<usize>n << 2)) + ky * dh;
-        const ix = load<i32>(cols + (<usize>n << 2)) + kx * dw;
-        if (<u32>iy < <u32>H && <u32>ix < <u32>W) v = load<i32>(plane + (<usize>(iy * W + ix) << 2)) - xZero;
-      }
-      store<i16>(out + <usize>(n / NR) * tileBytes + rowOffset + (<usize>(n % NR) << 2), <i16>v);
     }
   }
 }
