@@ -59,26 +59,84 @@ export function qconvDepthwiseI16x8(
       const out = y + (<usize>((image * C * mult + co) * OH * OW) << 2);
       for (let oy = 0; oy < OH; oy++) {
         const yRow = out + (<usize>(oy * OW) << 2);
-        for (let ox = 0; ox < OW; ox += 8) {
-          let sumLow = i32x4.splat(0);
-          let sumHigh = i32x4.splat(0);
-          const at = plane + <usize>(oy * sh) * rowBytes + (<usize>ox << 1);
-          for (let t = 0; t < tapPairs; t++) {
-            const v0 = v128.load(at + <usize>load<i32>(offsets + (<usize>t << 3)));
-            const v1 = v128.load(at + <usize>load<i32>(offsets + (<usize>t << 3), 4));
-            const pair = v128.load(weights + (<usize>t << 4));
-            sumLow = i32x4.add(sumLow, i32x4.dot_i16x8_s(v128.shuffle<i16>(v0, v1, 0, 8, 1, 9, 2, 10, 3, 11), pair));
-            sumHigh = i32x4.add(sumHigh, i32x4.dot_i16x8_s(v128.shuffle<i16>(v0, v1, 4, 12, 5, 13, 6, 14, 7, 15), pair));
-          }
-          const q0 = requantize4(sumLow, bias4, mult4, zero, low, high);
-          const q1 = requantize4(sumHigh, bias4, mult4, zero, low, high);
-          const target = ox + 8 <= OW ? yRow + (<usize>ox << 2) : tail;
-          v128.store(target, q0);
-          v128.store(target, q1, 16);
-          if (target == tail) memory.copy(yRow + (<usize>ox << 2), tail, <usize>(OW - ox) << 2);
-        }
+        const rowAt = plane + <usize>(oy * sh) * rowBytes;
+        if (taps == 9) row3x3(rowAt, offsets, weights, yRow, OW, tail, bias4, mult4, zero, low, high);
+        else rowAnyKernel(rowAt, offsets, weights, tapPairs, yRow, OW, tail, bias4, mult4, zero, low, high);
       }
     }
+  }
+}
+
+/** Pairs of taps (v0, v1) of eight outputs times their weight pair: the low four outputs' sums. */
+@inline function dotLow(v0: v128, v1: v128, pair: v128): v128 {
+  return i32x4.dot_i16x8_s(v128.shuffle<i16>(v0, v1, 0, 8, 1, 9, 2, 10, 3, 11), pair);
+}
+
+/** The high four outputs' sums. */
+@inline function dotHigh(v0: v128, v1: v128, pair: v128): v128 {
+  return i32x4.dot_i16x8_s(v128.shuffle<i16>(v0, v1, 4, 12, 5, 13, 6, 14, 7, 15), pair);
+}
+
+/** Eight outputs' sums requantized and stored at column ox of the row (the last ones through tail). */
+@inline function storeEight(sumLow: v128, sumHigh: v128, yRow: usize, ox: i32, OW: i32, tail: usize, bias4: v128, mult4: v128, zero: v128, low: v128, high: v128): void {
+  const target = ox + 8 <= OW ? yRow + (<usize>ox << 2) : tail;
+  v128.store(target, requantize4(sumLow, bias4, mult4, zero, low, high));
+  v128.store(target, requantize4(sumHigh, bias4, mult4, zero, low, high), 16);
+  if (target == tail) memory.copy(yRow + (<usize>ox << 2), tail, <usize>(OW - ox) << 2);
+}
+
+/** One output row, any kernel: the tap pairs' offsets and weights read from scratch. */
+function rowAnyKernel(rowAt: usize, offsets: usize, weights: usize, tapPairs: i32, yRow: usize, OW: i32, tail: usize, bias4: v128, mult4: v128, zero: v128, low: v128, high: v128): void {
+  for (let ox = 0; ox < OW; ox += 8) {
+    let sumLow = i32x4.splat(0);
+    let sumHigh = i32x4.splat(0);
+    const at = rowAt + (<usize>ox << 1);
+    for (let t = 0; t < tapPairs; t++) {
+      const v0 = v128.load(at + <usize>load<i32>(offsets + (<usize>t << 3)));
+      const v1 = v128.load(at + <usize>load<i32>(offsets + (<usize>t << 3), 4));
+      const pair = v128.load(weights + (<usize>t << 4));
+      sumLow = i32x4.add(sumLow, dotLow(v0, v1, pair));
+      sumHigh = i32x4.add(sumHigh, dotHigh(v0, v1, pair));
+    }
+    storeEight(sumLow, sumHigh, yRow, ox, OW, tail, bias4, mult4, zero, low, high);
+  }
+}
+
+/** One output row of a 3x3 kernel: offsets and the five weight pairs held in locals, taps unrolled. */
+function row3x3(rowAt: usize, offsets: usize, weights: usize, yRow: usize, OW: i32, tail: usize, bias4: v128, mult4: v128, zero: v128, low: v128, high: v128): void {
+  const o0 = <usize>load<i32>(offsets, 0);
+  const o1 = <usize>load<i32>(offsets, 4);
+  const o2 = <usize>load<i32>(offsets, 8);
+  const o3 = <usize>load<i32>(offsets, 12);
+  const o4 = <usize>load<i32>(offsets, 16);
+  const o5 = <usize>load<i32>(offsets, 20);
+  const o6 = <usize>load<i32>(offsets, 24);
+  const o7 = <usize>load<i32>(offsets, 28);
+  const o8 = <usize>load<i32>(offsets, 32);
+  const p0 = v128.load(weights, 0);
+  const p1 = v128.load(weights, 16);
+  const p2 = v128.load(weights, 32);
+  const p3 = v128.load(weights, 48);
+  const p4 = v128.load(weights, 64);
+  for (let ox = 0; ox < OW; ox += 8) {
+    const at = rowAt + (<usize>ox << 1);
+    const v0 = v128.load(at + o0);
+    const v1 = v128.load(at + o1);
+    const v2 = v128.load(at + o2);
+    const v3 = v128.load(at + o3);
+    let sumLow = i32x4.add(dotLow(v0, v1, p0), dotLow(v2, v3, p1));
+    let sumHigh = i32x4.add(dotHigh(v0, v1, p0), dotHigh(v2, v3, p1));
+    const v4 = v128.load(at + o4);
+    const v5 = v128.load(at + o5);
+    const v6 = v128.load(at + o6);
+    const v7 = v128.load(at + o7);
+    sumLow = i32x4.add(sumLow, i32x4.add(dotLow(v4, v5, p2), dotLow(v6, v7, p3)));
+    sumHigh = i32x4.add(sumHigh, i32x4.add(dotHigh(v4, v5, p2), dotHigh(v6, v7, p3)));
+    // The ninth tap pairs with itself, its partner's weight 0.
+    const v8 = v128.load(at + o8);
+    sumLow = i32x4.add(sumLow, dotLow(v8, v8, p4));
+    sumHigh = i32x4.add(sumHigh, dotHigh(v8, v8, p4));
+    storeEight(sumLow, sumHigh, yRow, ox, OW, tail, bias4, mult4, zero, low, high);
   }
 }
 
