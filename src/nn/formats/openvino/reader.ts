@@ -5,7 +5,10 @@
 // models use are supported; any other layer is refused by name and type. Each layer type
 // maps through one handler of the LAYERS table (type -> handler), as tfjs/mapping.ts does.
 //
-// FakeQuantize (the INT8 variants) is run faithfully by decomposing OpenVINO's definition into
+// FakeQuantize (the INT8 variants) that expresses int8 becomes ONNX QDQ (int8.ts: QuantizeLinear ->
+// DequantizeLinear on activations, integer weights under DequantizeLinear), as do compressed
+// integer weights (Const i8 -> Convert -> [Subtract] -> Multiply), so the convolutions run on the
+// integer kernels. Any other FakeQuantize runs faithfully as OpenVINO's definition decomposed into
 // ONNX ops:  y = round((clip(x, in_lo, in_hi) - in_lo) / (in_hi - in_lo) * (levels - 1))
 //                / (levels - 1) * (out_hi - out_lo) + out_lo
 // On weights it folds at load into the dequantized values; on activations it runs as those ops.
@@ -14,6 +17,7 @@ import { attr, ONNX_DATA_TYPE, type Attr, type Model, type Node } from '../../gr
 import { GraphEmitter } from '../../graph-emitter.js';
 import { limits } from '../../limits.js';
 import { allocData, bytesPerElement, fromNumbers, sizeOf, toFloat32, toNumbers, type DType, type Tensor } from '../../tensor.js';
+import { activationQuantization, dequantize, emitDequantizedWeights, integerConstant, quantizeConstant, quantizeConvBiases, removeUnreadNodes, unitRoundoff, withScale, withZeroPoint, type QuantizedConstant } from './int8.js';
 import { child, childrenNamed, parseXml, type XmlElement } from './xml.js';
 
 /** IR element types (a Map: the names come from files, and may be 'constructor'). */
@@ -46,6 +50,11 @@ export interface OpenVinoOptions {
    * recoverIntegerConstants); the graph then serves inspection, not inference.
    */
   weights?: Uint8Array;
+  /**
+   * Whether OpenVINO's INT8 forms map onto quantized ONNX ops (the default, true; see int8.ts).
+   * With false every FakeQuantize runs as its float decomposition and integer weights as floats.
+   */
+  int8?: boolean;
 }
 
 /** An IR file parsed to layers and edges, before mapping. */
@@ -189,6 +198,8 @@ export function readOpenVino(xmlText: string, options: OpenVinoOptions = {}): Mo
   const constants = new Map<string, Tensor>();
   const order = topologicalOrder(layers, byId, ir.edges);
   const constBytes = { total: 0 };
+  const quantized = new Map<string, QuantizedConstant>();
+  const stored = new Map<string, DType>();
 
   for (const l of order) {
     const inputs = l.inputs.map((p) => {
@@ -202,8 +213,11 @@ export function readOpenVino(xmlText: string, options: OpenVinoOptions = {}): Mo
       if (t === undefined) throw new UnsupportedOpError(`layer '${l.name}' (${l.type}): input ${i} must be a constant`);
       return toNumbers(t);
     };
-    mapLayer(l, inputs, outputs, { constants, emit, constantOf, weights: options.weights, recovered: recovered.get(l.id), readers: (value) => readers.get(value) ?? 0, constBytes });
+    mapLayer(l, inputs, outputs, { constants, emit, constantOf, weights: options.weights, recovered: recovered.get(l.id), readers: (value) => readers.get(value) ?? 0, constBytes, int8: options.int8 !== false, quantized, stored });
   }
+  if (options.int8 !== false) quantizeConvBiases(emit);
+  // Decompression subgraphs whose convolutions read the integers instead.
+  removeUnreadNodes(emit.graph);
   // Consts read only at load (Transpose orders, axes, the f16 sources of folded Converts) are
   // not part of the graph that runs.
   emit.dropUnreadInitializers();
@@ -222,6 +236,12 @@ interface MapContext {
   readers: (value: string) => number;
   /** Bytes the Consts read so far hold (budgeted by maxSessionBytes: without a .bin they are zeros the XML alone declares). */
   constBytes: { total: number };
+  /** Whether INT8 forms map onto quantized ops (OpenVinoOptions.int8). */
+  int8: boolean;
+  /** Constant values that are integers with a scale and zero point (int8.ts), by value name. */
+  quantized: Map<string, QuantizedConstant>;
+  /** The element type each constant was stored in, before a Convert to float32. */
+  stored: Map<string, DType>;
 }
 
 const { ints, int, float, string: str } = attr;
@@ -297,6 +317,7 @@ const onParameter: LayerHandler = ({ l, out, name, emit }) => {
 const onConst: LayerHandler = ({ l, out, emit, ctx }) => {
   const t = ctx.recovered !== undefined ? fromNumbers(ELEMENT_TYPES.get(l.data['element_type']!)!, [ctx.recovered.length], ctx.recovered) : readConst(l, ctx.weights, ctx.constBytes);
   ctx.constants.set(out, t);
+  ctx.stored.set(out, t.dtype);
   emit.initializer(out, t);
 };
 
@@ -304,8 +325,18 @@ const onResult: LayerHandler = ({ inputs, emit }) => {
   emit.output(inputs[0]!);
 };
 
-const onConvolution: LayerHandler = ({ l, inputs, out, name, emit }) => {
-  emit.node('Conv', name, [inputs[0]!, inputs[1]!], [out], { strides: ints(intList(l.data['strides'])), dilations: ints(intList(l.data['dilations'])), ...autoPad(l) });
+/**
+ * A convolution's weights as DequantizeLinear of their integers (int8.ts) reshaped to `onnxShape`
+ * (their own shape when absent), when they have integers; else undefined.
+ */
+function convWeights(weights: string, name: string, leading: number, { emit, quantized }: MapContext, onnxShape?: readonly number[]): string | undefined {
+  const q = quantized.get(weights);
+  return q === undefined ? undefined : emitDequantizedWeights(emit, name, q, onnxShape ?? q.q.shape, leading);
+}
+
+const onConvolution: LayerHandler = ({ l, inputs, out, name, emit, ctx }) => {
+  const weights = convWeights(inputs[1]!, name, 1, ctx) ?? inputs[1]!;
+  emit.node('Conv', name, [inputs[0]!, weights], [out], { strides: ints(intList(l.data['strides'])), dilations: ints(intList(l.data['dilations'])), ...autoPad(l) });
 };
 
 const onGroupConvolution: LayerHandler = ({ l, inputs, out, name, emit, ctx }) => {
@@ -316,10 +347,11 @@ const onGroupConvolution: LayerHandler = ({ l, inputs, out, name, emit, ctx }) =
   const groups = wShape[0]!;
   const onnxShape = [wShape[0]! * wShape[1]!, ...wShape.slice(2)];
   const constantWeights = ctx.constants.get(inputs[1]!);
-  let weights: string;
-  if (constantWeights !== undefined) {
+  // Integer weights (int8.ts) reshaped to ONNX's shape under a DequantizeLinear.
+  let weights = convWeights(inputs[1]!, name, 2, ctx, onnxShape);
+  if (weights === undefined && constantWeights !== undefined) {
     weights = emit.constant(`${name}/weights`, { ...constantWeights, shape: onnxShape });
-  } else {
+  } else if (weights === undefined) {
     weights = emit.temp(name);
     emit.node('Reshape', `${name}/weights`, [inputs[1]!, emit.constant(name, fromNumbers('int64', [onnxShape.length], onnxShape))], [weights]);
   }
@@ -343,6 +375,26 @@ const onBatchNormInference: LayerHandler = ({ l, inputs, out, name, emit }) => {
 const onAdd: LayerHandler = ({ l, inputs, out, ctx, binary }) => {
   if (foldBiasIntoConv(l, inputs, out, ctx)) return;
   binary('Add');
+};
+
+// Compressed integer weights (int8.ts, form 3): the float ops are emitted for any reader, and
+// the integers with their zero point and scale are remembered for the convolutions.
+const onSubtract: LayerHandler = ({ inputs, out, ctx, binary }) => {
+  binary('Sub');
+  const q = ctx.quantized.get(inputs[0]!);
+  const zero = ctx.constants.get(inputs[1]!);
+  const c = q === undefined || zero === undefined ? undefined : withZeroPoint(q, zero);
+  if (c !== undefined) ctx.quantized.set(out, c);
+};
+
+const onMultiply: LayerHandler = ({ inputs, out, ctx, binary }) => {
+  binary('Mul');
+  for (const [integers, scale] of [[0, 1], [1, 0]] as const) {
+    const q = ctx.quantized.get(inputs[integers]!);
+    const s = ctx.constants.get(inputs[scale]!);
+    const c = q === undefined || s === undefined ? undefined : withScale(q, s);
+    if (c !== undefined) return void ctx.quantized.set(out, c);
+  }
 };
 
 const onClamp: LayerHandler = ({ l, inputs, out, name, emit }) => {
@@ -493,13 +545,19 @@ const onConvert: LayerHandler = ({ l, inputs, out, name, emit, ctx, unary }) => 
   // A Convert of a Const (compressed FP16 weights, i32 shapes) is done here, so the result
   // is a constant to the layers that need one (Interpolate scales, Reshape targets).
   const source = ctx.constants.get(inputs[0]!);
+  const toFloat = dtype === 'float32' || dtype === 'float16';
   if (source !== undefined) {
     const t = dtype === 'float32' ? { dtype: 'float32' as const, shape: source.shape, data: toFloat32(source) } : fromNumbers(dtype, source.shape, toNumbers(source));
     ctx.constants.set(out, t);
+    ctx.stored.set(out, ctx.stored.get(inputs[0]!) ?? source.dtype);
     emit.initializer(out, t);
+    const integers = ctx.int8 && toFloat ? integerConstant(source) : undefined;
+    if (integers !== undefined) ctx.quantized.set(out, integers);
     return;
   }
   unary('Cast', { to: int(ONNX_DATA_TYPE[dtype]) });
+  const q = ctx.quantized.get(inputs[0]!);
+  if (q !== undefined && toFloat) ctx.quantized.set(out, q);
 };
 
 const onFakeQuantize: LayerHandler = ({ l, inputs, out, ctx }) => {
@@ -518,8 +576,8 @@ const LAYERS: ReadonlyMap<string, LayerHandler> = new Map<string, LayerHandler>(
   ['ConvolutionBackpropData', onConvolutionBackpropData],
   ['BatchNormInference', onBatchNormInference],
   ['Add', onAdd],
-  ['Subtract', ({ binary }) => binary('Sub')],
-  ['Multiply', ({ binary }) => binary('Mul')],
+  ['Subtract', onSubtract],
+  ['Multiply', onMultiply],
   ['Divide', ({ binary }) => binary('Div')],
   ['Maximum', ({ binary }) => binary('Max')],
   ['Minimum', ({ binary }) => binary('Min')],
@@ -600,11 +658,37 @@ function foldBiasIntoConv(l: Layer, inputs: string[], out: string, { constants, 
   return true;
 }
 
-function mapFakeQuantize(l: Layer, inputs: string[], out: string, { emit }: MapContext): void {
+function mapFakeQuantize(l: Layer, inputs: string[], out: string, ctx: MapContext): void {
+  const { emit } = ctx;
   const levels = Number(l.data['levels']);
   if (!Number.isInteger(levels) || levels < 2) throw new ModelFormatError(`FakeQuantize '${l.name}': levels must be an integer >= 2`);
   const [x, inLo, inHi, outLo, outHi] = inputs as [string, string, string, string, string];
   const n = l.name;
+  const ranges = [inLo, inHi, outLo, outHi].flatMap((v) => ctx.constants.get(v) ?? []);
+  if (ctx.int8 && ranges.length === 4) {
+    const u = Math.max(...[inLo, inHi, outLo, outHi].map((v) => unitRoundoff(ctx.stored.get(v) ?? 'float32')));
+    const weights = ctx.constants.get(x);
+    if (weights !== undefined) {
+      const q = quantizeConstant(weights, ranges, levels, u);
+      if (q !== undefined) {
+        const t = dequantize(q);
+        ctx.constants.set(out, t);
+        ctx.quantized.set(out, q);
+        emit.initializer(out, t);
+        return;
+      }
+    } else {
+      const grid = activationQuantization(levels, ranges, u);
+      if (grid !== undefined) {
+        const scale = emit.constant(n, fromNumbers('float32', [], [grid.scale]));
+        const zero = emit.constant(n, fromNumbers('uint8', [], [grid.zero]));
+        const q = emit.temp(n);
+        emit.node('QuantizeLinear', `${n}/quantize`, [x, scale, zero], [q]);
+        emit.node('DequantizeLinear', n, [q, scale, zero], [out]);
+        return;
+      }
+    }
+  }
   const step = emit.constant(n, fromNumbers('float32', [], [levels - 1]));
   const t = (op: string, a: string[], suffix: string): string => {
     const v = emit.temp(n);
