@@ -27,7 +27,18 @@ const CASES: QConvCase[] = [
   { cin: 16, cout: 33, h: 5, w: 7, kernel: [1, 1], bias: true, xType: 'int8' },
   { cin: 6, cout: 10, h: 9, w: 7, kernel: [3, 1], groups: 2, dilations: [2, 1], pads: [2, 0, 2, 0], wType: 'uint8', perChannel: true },
   { cin: 3, cout: 5, h: 13, w: 11, kernel: [5, 5], strides: [2, 1], pads: [2, 2, 2, 2], bias: true, activation: { name: 'Clip', params: [0, 1.5] } },
+  // Stride 1 beyond 1x1 runs the direct kernel: dilated, asymmetric and no padding, a band of rows per unit.
+  { cin: 13, cout: 9, h: 37, w: 23, kernel: [3, 3], dilations: [2, 2], pads: [2, 1, 2, 3], perChannel: true, bias: true, activation: { name: 'Relu', params: [] } },
+  { cin: 4, cout: 5, h: 6, w: 13, kernel: [2, 3], pads: [0, 0, 0, 0], xType: 'int8' },
+  // ... and at other strides on phase planes: a first layer (3 channels, stride 2), strided and padded 1x1.
+  { cin: 3, cout: 8, h: 17, w: 21, kernel: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], bias: true, activation: { name: 'Relu', params: [] } },
+  { cin: 6, cout: 5, h: 9, w: 11, kernel: [1, 1], strides: [2, 3], perChannel: true },
+  { cin: 7, cout: 6, h: 5, w: 9, kernel: [1, 1], pads: [1, 0, 0, 2], bias: true },
   { cin: 13, cout: 13, h: 7, w: 9, kernel: [3, 3], groups: 13, pads: [1, 1, 1, 1], perChannel: true, bias: true },
+  // Depthwise planes wide enough for the vector copies, at strides 1, 2 (odd left padding) and 3 (the scalar copy).
+  { cin: 4, cout: 4, h: 9, w: 29, kernel: [3, 3], groups: 4, pads: [1, 0, 1, 2], bias: true },
+  { cin: 5, cout: 5, h: 19, w: 37, kernel: [3, 3], groups: 5, strides: [2, 2], pads: [1, 1, 1, 1], perChannel: true, bias: true, activation: { name: 'Relu', params: [] } },
+  { cin: 3, cout: 6, h: 17, w: 35, kernel: [5, 5], groups: 3, strides: [1, 3], dilations: [2, 2], pads: [4, 2, 3, 1], perChannel: true, wType: 'uint8' },
   { cin: 7, cout: 14, h: 11, w: 7, kernel: [3, 3], groups: 7, strides: [2, 2], pads: [0, 1, 1, 1], bias: true, activation: { name: 'Relu', params: [] }, xType: 'int8' },
 ];
 

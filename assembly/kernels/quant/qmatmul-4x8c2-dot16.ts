@@ -1,5 +1,5 @@
 // Quantized matrix product Y = A B with B known at load (QLinearMatMul, MatMulInteger, QDQ MatMul),
-// on the tile of the quantized convolution (qconv-4x8c2-dot16.ts): B's columns are its output
+// on the tile of the quantized convolution (qconv-pointwise-4x8c2-dot16.ts): B's columns are its output
 // channels, packed at load as the convolution's weights are (MR columns a panel, (k, k + 1) i16
 // pairs, zero points subtracted), so per-column scales and zero points become per-channel ones;
 // A's rows are its pixels, gathered NR at a time as pairs with A's zero point subtracted. The
@@ -11,7 +11,7 @@
 //   bias     int32 per column, multiplier f32 per column: padded to whole panels
 //   scratch  kPairs x NR pairs (4 bytes each), then MR x NR int32
 import { MR, NR } from '../conv/micro-kernel';
-import { tile } from './qconv-4x8c2-dot16';
+import { tile } from './qconv-pointwise-4x8c2-dot16';
 
 /**
  * Work units [begin, end) of ceil(m / NR) blocks of NR rows of A. With `sums` (MatMulInteger)

@@ -6,9 +6,10 @@
 // QDQ pass (passes/qdq-to-qlinear.ts) narrows the output range: quantization is monotonic, so
 // Q(relu(v)) = max(Q(v), y_zero) exactly.
 //
-// WASM paths (assembly/kernels/quant/): depthwise (groups == C_in, qconvDepthwiseI32x4), and
-// everything else on the 4x8 int16-pair dot-product GEMM (qconvGemm4x8c2Dot16), weights packed
-// at load with their zero points subtracted.
+// WASM paths (assembly/kernels/quant/): depthwise (groups == C_in, qconvDepthwiseI16x8); 1x1 at
+// stride 1 without padding on the 4x8 int16-pair dot-product GEMM (qconvPointwise4x8c2Dot16);
+// everything else on the same tile without im2col (qconvDirect4x8c2Dot16). Weights are packed at
+// load with their zero points subtracted.
 import { ShapeError } from '../../errors.js';
 import { fromNumbers, shapeString, toNumbers, type DType, type Tensor } from '../../tensor.js';
 import type { KernelPlan, OpDef, ValueType } from '../types.js';
@@ -102,7 +103,7 @@ export const qlinearConv: OpDef = {
 };
 
 /**
- * Weights for the int16-pair tile (qconvGemm4x8c2Dot16, qmatmul4x8c2Dot16): per group, panels of
+ * Weights for the int16-pair tile (qconvPointwise4x8c2Dot16, qconvDirect4x8c2Dot16, qmatmul4x8c2Dot16): per group, panels of
  * MR output channels, kPairs rows of MR (k even, k odd) i16 pairs (zero past the last channel and
  * k); bias and multipliers padded to whole panels. weight(channel, kk) has its zero point subtracted.
  */
@@ -139,38 +140,73 @@ function planQuantizedConv(g: ConvGeometry, w: number[], wZeros: readonly number
   if (g.groups === g.cin) {
     const taps = g.kh * g.kw;
     const packedW = Int32Array.from(w, (v, i) => v - zeroOf(Math.floor(i / taps)));
-    // The padded plane in scratch: room for every tap of every output, the last vector of four included.
+    // Scratch as qconvDepthwiseI16x8 lays it out: splatted weights, tap offsets, a tail vector, the padded plane in
+    // strideW phases (every input column, and the reads of the last vector of eight outputs).
     const paddedH = Math.max(g.padTop + g.h, (g.oh - 1) * g.strideH + (g.kh - 1) * g.dilationH + 1);
-    const paddedW = Math.max(g.padLeft + g.w, (Math.ceil(g.ow / 4) * 4 - 1) * g.strideW + (g.kw - 1) * g.dilationW + 1);
+    const phaseW = Math.max(Math.ceil((g.padLeft + g.w) / g.strideW), Math.ceil(g.ow / 8) * 8 + Math.floor(((g.kw - 1) * g.dilationW) / g.strideW));
     return {
       calls: [{
-        fn: 'qconvDepthwiseI32x4',
+        fn: 'qconvDepthwiseI16x8',
         args: [{ input: 0 }, { packed: 0 }, { packed: 1 }, { packed: 2 }, { output: 0 }, 'scratch',
-          g.cin, g.h, g.w, g.cout / g.cin, g.oh, g.ow, g.kh, g.kw, g.strideH, g.strideW, g.padTop, g.padLeft, g.dilationH, g.dilationW, paddedH, paddedW, xZero, ...epilogue],
+          g.cin, g.h, g.w, g.cout / g.cin, g.oh, g.ow, g.kh, g.kw, g.strideH, g.strideW, g.padTop, g.padLeft, g.dilationH, g.dilationW, xZero, ...epilogue],
         parallel: g.batch * g.cin,
         macs,
       }],
       packed: [packedW, Int32Array.from(bias), r.multipliers],
-      scratchBytes: paddedH * paddedW * 4,
+      scratchBytes: Math.ceil(taps / 2) * 16 + Math.ceil(taps / 4) * 16 + 32 + paddedH * g.strideW * phaseW * 2,
     };
   }
   const cinG = g.cin / g.groups;
   const coutG = g.cout / g.groups;
-  const k = cinG * g.kh * g.kw;
-  const kPairs = Math.ceil(k / 2);
-  const { panels, biasPadded, multPadded } = packPairPanels(g.groups, coutG, k, (co, kk) => w[co * k + kk]! - zeroOf(co), bias, r.multipliers);
+  const pointwise = g.kh === 1 && g.kw === 1 && g.strideH === 1 && g.strideW === 1 && g.padTop === 0 && g.padLeft === 0 && g.padBottom === 0 && g.padRight === 0;
+  if (!pointwise) return planDirectConv(g, w, zeroOf, bias, r, xZero, macs);
+  const kPairs = Math.ceil(cinG / 2);
+  const { panels, biasPadded, multPadded } = packPairPanels(g.groups, coutG, cinG, (co, c) => w[co * cinG + c]! - zeroOf(co), bias, r.multipliers);
   const pixels = g.oh * g.ow;
   const block = Math.min(Math.ceil(pixels / NR) * NR, Math.max(NR, Math.floor(QUANT_BLOCK_BYTES / (kPairs * 4 * NR)) * NR));
   return {
     calls: [{
-      fn: 'qconvGemm4x8c2Dot16',
-      args: [{ input: 0 }, { packed: 0 }, { packed: 1 }, { packed: 2 }, { output: 0 }, 'scratch',
-        g.groups, cinG, g.h, g.w, coutG, g.oh, g.ow, g.kh, g.kw, g.strideH, g.strideW, g.padTop, g.padLeft, g.dilationH, g.dilationW, xZero, ...epilogue, block],
+      fn: 'qconvPointwise4x8c2Dot16',
+      args: [{ input: 0 }, { packed: 0 }, { packed: 1 }, { packed: 2 }, { output: 0 }, 'scratch', g.groups, cinG, coutG, pixels, xZero, ...epilogue, block],
       parallel: g.batch * g.groups * Math.ceil(pixels / block),
       macs,
     }],
     packed: [panels, biasPadded, multPadded],
-    scratchBytes: kPairs * block * 4 + MR * NR * 4 + 2 * block * 4,
+    scratchBytes: kPairs * block * 4 + MR * NR * 4,
+  };
+}
+
+/**
+ * Every convolution but the depthwise and the plain 1x1 ones: the direct kernel
+ * (qconvDirect4x8c2Dot16) on bands of output rows. Its weights: per panel, the rows of tap 0's
+ * channel pairs, then tap 1's, ...; an odd channel count pads each tap with a zero channel. Bands:
+ * about 16 per image (work for every thread), and at least 4 tiles of outputs each. Scratch as the
+ * kernel lays it out: per channel pair, strideH x strideW phase planes of the band's padded input.
+ */
+function planDirectConv(g: ConvGeometry, w: number[], zeroOf: (co: number) => number, bias: readonly number[], r: Requantization, xZero: number, macs: number): KernelPlan {
+  const cinG = g.cin / g.groups;
+  const coutG = g.cout / g.groups;
+  const taps = g.kh * g.kw;
+  const pairs = Math.ceil(cinG / 2);
+  const { panels, biasPadded, multPadded } = packPairPanels(g.groups, coutG, taps * 2 * pairs, (co, kk) => {
+    const tap = Math.floor(kk / (2 * pairs));
+    const c = kk % (2 * pairs);
+    return c < cinG ? w[(co * cinG + c) * taps + tap]! - zeroOf(co) : 0;
+  }, bias, r.multipliers);
+  const bandRows = Math.min(g.oh, Math.max(Math.ceil(g.oh / 16), Math.ceil((4 * NR) / g.ow)));
+  const phaseWidth = g.ow + Math.floor(((g.kw - 1) * g.dilationW) / g.strideW);
+  const phaseRows = bandRows + Math.floor(((g.kh - 1) * g.dilationH) / g.strideH);
+  const planeBytes = (g.strideH * g.strideW * phaseRows * phaseWidth + NR) * 4;
+  return {
+    calls: [{
+      fn: 'qconvDirect4x8c2Dot16',
+      args: [{ input: 0 }, { packed: 0 }, { packed: 1 }, { packed: 2 }, { output: 0 }, 'scratch',
+        g.groups, cinG, g.h, g.w, coutG, g.oh, g.ow, g.kh, g.kw, g.strideH, g.strideW, g.padTop, g.padLeft, g.dilationH, g.dilationW, xZero, r.yZero, r.lo, r.hi, bandRows],
+      parallel: g.batch * g.groups * Math.ceil(g.oh / bandRows),
+      macs,
+    }],
+    packed: [panels, biasPadded, multPadded],
+    scratchBytes: pairs * planeBytes + taps * 4 + MR * NR * 4,
   };
 }
 
