@@ -8,6 +8,7 @@
 // zero point off the grid) still runs as the float decomposition.
 import { describe, expect, it } from 'vitest';
 import { readOpenVino } from '../src/nn/formats/openvino/reader.js';
+import { writeOpenVino } from '../src/nn/formats/openvino/writer.js';
 import { activationQuantization } from '../src/nn/formats/openvino/int8.js';
 import { Session } from '../src/nn/session.js';
 import { concatenate, floatToHalf, fromNumbers, toFloat32, type Tensor } from '../src/nn/tensor.js';
@@ -206,6 +207,35 @@ describe('OpenVINO FP16-INT8-style IR onto the integer kernels', () => {
     // this formula half up on (x - lo) / s) land one step apart; every grid point maps to itself.
     expect(apart.length).toBeGreaterThan(0);
     for (const i of apart) expect(i < 512 && i % 2 === 1, `x = ${values[i]} is a midpoint`).toBe(true);
+  });
+});
+
+describe('the IR writer writes a QDQ model as an FP16-INT8-style IR', () => {
+  const { xml, bin, outputStep } = int8Network();
+  const input = randomTensor([1, 3, 9, 11], seededRandom(43), -1.4, 1.4);
+
+  it.each(['FP32', 'FP16'] as const)('%s: FakeQuantize and compressed int8 weights that read back onto three QLinearConv, one output step apart at most', async (precision) => {
+    const qdq = readOpenVino(xml, { weights: bin });
+    const written = writeOpenVino(qdq, { precision });
+    const layers = (type: string) => written.xml.split(`type="${type}"`).length - 1;
+    expect(layers('FakeQuantize')).toBe(4);
+    expect(written.xml).toContain('element_type="i8"');
+    expect(written.xml).toContain('element_type="u8"');
+    const back = readOpenVino(written.xml, { weights: written.bin });
+    const session = await Session.create(back, { inputShapes: { x: [1, 3, 9, 11] } });
+    try {
+      expect(opsOf(session.nodes).filter((op) => op === 'QLinearConv')).toHaveLength(3);
+    } finally {
+      session.dispose();
+    }
+    const name = qdq.graph.outputs[0]!.name;
+    const before = (await runEngine(qdq, { x: input }))[name]!;
+    const after = (await runEngine(back, { x: input }))[back.graph.outputs[0]!.name]!;
+    const d = differences(before, after, outputStep);
+    // FP16 stores the ranges as float16: the output grid itself moves, by up to 255 x 2^-11 of a step.
+    expect(d.max).toBeLessThanOrEqual(outputStep * (precision === 'FP16' ? 1 + 255 * 2 ** -11 : 1.001));
+    // ... and the float16 scales move the outputs near a rounding boundary across it (12 of 150 here).
+    expect(d.count).toBeLessThan(before.length / (precision === 'FP16' ? 5 : 20));
   });
 });
 

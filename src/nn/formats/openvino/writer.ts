@@ -2,9 +2,13 @@
 // optimizer lays it out (Const layers with offsets into the .bin, typed ports with dims, edges),
 // so IR files can be made here for tests and conversions. Shapes come from the engine's shape
 // inference; constant subgraphs are folded first. With FP16, float weights are stored as f16
-// Consts followed by a Convert to f32, as compressed IR does.
+// Consts followed by a Convert to f32, as compressed IR does. A QDQ model (src/quantize) is
+// written the way OpenVINO's FP16-INT8 IR holds it: QuantizeLinear -> DequantizeLinear on an
+// activation as FakeQuantize (256 levels over the integer type's range), integer convolution
+// weights under DequantizeLinear as Const i8/u8 -> Convert -> [Subtract zero point] -> Multiply
+// by the per-channel scale (the reader maps both back, formats/openvino/int8.ts).
 import { UnsupportedOpError } from '../../errors.js';
-import { attrFloat, attrInt, attrInts, attrString, type Model, type Node } from '../../graph.js';
+import { attrFloat, attrInt, attrInts, attrString, type Graph, type Model, type Node } from '../../graph.js';
 import type { ValueType } from '../../ops/types.js';
 import { prepareGraph } from '../../passes/prepare-graph.js';
 import { fromNumbers, isFloatType, toFloat32, toNumbers, type DType, type Tensor } from '../../tensor.js';
@@ -19,7 +23,32 @@ const IR_TYPE: Partial<Record<DType, { name: string; precision: string }>> = {
   float16: { name: 'f16', precision: 'FP16' },
   int64: { name: 'i64', precision: 'I64' },
   int32: { name: 'i32', precision: 'I32' },
+  int8: { name: 'i8', precision: 'I8' },
+  uint8: { name: 'u8', precision: 'U8' },
 };
+
+/** Integer weights under a DequantizeLinear (per tensor, or per output channel: axis 0). */
+interface IntegerWeights {
+  q: Tensor;
+  scales: number[];
+  zeros: number[];
+}
+
+/** The DequantizeLinear outputs of the graph that dequantize integer initializers, before folding turns them into floats. */
+function integerWeights(graph: Graph): Map<string, IntegerWeights> {
+  const found = new Map<string, IntegerWeights>();
+  for (const n of graph.nodes) {
+    if (n.op !== 'DequantizeLinear') continue;
+    const q = graph.initializers.get(n.inputs[0]!);
+    const scale = graph.initializers.get(n.inputs[1] ?? '');
+    const zero = n.inputs[2] ? graph.initializers.get(n.inputs[2]) : undefined;
+    if (q === undefined || (q.dtype !== 'int8' && q.dtype !== 'uint8') || scale === undefined || (n.inputs[2] && zero === undefined)) continue;
+    if (scale.data.length !== 1 && (attrInt(n, 'axis', 1) !== 0 || scale.data.length !== q.shape[0])) continue;
+    const scales = Array.from(toFloat32(scale));
+    found.set(n.outputs[0]!, { q, scales, zeros: zero === undefined ? scales.map(() => 0) : toNumbers(zero) });
+  }
+  return found;
+}
 
 interface Port {
   layer: number;
@@ -74,10 +103,14 @@ class IrBuilder {
     return outputs.map((_, i) => ({ layer: id, port: inputs.length + i }));
   }
 
-  /** A Const layer (float weights in the chosen precision, decompressed by a Convert for FP16). */
+  /**
+   * A Const layer (float weights in the chosen precision, decompressed by a Convert for FP16;
+   * int8 and uint8 as they are, to be decompressed by the caller; other integers as i64).
+   */
   constant(name: string, t: Tensor): { port: Port; type: ValueType } {
     const float = isFloatType(t.dtype);
-    const store: Tensor = float ? (this.precision === 'FP16' ? fromNumbers('float16', t.shape, toFloat32(t)) : { dtype: 'float32', shape: t.shape, data: toFloat32(t) }) : fromNumbers('int64', t.shape, toNumbers(t));
+    const integer8 = t.dtype === 'int8' || t.dtype === 'uint8';
+    const store: Tensor = float ? (this.precision === 'FP16' ? fromNumbers('float16', t.shape, toFloat32(t)) : { dtype: 'float32', shape: t.shape, data: toFloat32(t) }) : integer8 ? t : fromNumbers('int64', t.shape, toNumbers(t));
     const bytes = new Uint8Array(store.data.buffer, store.data.byteOffset, store.data.byteLength);
     const offset = this.binBytes;
     this.chunks.push(bytes.slice());
@@ -101,7 +134,9 @@ function escapeXml(s: string): string {
 }
 
 export function writeOpenVino(model: Model, options: OpenVinoWriteOptions = {}): { xml: string; bin: Uint8Array } {
+  const integers = integerWeights(model.graph);
   const graph = prepareGraph(model, options.inputShapes);
+  const quantizers = new Map<string, Node>();
   const ir = new IrBuilder(options.precision ?? 'FP32');
   const ports = new Map<string, Port>();
   const typeOf = (name: string): ValueType => graph.types.get(name)!;
@@ -119,6 +154,28 @@ export function writeOpenVino(model: Model, options: OpenVinoWriteOptions = {}):
   const constOf = (base: string, t: Tensor) => {
     const c = ir.constant(base, t);
     return { from: c.port, type: c.type };
+  };
+  /** A convolution's weights in IR's `shape` ([O, I, k...], or [G, O/G, I/G, k...]): integers decompressed where the model has them. */
+  const weightsOf = (node: Node, w: Tensor, shape: number[]): { from: Port; type: ValueType } => {
+    const integer = integers.get(node.inputs[1]!);
+    if (integer === undefined) return constOf(`${node.name}/weights`, { ...w, shape });
+    const channels = w.shape[0]!;
+    const perChannel = (values: number[]) => Array.from({ length: channels }, (_, c) => values[values.length === 1 ? 0 : c]!);
+    const channelShape = [...shape.slice(0, shape.length - w.shape.length + 1), ...new Array<number>(w.shape.length - 1).fill(1)];
+    const f32 = (t: ValueType): ValueType => ({ dtype: 'float32', shape: t.shape });
+    const decompress = (name: string, c: { from: Port; type: ValueType }) => {
+      const [port] = ir.layer('Convert', name, 'opset1', { destination_type: 'f32' }, [c], [{ type: f32(c.type) }]);
+      return { from: port!, type: f32(c.type) };
+    };
+    let value = decompress(`${node.name}/weights/decompress`, constOf(`${node.name}/weights`, { ...integer.q, shape }));
+    if (integer.zeros.some((z) => z !== 0)) {
+      const zero = decompress(`${node.name}/weights_zero/decompress`, constOf(`${node.name}/weights_zero`, fromNumbers(integer.q.dtype, channelShape, perChannel(integer.zeros))));
+      const [port] = ir.layer('Subtract', `${node.name}/weights/subtract_zero`, 'opset1', { auto_broadcast: 'numpy' }, [value, zero], [{ type: value.type }]);
+      value = { from: port!, type: value.type };
+    }
+    const scale = constOf(`${node.name}/weights_scale`, fromNumbers('float32', channelShape, perChannel(integer.scales)));
+    const [port] = ir.layer('Multiply', `${node.name}/weights/dequantize`, 'opset1', { auto_broadcast: 'numpy' }, [value, scale], [{ type: value.type }]);
+    return { from: port!, type: value.type };
   };
 
   for (const input of graph.inputs) {
@@ -158,10 +215,10 @@ export function writeOpenVino(model: Model, options: OpenVinoWriteOptions = {}):
           const op = attrInts(node, 'output_padding');
           emit(node, 'ConvolutionBackpropData', 'opset1', { ...common, ...(op ? { output_padding: op.join(',') } : {}) }, [x(), constOf(`${node.name}/weights`, w)], convOut, hasBias ? `${node.name}/deconv` : node.name);
         } else if (group === 1) {
-          emit(node, 'Convolution', 'opset1', common, [x(), constOf(`${node.name}/weights`, w)], convOut, hasBias ? `${node.name}/conv` : node.name);
+          emit(node, 'Convolution', 'opset1', common, [x(), weightsOf(node, w, [...w.shape])], convOut, hasBias ? `${node.name}/conv` : node.name);
         } else {
-          const grouped: Tensor = { ...w, shape: [group, w.shape[0]! / group, ...w.shape.slice(1)] };
-          emit(node, 'GroupConvolution', 'opset1', common, [x(), constOf(`${node.name}/weights`, grouped)], convOut, hasBias ? `${node.name}/conv` : node.name);
+          const grouped = [group, w.shape[0]! / group, ...w.shape.slice(1)];
+          emit(node, 'GroupConvolution', 'opset1', common, [x(), weightsOf(node, w, grouped)], convOut, hasBias ? `${node.name}/conv` : node.name);
         }
         if (hasBias) {
           const b = graph.constants.get(node.inputs[2]!)!;
@@ -222,6 +279,30 @@ export function writeOpenVino(model: Model, options: OpenVinoWriteOptions = {}):
           mode: mode === 'linear' ? 'linear_onnx' : mode, shape_calculation_mode: 'scales', coordinate_transformation_mode: ctm,
           nearest_mode: node.op === 'Upsample' ? 'floor' : attrString(node, 'nearest_mode', 'round_prefer_floor'), antialias: 'false', pads_begin: '0,0,0,0', pads_end: '0,0,0,0', cube_coeff: -0.75,
         }, [x(), constOf(`${node.name}/sizes`, fromNumbers('int64', [2], outShape.slice(2))), constOf(`${node.name}/scales`, fromNumbers('float32', [2], scales)), constOf(`${node.name}/axes`, fromNumbers('int64', [2], [2, 3]))]);
+        return;
+      }
+      case 'QuantizeLinear':
+        // Written with the DequantizeLinear that reads it, as one FakeQuantize.
+        quantizers.set(out, node);
+        return;
+      case 'DequantizeLinear': {
+        const q = quantizers.get(node.inputs[0]!);
+        // Per-tensor [scale, zero point] as constants.
+        const params = (n: Node): [number, number] | undefined => {
+          const scale = graph.constants.get(n.inputs[1] ?? '');
+          const zero = n.inputs[2] ? graph.constants.get(n.inputs[2]) : undefined;
+          if (scale === undefined || scale.data.length !== 1 || (n.inputs[2] && zero?.data.length !== 1)) return undefined;
+          return [toNumbers(scale)[0]!, zero === undefined ? 0 : toNumbers(zero)[0]!];
+        };
+        const p = params(node);
+        const pq = q === undefined ? undefined : params(q);
+        if (q === undefined || p === undefined || pq === undefined || p[0] !== pq[0] || p[1] !== pq[1]) {
+          throw new UnsupportedOpError(`IR writer: DequantizeLinear '${node.name}' is written only after a QuantizeLinear of the same per-tensor scale and zero point`);
+        }
+        const [scale, zero] = p;
+        const [lo, hi] = typeOf(node.inputs[0]!).dtype === 'int8' ? [-128, 127] : [0, 255];
+        const range = (v: number) => constOf(`${node.name}/range`, fromNumbers('float32', [], [(v - zero) * scale]));
+        emit(node, 'FakeQuantize', 'opset1', { levels: 256, auto_broadcast: 'numpy' }, [source(q.inputs[0]!), range(lo), range(hi), range(lo), range(hi)]);
         return;
       }
       default:
