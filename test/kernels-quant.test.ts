@@ -9,6 +9,7 @@ import { relaxedSimdSupported } from '../src/nn/runtime/kernels.js';
 import { float32, fromNumbers, toFloat32, toNumbers, type Tensor } from '../src/nn/tensor.js';
 import { randomTensor, seededRandom, singleNodeModel } from './support/harness.js';
 import { qlinearConvModel, qmatmulModel, type QConvCase, type QMatMulCase } from './support/quant.js';
+import { qlinearConv } from '../src/nn/ops/quant/qlinear-conv.js';
 
 async function runInts(model: Model, feeds: Record<string, Tensor>, options: SessionOptions = {}): Promise<Record<string, number[]>> {
   const inputShapes = Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, [...t.shape]]));
@@ -30,6 +31,11 @@ const CASES: QConvCase[] = [
   // Stride 1 beyond 1x1 runs the direct kernel: dilated, asymmetric and no padding, a band of rows per unit.
   { cin: 13, cout: 9, h: 37, w: 23, kernel: [3, 3], dilations: [2, 2], pads: [2, 1, 2, 3], perChannel: true, bias: true, activation: { name: 'Relu', params: [] } },
   { cin: 4, cout: 5, h: 6, w: 13, kernel: [2, 3], pads: [0, 0, 0, 0], xType: 'int8' },
+  // 3x3 at stride 1 with 16 channels or more: Winograd F(2x2, 3x3) in integers, dilated phases included.
+  { cin: 17, cout: 19, h: 13, w: 23, kernel: [3, 3], pads: [1, 1, 1, 1], perChannel: true, bias: true, activation: { name: 'Relu', params: [] } },
+  { cin: 16, cout: 21, h: 11, w: 9, kernel: [3, 3], dilations: [2, 2], pads: [2, 2, 2, 2], xType: 'int8', wType: 'uint8', perChannel: true, bias: true },
+  { cin: 20, cout: 16, h: 7, w: 12, kernel: [3, 3], dilations: [3, 2], pads: [1, 0, 3, 2], bias: true },
+  { cin: 16, cout: 17, h: 9, w: 41, kernel: [3, 3], dilations: [1, 2], pads: [1, 2, 1, 2], xType: 'int8', bias: true },
   // ... and at other strides on phase planes: a first layer (3 channels, stride 2), strided and padded 1x1.
   { cin: 3, cout: 8, h: 17, w: 21, kernel: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], bias: true, activation: { name: 'Relu', params: [] } },
   { cin: 6, cout: 5, h: 9, w: 11, kernel: [1, 1], strides: [2, 3], perChannel: true },
@@ -63,7 +69,29 @@ describe('QLinearConv kernels against the reference (equal integers)', () => {
     });
   }
 
-  it('runs the GEMM kernel on two threads with the same integers', async () => {
+  it('plans each kernel where the header says it runs', () => {
+    const kernelOf = (c: QConvCase): string => {
+      const { model, x } = qlinearConvModel(c, 1);
+      const node = model.graph.nodes[0]!;
+      const init = model.graph.initializers;
+      const typeOf = (name: string) => (name === 'x' ? { dtype: x.dtype, shape: [...x.shape] } : name === '' ? undefined : { dtype: init.get(name)!.dtype, shape: [...init.get(name)!.shape] });
+      const plan = qlinearConv.plan!({ node, opset: 13, inputs: node.inputs.map(typeOf), constants: node.inputs.map((n) => init.get(n)), outputs: [] });
+      return plan!.calls.map((call) => call.fn).join(',');
+    };
+    expect(kernelOf({ cin: 16, cout: 16, h: 9, w: 9, kernel: [3, 3], pads: [1, 1, 1, 1] })).toBe('qconvWinogradF2x3Dot16');
+    expect(kernelOf({ cin: 15, cout: 16, h: 9, w: 9, kernel: [3, 3], pads: [1, 1, 1, 1] })).toBe('qconvDirect4x8c2Dot16');
+    expect(kernelOf({ cin: 16, cout: 16, h: 9, w: 9, kernel: [3, 3], strides: [2, 2] })).toBe('qconvDirect4x8c2Dot16');
+    expect(kernelOf({ cin: 16, cout: 16, h: 9, w: 9, kernel: [1, 1] })).toBe('qconvPointwise4x8c2Dot16');
+    expect(kernelOf({ cin: 16, cout: 16, h: 9, w: 9, kernel: [3, 3], groups: 16 })).toBe('qconvDepthwiseI16x8');
+  });
+
+  it('runs Winograd F(2x2, 3x3) on two threads with the same integers', async () => {
+    const { model, x } = qlinearConvModel({ cin: 24, cout: 18, h: 29, w: 21, kernel: [3, 3], dilations: [2, 1], pads: [2, 1, 2, 1], bias: true }, 9);
+    const expected = toNumbers(runReference(model, { x })['y']!);
+    expect((await runInts(model, { x }, { threads: 2 }))['y']).toEqual(expected);
+  });
+
+  it('runs the direct kernel on two threads with the same integers', async () => {
     const { model, x } = qlinearConvModel({ cin: 13, cout: 9, h: 23, w: 19, kernel: [3, 3], pads: [1, 1, 1, 1], bias: true }, 7);
     const expected = toNumbers(runReference(model, { x })['y']!);
     expect((await runInts(model, { x }, { threads: 2 }))['y']).toEqual(expected);

@@ -8,8 +8,9 @@
 //
 // WASM paths (assembly/kernels/quant/): depthwise (groups == C_in, qconvDepthwiseI16x8); 1x1 at
 // stride 1 without padding on the 4x8 int16-pair dot-product GEMM (qconvPointwise4x8c2Dot16);
-// everything else on the same tile without im2col (qconvDirect4x8c2Dot16). Weights are packed at
-// load with their zero points subtracted.
+// 3x3 at stride 1 by Winograd F(2x2, 3x3) on the same tile (qconvWinogradF2x3Dot16); everything
+// else on the same tile without im2col (qconvDirect4x8c2Dot16). Weights are packed at load with
+// their zero points subtracted.
 import { ShapeError } from '../../errors.js';
 import { fromNumbers, shapeString, toNumbers, type DType, type Tensor } from '../../tensor.js';
 import type { KernelPlan, OpDef, ValueType } from '../types.js';
@@ -98,7 +99,7 @@ export const qlinearConv: OpDef = {
     const w = toNumbers(constants[3]!);
     const wZeros = weightZeros(where, constants[3]!, constants[4]!, constants[5]);
     const bias = constants[8] === undefined ? new Array<number>(g.cout).fill(0) : toNumbers(constants[8]);
-    return planQuantizedConv(g, w, wZeros, bias, r, xZero);
+    return planQuantizedConv(g, w, wZeros, bias, r, xZero, inputs[0]!.dtype);
   },
 };
 
@@ -133,7 +134,7 @@ export function packPairPanels(
   return { panels, biasPadded, multPadded };
 }
 
-function planQuantizedConv(g: ConvGeometry, w: number[], wZeros: readonly number[], bias: readonly number[], r: Requantization, xZero: number): KernelPlan {
+function planQuantizedConv(g: ConvGeometry, w: number[], wZeros: readonly number[], bias: readonly number[], r: Requantization, xZero: number, xDtype: DType): KernelPlan {
   const zeroOf = (co: number): number => (wZeros.length === 1 ? wZeros[0]! : wZeros[co]!);
   const macs = g.batch * g.cout * g.oh * g.ow * (g.cin / g.groups) * g.kh * g.kw;
   const epilogue = [r.yZero, r.lo, r.hi] as const;
@@ -158,6 +159,10 @@ function planQuantizedConv(g: ConvGeometry, w: number[], wZeros: readonly number
   }
   const cinG = g.cin / g.groups;
   const coutG = g.cout / g.groups;
+  if (winogradApplies(g)) {
+    const plan = planWinogradConv(g, w, zeroOf, bias, r, xZero, xDtype, macs);
+    if (plan !== undefined) return plan;
+  }
   const pointwise = g.kh === 1 && g.kw === 1 && g.strideH === 1 && g.strideW === 1 && g.padTop === 0 && g.padLeft === 0 && g.padBottom === 0 && g.padRight === 0;
   if (!pointwise) return planDirectConv(g, w, zeroOf, bias, r, xZero, macs);
   const kPairs = Math.ceil(cinG / 2);
@@ -207,6 +212,75 @@ function planDirectConv(g: ConvGeometry, w: number[], zeroOf: (co: number) => nu
     }],
     packed: [panels, biasPadded, multPadded],
     scratchBytes: pairs * planeBytes + taps * 4 + MR * NR * 4,
+  };
+}
+
+/** Winograd F(2x2, 3x3) pays for its transforms from this many input and output channels (as the float path). */
+const WINOGRAD_MIN_CHANNELS = 16;
+
+function winogradApplies(g: ConvGeometry): boolean {
+  return g.kh === 3 && g.kw === 3 && g.strideH === 1 && g.strideW === 1 && g.groups === 1 && g.cin >= WINOGRAD_MIN_CHANNELS && g.cout >= WINOGRAD_MIN_CHANNELS;
+}
+
+/** F(2x2, 3x3)'s (2G) g (2G)^T: 16 integers, row-major, for one 3x3 kernel g (row-major). */
+export function winogradWeights2x3(g: ArrayLike<number>): number[] {
+  const G = [[2, 0, 0], [1, 1, 1], [1, -1, 1], [0, 0, 2]];
+  const gG = G.map((row) => [0, 1, 2].map((c) => row[0]! * g[c]! + row[1]! * g[3 + c]! + row[2]! * g[6 + c]!));
+  return gG.flatMap((row) => G.map((grow) => grow[0]! * row[0]! + grow[1]! * row[1]! + grow[2]! * row[2]!));
+}
+
+/**
+ * 3x3, stride 1, groups 1: Winograd F(2x2, 3x3) in integers (qconvWinogradF2x3Dot16), when no sum
+ * can leave int32 for any input: |Y| <= 9 x max |M|, |M| <= sum over channels of max |U| x 4 max |x - zero|.
+ * Undefined otherwise (the direct kernel runs it). Bands of tile rows: about 16 units per image.
+ */
+function planWinogradConv(g: ConvGeometry, w: number[], zeroOf: (co: number) => number, bias: readonly number[], r: Requantization, xZero: number, xDtype: DType, macs: number): KernelPlan | undefined {
+  const pairs = Math.ceil(g.cin / 2);
+  const [xLo, xHi] = quantRange(xDtype, 'QLinearConv');
+  const maxV = 4 * Math.max(xZero - xLo, xHi - xZero);
+  const transformed: number[][] = [];
+  for (let co = 0; co < g.cout; co++) {
+    let bound = 0;
+    for (let ci = 0; ci < g.cin; ci++) {
+      const at = (co * g.cin + ci) * 9;
+      const u = winogradWeights2x3(Array.from({ length: 9 }, (_, t) => w[at + t]! - zeroOf(co)));
+      bound += Math.max(...u.map(Math.abs)) * maxV;
+      transformed.push(u);
+    }
+    if (9 * bound > 2 ** 31 - 1) return undefined;
+  }
+  const mPanels = Math.ceil(g.cout / MR);
+  const panels = new Int32Array(mPanels * 16 * pairs * MR);
+  for (let co = 0; co < g.cout; co++) {
+    const panel = Math.floor(co / MR);
+    const m = co % MR;
+    for (let p = 0; p < 16; p++) {
+      for (let i = 0; i < pairs; i++) {
+        const even = transformed[co * g.cin + 2 * i]![p]!;
+        const odd = 2 * i + 1 < g.cin ? transformed[co * g.cin + 2 * i + 1]![p]! : 0;
+        panels[((panel * 16 + p) * pairs + i) * MR + m] = (even & 0xffff) | (odd << 16);
+      }
+    }
+  }
+  const tilesH = Math.ceil(Math.ceil(g.oh / g.dilationH) / 2);
+  const bandTileRows = Math.max(1, Math.min(tilesH, Math.ceil((g.dilationH * g.dilationW * tilesH) / 16)));
+  const TW = Math.ceil(Math.ceil(g.ow / g.dilationW) / 2) + 1;
+  const blocks = Math.ceil((bandTileRows * TW) / NR);
+  const planeBytes = (4 * (bandTileRows + 1) * TW + NR) * 4;
+  const biasPadded = new Int32Array(mPanels * MR);
+  biasPadded.set(bias);
+  const multPadded = new Float32Array(mPanels * MR);
+  multPadded.set(r.multipliers);
+  return {
+    calls: [{
+      fn: 'qconvWinogradF2x3Dot16',
+      args: [{ input: 0 }, { packed: 0 }, { packed: 1 }, { packed: 2 }, { output: 0 }, 'scratch',
+        g.cin, g.h, g.w, g.cout, g.oh, g.ow, g.padTop, g.padLeft, g.dilationH, g.dilationW, xZero, r.yZero, r.lo, r.hi, bandTileRows],
+      parallel: g.batch * g.dilationH * g.dilationW * Math.ceil(tilesH / bandTileRows),
+      macs,
+    }],
+    packed: [panels, biasPadded, multPadded],
+    scratchBytes: pairs * planeBytes + 64 + blocks * 16 * pairs * NR * 4 + blocks * 16 * MR * NR * 4 + 256 + MR * NR * 4 + 4 * NR * 4 + blocks * 4 * NR * 4,
   };
 }
 
