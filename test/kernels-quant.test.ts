@@ -186,3 +186,42 @@ describe('QuantizeLinear and DequantizeLinear kernels against the reference', ()
     });
   }
 });
+
+describe('MaxPool and Concat between DequantizeLinear and QuantizeLinear of one scale run on the integers', () => {
+  const rng = seededRandom(77);
+  const a = fromNumbers('uint8', [1, 3, 9, 11], Array.from({ length: 297 }, () => Math.floor(rng() * 256)));
+  const b = fromNumbers('uint8', [1, 2, 9, 11], Array.from({ length: 198 }, () => Math.floor(rng() * 256)));
+  function qdqModel(concatScale: number): Model {
+    const model = singleNodeModel({ op: 'MaxPool', inputs: [{ name: 'a_f', dtype: 'float32', shape: [1, 3, 9, 11] }], outputs: ['p_f'], opset: 13,
+      attrs: { kernel_shape: { kind: 'ints', value: [3, 3] }, strides: { kind: 'ints', value: [2, 2] }, pads: { kind: 'ints', value: [1, 1, 1, 1] } } });
+    const g = model.graph;
+    g.inputs = [{ name: 'a', dtype: 'uint8', shape: [1, 3, 9, 11] }, { name: 'b', dtype: 'uint8', shape: [1, 2, 9, 11] }];
+    g.initializers.set('s', float32([], [0.03]));
+    g.initializers.set('z', fromNumbers('uint8', [], [100]));
+    g.initializers.set('s_concat', float32([], [concatScale]));
+    const node = (op: string, inputs: string[], outputs: string[], attrs = {}) => ({ name: outputs[0]!, op, domain: '', inputs, outputs, attrs });
+    g.nodes = [
+      node('DequantizeLinear', ['a', 's', 'z'], ['a_f']),
+      g.nodes[0]!,
+      node('QuantizeLinear', ['p_f', 's', 'z'], ['pooled']),
+      node('DequantizeLinear', ['b', 's', 'z'], ['b_f']),
+      node('Concat', ['a_f', 'b_f'], ['c_f'], { axis: { kind: 'int', value: 1 } }),
+      node('QuantizeLinear', ['c_f', 's_concat', 'z'], ['joined']),
+    ];
+    g.outputs = [{ name: 'pooled', dtype: 'uint8' }, { name: 'joined', dtype: 'uint8' }];
+    return model;
+  }
+
+  it('equal integers, and no float op left where the scales agree', async () => {
+    for (const [scale, ops] of [[0.03, ['MaxPool', 'Concat']], [0.05, ['MaxPool', 'DequantizeLinear', 'DequantizeLinear', 'Concat', 'QuantizeLinear']]] as const) {
+      const model = qdqModel(scale);
+      const expected = runReference(model, { a, b });
+      const session = await Session.create(model, {});
+      expect(session.nodes.map((n) => n.op).sort()).toEqual([...ops].sort());
+      session.dispose();
+      const got = await runInts(model, { a, b });
+      expect(got['pooled']).toEqual(toNumbers(expected['pooled']!));
+      expect(got['joined']).toEqual(toNumbers(expected['joined']!));
+    }
+  });
+});

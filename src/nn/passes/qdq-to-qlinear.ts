@@ -1,6 +1,6 @@
 // ONNX QDQ graphs onto the integer kernels. A QDQ model (what ONNX Runtime's quantizer and
 // `wasmpose quantize` write) keeps float ops and marks quantization with QuantizeLinear /
-// DequantizeLinear pairs around them. Three rewrites, each exact:
+// DequantizeLinear pairs around them. Four rewrites, each exact:
 //
 // 1. DequantizeLinear(x_q) and DequantizeLinear(w_q) [and DequantizeLinear(b_q, int32)] -> Conv
 //    [-> Relu or Clip] -> QuantizeLinear  becomes one QLinearConv(x_q, ..., w_q, ..., b_q) with the
@@ -16,7 +16,10 @@
 //    integers the convolution can output to one integer, so it becomes a table on the QLinearConv
 //    (attribute `lookup`, applied after its requantization), computed once here by the reference
 //    implementations of the three ops: the same integers as running them.
-// 3. QuantizeLinear(DequantizeLinear(q)) with the same scale and zero point is q itself
+// 3. MaxPool and Concat between DequantizeLinear and QuantizeLinear that all share one scale and
+//    zero point run on the integers: they only pick and move values, and dequantization is
+//    monotonic (max of DQ = DQ of max) with Q(DQ(q)) = q.
+// 4. QuantizeLinear(DequantizeLinear(q)) with the same scale and zero point is q itself
 //    (|q - z| * s / s rounds back to q), so readers of the second read the first: chains of
 //    QLinearConv pass integers with no dequantize and quantize between them.
 //
@@ -33,7 +36,7 @@ const isStandard = (n: Node): boolean => n.domain === '' || n.domain === 'ai.onn
 
 /** The rewritten graph, or the same graph when nothing matched. */
 export function qdqToQLinear(graph: Graph, opsets: OpsetImport[]): Graph {
-  const fused = fuseLookups(fuseQuantizedMatMuls(fuseQuantizedConvs(graph)), opsets);
+  const fused = integerMoves(fuseLookups(fuseQuantizedMatMuls(fuseQuantizedConvs(graph)), opsets));
   return skipRequantizePairs(fused);
 }
 
@@ -196,6 +199,34 @@ function fuseLookups(graph: Graph, opsets: OpsetImport[]): Graph {
     const table = toNumbers(runReference(model, { [dq.inputs[0]!]: values })[out.q.outputs[0]!]!);
     replaced.set(conv, { ...conv, attrs: { ...conv.attrs, lookup: attr.ints(table) }, outputs: [out.q.outputs[0]!] });
     removed.add(dq).add(unary).add(out.q);
+  }
+  if (replaced.size === 0) return graph;
+  return { ...graph, nodes: graph.nodes.filter((n) => !removed.has(n)).map((n) => replaced.get(n) ?? n) };
+}
+
+/** Ops that only pick or move values, and which of their inputs carry the values. */
+const INTEGER_MOVES: Record<string, (n: Node) => number[]> = { MaxPool: () => [0], Concat: (n) => n.inputs.map((_, i) => i) };
+
+function integerMoves(graph: Graph): Graph {
+  const c = consumers(graph);
+  const replaced = new Map<Node, Node>();
+  const removed = new Set<Node>();
+  for (const node of graph.nodes) {
+    const dataInputs = Object.hasOwn(INTEGER_MOVES, node.op) && isStandard(node) ? INTEGER_MOVES[node.op]!(node) : undefined;
+    if (dataInputs === undefined || node.outputs.length !== 1) continue;
+    const out = quantizedOutput(graph, c, node.outputs[0]!);
+    if (out === undefined) continue;
+    const sources = dataInputs.map((i) => {
+      const dq = dequantizedInput(graph, c, node.inputs[i] ?? '', false);
+      if (dq === undefined || !sameValues(graph, dq.scale, out.yScale)) return undefined;
+      const sameZero = dq.zero === '' && out.yZero === '' ? true : dq.zero !== '' && out.yZero !== '' && sameValues(graph, dq.zero, out.yZero);
+      return sameZero ? dq.value : undefined;
+    });
+    if (sources.some((s) => s === undefined)) continue;
+    const inputs = [...node.inputs];
+    dataInputs.forEach((i, k) => (inputs[i] = sources[k]!));
+    replaced.set(node, { ...node, inputs, outputs: [out.q.outputs[0]!] });
+    removed.add(out.q);
   }
   if (replaced.size === 0) return graph;
   return { ...graph, nodes: graph.nodes.filter((n) => !removed.has(n)).map((n) => replaced.get(n) ?? n) };

@@ -1,9 +1,11 @@
 // MaxPool (2D): the largest input in each window; padding never wins. Attributes: kernel_shape,
 // strides, pads or auto_pad, dilations, ceil_mode (see poolWindow). The optional Indices output
 // is refused. The kernel works on one channel plane at a time (split over N*C planes); windows
-// of 2x2 stride 2 without padding have a kernel of their own.
+// of 2x2 stride 2 without padding have a kernel of their own. Integer (quantized) inputs run the
+// reference.
 import type { Node } from '../../graph.js';
-import { float32, toFloat32 } from '../../tensor.js';
+import { float32, fromNumbers, toFloat32, toNumbers } from '../../tensor.js';
+import { quantRange } from '../quant/common.js';
 import type { OpDef } from '../types.js';
 import { nchw, poolReference, poolScratchBytes, poolWindow, refuseExtraOutputs, windowArgs, type Window2D } from './common.js';
 
@@ -32,9 +34,15 @@ export const maxPool: OpDef = {
     const x = inputs[0]!;
     const [n, c, height, width] = nchw(node, x.shape);
     const window = poolWindow(node, height, width);
-    return [float32([n, c, window[0].output, window[1].output], maxPoolReference(toFloat32(x), n * c, window))];
+    const shape = [n, c, window[0].output, window[1].output];
+    if (x.dtype === 'float32') return [float32(shape, maxPoolReference(toFloat32(x), n * c, window))];
+    // Quantized integers (passes/qdq-to-qlinear.ts), exact in float32: a window of padding only is the type's least value.
+    const [lo] = quantRange(x.dtype, `MaxPool node '${node.name}'`);
+    return [fromNumbers(x.dtype, shape, Array.from(maxPoolReference(Float32Array.from(toNumbers(x)), n * c, window), (v) => Math.max(v, lo)))];
   },
   plan: ({ node, inputs }) => {
+    // The kernels compare floats: integer inputs take the host path (the reference).
+    if (inputs[0]!.dtype !== 'float32') return undefined;
     const [n, c, height, width] = nchw(node, inputs[0]!.shape);
     const window = poolWindow(node, height, width);
     const [h, w] = window;
