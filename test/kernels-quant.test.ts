@@ -85,6 +85,32 @@ describe('QLinearConv kernels against the reference (equal integers)', () => {
     expect(kernelOf({ cin: 16, cout: 16, h: 9, w: 9, kernel: [3, 3], groups: 16 })).toBe('qconvDepthwiseI16x8');
   });
 
+  // QLinearConv -> DequantizeLinear -> Elu (or Sigmoid) -> QuantizeLinear becomes one node with a
+  // lookup table: the same integers as the reference running the three ops.
+  for (const [op, xType] of [['Elu', 'uint8'], ['Sigmoid', 'int8']] as const) {
+    it(`folds DequantizeLinear -> ${op} -> QuantizeLinear after a QLinearConv (${xType}) into a lookup`, async () => {
+      const { model, x } = qlinearConvModel({ cin: 13, cout: 17, h: 9, w: 11, kernel: [3, 3], pads: [1, 1, 1, 1], bias: true, xType }, 21);
+      const g = model.graph;
+      g.nodes[0]!.outputs = ['conv_q'];
+      g.initializers.set('dq_scale', float32([], [0.05]));
+      g.initializers.set('q_scale', float32([], [op === 'Elu' ? 0.04 : 1 / 256]));
+      g.initializers.set('q_zero', fromNumbers(xType, [], [xType === 'uint8' ? 40 : -128]));
+      g.nodes.push(
+        { name: 'dq', op: 'DequantizeLinear', domain: '', inputs: ['conv_q', 'dq_scale', 'y_zero'], outputs: ['conv_f'], attrs: {} },
+        { name: 'act', op, domain: '', inputs: ['conv_f'], outputs: ['act_f'], attrs: {} },
+        { name: 'q', op: 'QuantizeLinear', domain: '', inputs: ['act_f', 'q_scale', 'q_zero'], outputs: ['y'], attrs: {} },
+      );
+      const expected = toNumbers(runReference(model, { x })['y']!);
+      for (const build of BUILDS) {
+        const session = await Session.create(model, { build });
+        expect(session.nodes.map((n) => n.op)).toEqual(['QLinearConv']);
+        session.dispose();
+        expect((await runInts(model, { x }, { build }))['y']).toEqual(expected);
+      }
+      expect(new Set(expected).size).toBeGreaterThan(5);
+    });
+  }
+
   it('runs Winograd F(2x2, 3x3) on two threads with the same integers', async () => {
     const { model, x } = qlinearConvModel({ cin: 24, cout: 18, h: 29, w: 21, kernel: [3, 3], dilations: [2, 1], pads: [2, 1, 2, 1], bias: true }, 9);
     const expected = toNumbers(runReference(model, { x })['y']!);

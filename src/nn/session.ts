@@ -166,7 +166,7 @@ export class Session {
     if (options.nonFinite !== undefined && options.nonFinite !== 'reject' && options.nonFinite !== 'allow') throw new InputError(`nonFinite must be 'reject' or 'allow', got ${String(options.nonFinite)}`);
     // QDQ onto the integer kernels before folding, which would turn dequantized weights into floats.
     const optimizing = options.optimize !== false;
-    const graph = prepareGraph(optimizing ? { ...model, graph: qdqToQLinear(model.graph) } : model, options.inputShapes);
+    const graph = prepareGraph(optimizing ? { ...model, graph: qdqToQLinear(model.graph, model.opsets) } : model, options.inputShapes);
     if (optimizing) optimize(graph);
     removeDeadNodes(graph);
     const build = resolveBuild(options.build ?? 'simd');

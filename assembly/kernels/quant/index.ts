@@ -6,3 +6,4 @@ export { qconvWinogradF2x3Dot16 } from './qconv-winograd-f2x3-dot16';
 export { qconvDepthwiseI16x8 } from './qconv-depthwise-i16x8';
 export { qmatmul4x8c2Dot16 } from './qmatmul-4x8c2-dot16';
 export { quantizeLinear, dequantizeLinear } from './quantize-linear';
+export { lookupI32 } from './lookup-i32';

@@ -1,6 +1,6 @@
 // ONNX QDQ graphs onto the integer kernels. A QDQ model (what ONNX Runtime's quantizer and
 // `wasmpose quantize` write) keeps float ops and marks quantization with QuantizeLinear /
-// DequantizeLinear pairs around them. Two rewrites, each exact:
+// DequantizeLinear pairs around them. Three rewrites, each exact:
 //
 // 1. DequantizeLinear(x_q) and DequantizeLinear(w_q) [and DequantizeLinear(b_q, int32)] -> Conv
 //    [-> Relu or Clip] -> QuantizeLinear  becomes one QLinearConv(x_q, ..., w_q, ..., b_q) with the
@@ -11,22 +11,29 @@
 //    int32 grid would change the result.
 //    DequantizeLinear(a_q) and DequantizeLinear(b_q) (per tensor, or per column of a matrix b) ->
 //    MatMul -> QuantizeLinear becomes one QLinearMatMul, exact for the same reason.
-// 2. QuantizeLinear(DequantizeLinear(q)) with the same scale and zero point is q itself
+// 2. A QLinearConv's output -> DequantizeLinear -> one float op of one input applied element by
+//    element (LOOKUP_OPS) -> QuantizeLinear, all per tensor: the chain maps each of the 256
+//    integers the convolution can output to one integer, so it becomes a table on the QLinearConv
+//    (attribute `lookup`, applied after its requantization), computed once here by the reference
+//    implementations of the three ops: the same integers as running them.
+// 3. QuantizeLinear(DequantizeLinear(q)) with the same scale and zero point is q itself
 //    (|q - z| * s / s rounds back to q), so readers of the second read the first: chains of
 //    QLinearConv pass integers with no dequantize and quantize between them.
 //
 // The pass runs on the model's graph before constant folding (which would turn DequantizeLinear
 // of constant weights into float weights and lose the integers), and returns a new graph: the
 // caller's model is never edited.
-import { attrFloat, attrInt, type Graph, type Node } from '../graph.js';
+import { attr, attrFloat, attrInt, type Graph, type Node, type OpsetImport } from '../graph.js';
+import { quantRange } from '../ops/quant/common.js';
+import { runReference } from '../reference.js';
 import { activationAttrs, type FusedActivation } from '../ops/conv/activation.js';
-import { toFloat32, toNumbers, type Tensor } from '../tensor.js';
+import { fromNumbers, toFloat32, toNumbers, type Tensor } from '../tensor.js';
 
 const isStandard = (n: Node): boolean => n.domain === '' || n.domain === 'ai.onnx';
 
 /** The rewritten graph, or the same graph when nothing matched. */
-export function qdqToQLinear(graph: Graph): Graph {
-  const fused = fuseQuantizedMatMuls(fuseQuantizedConvs(graph));
+export function qdqToQLinear(graph: Graph, opsets: OpsetImport[]): Graph {
+  const fused = fuseLookups(fuseQuantizedMatMuls(fuseQuantizedConvs(graph)), opsets);
   return skipRequantizePairs(fused);
 }
 
@@ -156,6 +163,39 @@ function fuseQuantizedMatMuls(graph: Graph): Graph {
       outputs: [q.outputs[0]!],
     });
     removed.add(q);
+  }
+  if (replaced.size === 0) return graph;
+  return { ...graph, nodes: graph.nodes.filter((n) => !removed.has(n)).map((n) => replaced.get(n) ?? n) };
+}
+
+/** Float ops of one input, element by element, that a lookup table replaces between DequantizeLinear and QuantizeLinear. */
+const LOOKUP_OPS = new Set(['Elu', 'Sigmoid', 'Tanh', 'LeakyRelu', 'HardSigmoid', 'HardSwish', 'Selu', 'Softplus', 'Exp', 'Abs', 'Neg', 'Relu']);
+
+function fuseLookups(graph: Graph, opsets: OpsetImport[]): Graph {
+  const c = consumers(graph);
+  const replaced = new Map<Node, Node>();
+  const removed = new Set<Node>();
+  for (const conv of graph.nodes) {
+    if (conv.op !== 'QLinearConv' || !isStandard(conv) || conv.attrs['lookup'] !== undefined) continue;
+    const dq = soleReader(c, conv.outputs[0]!);
+    if (dq === undefined || dequantizedInput(graph, c, dq.outputs[0]!, false) === undefined) continue;
+    const unary = soleReader(c, dq.outputs[0]!);
+    if (unary === undefined || !isStandard(unary) || !LOOKUP_OPS.has(unary.op) || unary.inputs.length !== 1) continue;
+    const out = quantizedOutput(graph, c, unary.outputs[0]!);
+    const convType = graph.initializers.get(conv.inputs[7] ?? '')?.dtype ?? 'uint8';
+    if (out === undefined || (graph.initializers.get(out.yZero)?.dtype ?? 'uint8') !== convType) continue;
+    const [lo, hi] = quantRange(convType, `QLinearConv '${conv.name}'`);
+    const values = fromNumbers(convType, [hi - lo + 1], Array.from({ length: hi - lo + 1 }, (_, i) => lo + i));
+    const chain: Graph = {
+      name: 'lookup', nodes: [dq, unary, out.q], valueInfo: [],
+      inputs: [{ name: dq.inputs[0]!, dtype: convType, shape: [hi - lo + 1] }],
+      outputs: [{ name: out.q.outputs[0]!, dtype: convType, shape: [hi - lo + 1] }],
+      initializers: new Map([...new Set([...dq.inputs.slice(1), ...out.q.inputs.slice(1)])].filter((n) => graph.initializers.has(n)).map((n) => [n, graph.initializers.get(n)!])),
+    };
+    const model = { graph: chain, opsets, irVersion: 8, producerName: '', producerVersion: '', metadata: {} };
+    const table = toNumbers(runReference(model, { [dq.inputs[0]!]: values })[out.q.outputs[0]!]!);
+    replaced.set(conv, { ...conv, attrs: { ...conv.attrs, lookup: attr.ints(table) }, outputs: [out.q.outputs[0]!] });
+    removed.add(dq).add(unary).add(out.q);
   }
   if (replaced.size === 0) return graph;
   return { ...graph, nodes: graph.nodes.filter((n) => !removed.has(n)).map((n) => replaced.get(n) ?? n) };

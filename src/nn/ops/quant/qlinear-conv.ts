@@ -83,9 +83,11 @@ export const qlinearConv: OpDef = {
     const sums = integerConvSums(g, toNumbers(x!), toNumbers(w!), xZero === undefined ? 0 : toNumbers(xZero)[0]!, weightZeros(where, w!, wScale!, wZero));
     const bias = b === undefined ? undefined : toNumbers(b);
     const perImage = g.cout * g.oh * g.ow;
+    const table = lookupTable(where, node, r.dtype);
     const q = Array.from(sums, (sum, i) => {
       const co = Math.floor((i % perImage) / (g.oh * g.ow));
-      return quantize(Math.fround(Math.fround(sum + (bias?.[co] ?? 0)) * r.multipliers[co]!), r.yZero, r.lo, r.hi);
+      const v = quantize(Math.fround(Math.fround(sum + (bias?.[co] ?? 0)) * r.multipliers[co]!), r.yZero, r.lo, r.hi);
+      return table === undefined ? v : table[v - quantRange(r.dtype, where)[0]]!;
     });
     return [fromNumbers(r.dtype, [g.batch, g.cout, g.oh, g.ow], q)];
   },
@@ -99,9 +101,31 @@ export const qlinearConv: OpDef = {
     const w = toNumbers(constants[3]!);
     const wZeros = weightZeros(where, constants[3]!, constants[4]!, constants[5]);
     const bias = constants[8] === undefined ? new Array<number>(g.cout).fill(0) : toNumbers(constants[8]);
-    return planQuantizedConv(g, w, wZeros, bias, r, xZero, inputs[0]!.dtype);
+    const plan = planQuantizedConv(g, w, wZeros, bias, r, xZero, inputs[0]!.dtype);
+    const table = lookupTable(where, node, r.dtype);
+    if (table === undefined) return plan;
+    const outputs = g.batch * g.cout * g.oh * g.ow;
+    return {
+      ...plan,
+      calls: [...plan.calls, { fn: 'lookupI32', args: [{ output: 0 }, { packed: plan.packed!.length }, { output: 0 }, -quantRange(r.dtype, where)[0]], parallel: outputs }],
+      packed: [...plan.packed!, Int32Array.from(table)],
+    };
   },
 };
+
+/**
+ * The `lookup` attribute (passes/qdq-to-qlinear.ts): the output for each integer the requantization
+ * gives, from the type's least value up; undefined without one.
+ */
+function lookupTable(where: string, node: Parameters<OpDef['inferTypes']>[0]['node'], dtype: DType): number[] | undefined {
+  const a = node.attrs['lookup'];
+  if (a === undefined) return undefined;
+  const [lo, hi] = quantRange(dtype, where);
+  if (a.kind !== 'ints' || a.value.length !== hi - lo + 1 || a.value.some((v) => !Number.isInteger(v) || v < lo || v > hi)) {
+    throw new ShapeError(`${where}: lookup must hold ${hi - lo + 1} ${dtype} values`);
+  }
+  return a.value;
+}
 
 /**
  * Weights for the int16-pair tile (qconvPointwise4x8c2Dot16, qconvDirect4x8c2Dot16, qmatmul4x8c2Dot16): per group, panels of
