@@ -6,6 +6,8 @@
 //             [--baseline <results.json> [--min-effect 0.05] [--alpha 0.01]]: compare with a stored run
 //             (exit 1 when a row is slower beyond the noise); every run also writes the CI
 //             trackers' JSON (customSmallerIsBetter) beside its results
+//   openvino-int8  human-pose-estimation-0001 as FP32 and FP16-INT8 OpenVINO IR (and the QDQ ONNX
+//             the INT8 IR is written from), in one process, alternating [--threads N] [--rounds N] [--warmup N]
 //   runtimes  the default estimator on the sample photo in Node and a Chromium page, 1 and 2 threads
 //   profile   wasmpose's time per node on one network [--network name] [--threads N] [--build simd|relaxed]
 //   video     a clip made with ffmpeg: wall time per frame against the network's, and fps with
@@ -79,6 +81,11 @@ const SUITES: Record<string, (quick: boolean) => Promise<void>> = {
     if (network !== undefined && network.length !== 1) fail('profile takes one --network');
     if (threads !== undefined && threads.length !== 1) fail('profile takes one --threads value');
     await profileSuite({ quick, network: network?.[0], threads: threads?.[0], build });
+  },
+  'openvino-int8': async (quick) => {
+    const { openVinoInt8Suite } = await import('./openvino-int8.js');
+    if (threads !== undefined && threads.length !== 1) fail('openvino-int8 takes one --threads value');
+    await openVinoInt8Suite({ quick, threads: threads?.[0], rounds: count('rounds'), warmup: count('warmup') });
   },
   runtimes: async (quick) => {
     const { runtimesSuite } = await import('./runtimes.js');

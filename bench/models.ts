@@ -78,7 +78,7 @@ interface PreparedNetwork {
   macs: number;
 }
 
-function feedSpecs(model: Model): FeedSpec[] {
+export function feedSpecs(model: Model): FeedSpec[] {
   return runtimeInputs(model.graph).map((info) => {
     if (info.dtype !== 'float32' && info.dtype !== 'int32') throw new InputError(`input '${info.name}' is ${info.dtype}: the benchmark feeds float32 or int32`);
     const shape = info.shape ?? [];
@@ -107,7 +107,7 @@ const INT8_NETWORKS = ['human-pose-estimation-0001-int8', 'movenet-thunder-int8'
  * The QDQ model of a float network, calibrated (min/max) on seeded random inputs: ranges from
  * random inputs are not those of photos, but the integer work, the speed measured here, is the same.
  */
-async function quantizeForBench(floatModel: Model, inputShapes: Record<string, number[]> | undefined): Promise<Model> {
+export async function quantizeForBench(floatModel: Model, inputShapes: Record<string, number[]> | undefined): Promise<Model> {
   const model = foldForQuantization(floatModel, inputShapes);
   const collector = new RangeCollector({ kind: 'minmax' });
   const values = calibrationValues(model.graph);
