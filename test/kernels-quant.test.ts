@@ -117,10 +117,16 @@ describe('QLinearConv kernels against the reference (equal integers)', () => {
     expect((await runInts(model, { x }, { threads: 2 }))['y']).toEqual(expected);
   });
 
-  it('runs the direct kernel on two threads with the same integers', async () => {
-    const { model, x } = qlinearConvModel({ cin: 13, cout: 9, h: 23, w: 19, kernel: [3, 3], pads: [1, 1, 1, 1], bias: true }, 7);
-    const expected = toNumbers(runReference(model, { x })['y']!);
-    expect((await runInts(model, { x }, { threads: 2 }))['y']).toEqual(expected);
+  it('runs the direct and pointwise kernels on two threads with the same integers (small maps split their channels)', async () => {
+    for (const c of [
+      { cin: 13, cout: 9, h: 23, w: 19, kernel: [3, 3], pads: [1, 1, 1, 1], bias: true },
+      { cin: 13, cout: 37, h: 3, w: 5, kernel: [3, 3], pads: [1, 1, 1, 1], bias: true },
+      { cin: 16, cout: 33, h: 5, w: 7, kernel: [1, 1], bias: true },
+    ] satisfies QConvCase[]) {
+      const { model, x } = qlinearConvModel(c, 7);
+      const expected = toNumbers(runReference(model, { x })['y']!);
+      expect((await runInts(model, { x }, { threads: 2 }))['y']).toEqual(expected);
+    }
   });
 });
 

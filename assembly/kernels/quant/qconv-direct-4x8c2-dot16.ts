@@ -20,13 +20,14 @@ import { MR, NR } from '../conv/micro-kernel';
 import { tile } from './qconv-pointwise-4x8c2-dot16';
 
 /**
- * Work units [begin, end) of batch x groups x ceil(OH / bandRows).
+ * Work units [begin, end) of batch x groups x ceil(OH / bandRows) x ceil(panels / panelsPerUnit)
+ * (panels: ceil(CoutG / MR); small maps split their output channels too).
  * y = saturate(round((sum + bias) * multiplier) + yZero), clamped to [lo, hi].
  */
 export function qconvDirect4x8c2Dot16(
   x: usize, w: usize, bias: usize, multiplier: usize, y: usize, scratch: usize,
   groups: i32, Cin: i32, H: i32, W: i32, CoutG: i32, OH: i32, OW: i32, kh: i32, kw: i32, sh: i32, sw: i32,
-  pt: i32, pl: i32, dh: i32, dw: i32, xZero: i32, yZero: i32, lo: i32, hi: i32, bandRows: i32, begin: i32, end: i32,
+  pt: i32, pl: i32, dh: i32, dw: i32, xZero: i32, yZero: i32, lo: i32, hi: i32, bandRows: i32, panelsPerUnit: i32, begin: i32, end: i32,
 ): void {
   const pairs = (Cin + 1) >> 1;
   const taps = kh * kw;
@@ -46,7 +47,10 @@ export function qconvDirect4x8c2Dot16(
   const mPanels = (CoutG + MR - 1) / MR;
   const inPlaneBytes = <usize>(H * W) << 2;
   const outPlaneBytes = <usize>(OH * OW) << 2;
-  for (let u = begin; u < end; u++) {
+  const splits = (mPanels + panelsPerUnit - 1) / panelsPerUnit;
+  for (let unit = begin; unit < end; unit++) {
+    const u = unit / splits;
+    const split = unit % splits;
     const image = u / (groups * bands);
     const g = (u / bands) % groups;
     const oy0 = (u % bands) * bandRows;
@@ -56,7 +60,7 @@ export function qconvDirect4x8c2Dot16(
     const last = (rows - 1) * Wp + OW;
     const channel0 = g * CoutG;
     const yBand = y + <usize>(image * groups * CoutG + channel0) * outPlaneBytes + (<usize>(oy0 * OW) << 2);
-    for (let mp = 0; mp < mPanels; mp++) {
+    for (let mp = split * panelsPerUnit; mp < min(mPanels, (split + 1) * panelsPerUnit); mp++) {
       const panel = w + <usize>(g * mPanels + mp) * (<usize>(taps * pairs) << 4);
       const at = <usize>((g * mPanels + mp) * MR) << 2;
       const channels = min(MR, CoutG - mp * MR);

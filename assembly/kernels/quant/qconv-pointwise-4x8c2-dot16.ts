@@ -21,20 +21,25 @@ import { MR, NR } from '../conv/micro-kernel';
 import { requantize4 } from './requantize';
 
 /**
- * Work units [begin, end) of batch x groups x ceil(pixels / block); block a multiple of NR.
+ * Work units [begin, end) of batch x groups x ceil(pixels / block) x ceil(panels / panelsPerUnit)
+ * (panels: ceil(CoutG / MR); small maps split their output channels too, so that every thread has
+ * work); block a multiple of NR.
  * y = saturate(round((sum + bias) * multiplier) + yZero), clamped to [lo, hi].
  */
 export function qconvPointwise4x8c2Dot16(
   x: usize, w: usize, bias: usize, multiplier: usize, y: usize, scratch: usize,
-  groups: i32, Cin: i32, CoutG: i32, pixels: i32, xZero: i32, yZero: i32, lo: i32, hi: i32, block: i32, begin: i32, end: i32,
+  groups: i32, Cin: i32, CoutG: i32, pixels: i32, xZero: i32, yZero: i32, lo: i32, hi: i32, block: i32, panelsPerUnit: i32, begin: i32, end: i32,
 ): void {
   const kPairs = (Cin + 1) >> 1;
   const blocksPerImage = (pixels + block - 1) / block;
   const mPanels = (CoutG + MR - 1) / MR;
+  const splits = (mPanels + panelsPerUnit - 1) / panelsPerUnit;
   const tileBytes = <usize>(kPairs * NR) << 2;
   const tmp = scratch + tileBytes * <usize>(block / NR);
   const rowBytes = <usize>pixels << 2;
-  for (let u = begin; u < end; u++) {
+  for (let unit = begin; unit < end; unit++) {
+    const u = unit / splits;
+    const split = unit % splits;
     const image = u / (groups * blocksPerImage);
     const g = (u / blocksPerImage) % groups;
     const p0 = (u % blocksPerImage) * block;
@@ -42,7 +47,7 @@ export function qconvPointwise4x8c2Dot16(
     gatherPointwise(x + <usize>(image * groups + g) * <usize>Cin * rowBytes + (<usize>p0 << 2), scratch, tileBytes, count, Cin, rowBytes, xZero);
     const channel0 = g * CoutG;
     const yBlock = y + <usize>(image * groups * CoutG + channel0) * rowBytes + (<usize>p0 << 2);
-    for (let mp = 0; mp < mPanels; mp++) {
+    for (let mp = split * panelsPerUnit; mp < min(mPanels, (split + 1) * panelsPerUnit); mp++) {
       const panel = w + <usize>(g * mPanels + mp) * (<usize>kPairs << 4);
       const at = <usize>((g * mPanels + mp) * MR) << 2;
       const rows = min(MR, CoutG - mp * MR);

@@ -193,16 +193,32 @@ function planQuantizedConv(g: ConvGeometry, w: number[], wZeros: readonly number
   const { panels, biasPadded, multPadded } = packPairPanels(g.groups, coutG, cinG, (co, c) => w[co * cinG + c]! - zeroOf(co), bias, r.multipliers);
   const pixels = g.oh * g.ow;
   const block = Math.min(Math.ceil(pixels / NR) * NR, Math.max(NR, Math.floor(QUANT_BLOCK_BYTES / (kPairs * 4 * NR)) * NR));
+  const units = g.batch * g.groups * Math.ceil(pixels / block);
+  const { panelsPerUnit, splits } = channelSplit(units, coutG);
   return {
     calls: [{
       fn: 'qconvPointwise4x8c2Dot16',
-      args: [{ input: 0 }, { packed: 0 }, { packed: 1 }, { packed: 2 }, { output: 0 }, 'scratch', g.groups, cinG, coutG, pixels, xZero, ...epilogue, block],
-      parallel: g.batch * g.groups * Math.ceil(pixels / block),
+      args: [{ input: 0 }, { packed: 0 }, { packed: 1 }, { packed: 2 }, { output: 0 }, 'scratch', g.groups, cinG, coutG, pixels, xZero, ...epilogue, block, panelsPerUnit],
+      parallel: units * splits,
       macs,
     }],
     packed: [panels, biasPadded, multPadded],
     scratchBytes: kPairs * block * 4 + MR * NR * 4,
   };
+}
+
+/** Work units a call should offer, so that two threads (or more) can share it evenly. */
+const MIN_UNITS = 16;
+
+/**
+ * Output-channel panels per work unit: all of them when the map alone gives MIN_UNITS units,
+ * otherwise split so that it does (the input gather is then repeated per split, a small cost
+ * beside the products of a small map's many channels).
+ */
+function channelSplit(units: number, channelsPerGroup: number): { panelsPerUnit: number; splits: number } {
+  const panels = Math.ceil(channelsPerGroup / MR);
+  const panelsPerUnit = units >= MIN_UNITS ? panels : Math.max(1, Math.ceil(panels / Math.ceil(MIN_UNITS / units)));
+  return { panelsPerUnit, splits: Math.ceil(panels / panelsPerUnit) };
 }
 
 /**
@@ -226,12 +242,14 @@ function planDirectConv(g: ConvGeometry, w: number[], zeroOf: (co: number) => nu
   const phaseWidth = g.ow + Math.floor(((g.kw - 1) * g.dilationW) / g.strideW);
   const phaseRows = bandRows + Math.floor(((g.kh - 1) * g.dilationH) / g.strideH);
   const planeBytes = (g.strideH * g.strideW * phaseRows * phaseWidth + NR) * 4;
+  const units = g.batch * g.groups * Math.ceil(g.oh / bandRows);
+  const { panelsPerUnit, splits } = channelSplit(units, coutG);
   return {
     calls: [{
       fn: 'qconvDirect4x8c2Dot16',
       args: [{ input: 0 }, { packed: 0 }, { packed: 1 }, { packed: 2 }, { output: 0 }, 'scratch',
-        g.groups, cinG, g.h, g.w, coutG, g.oh, g.ow, g.kh, g.kw, g.strideH, g.strideW, g.padTop, g.padLeft, g.dilationH, g.dilationW, xZero, r.yZero, r.lo, r.hi, bandRows],
-      parallel: g.batch * g.groups * Math.ceil(g.oh / bandRows),
+        g.groups, cinG, g.h, g.w, coutG, g.oh, g.ow, g.kh, g.kw, g.strideH, g.strideW, g.padTop, g.padLeft, g.dilationH, g.dilationW, xZero, r.yZero, r.lo, r.hi, bandRows, panelsPerUnit],
+      parallel: units * splits,
       macs,
     }],
     packed: [panels, biasPadded, multPadded],
