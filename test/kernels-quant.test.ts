@@ -69,6 +69,24 @@ describe('QLinearConv kernels against the reference (equal integers)', () => {
     });
   }
 
+  // ConvInteger: the same geometries on the direct kernel, its int32 sums kept.
+  CASES.filter((c) => c.activation === undefined).slice(0, 6).forEach((c, i) => {
+    it(`ConvInteger ${caseName(c)}`, async () => {
+      const { model, x } = qlinearConvModel(c, 500 + i);
+      const node = model.graph.nodes[0]!;
+      const { activation: _a, activation_params: _p, ...attrs } = node.attrs;
+      model.graph.nodes = [{ ...node, op: 'ConvInteger', inputs: ['x', 'w', 'x_zero', 'w_zero'], attrs }];
+      model.graph.outputs = [{ name: 'y', dtype: 'int32' }];
+      const expected = toNumbers(runReference(model, { x })['y']!);
+      const timings: { macs: number }[] = [];
+      const session = await Session.create(model, { inputShapes: { x: [...x.shape] } });
+      session.run({ x: Int32Array.from(toNumbers(x)) }, { timings: timings as never });
+      session.dispose();
+      expect(timings[0]!.macs).toBeGreaterThan(0);
+      expect((await runInts(model, { x }))['y']).toEqual(expected);
+    });
+  });
+
   it('plans each kernel where the header says it runs', () => {
     const kernelOf = (c: QConvCase): string => {
       const { model, x } = qlinearConvModel(c, 1);

@@ -22,12 +22,13 @@ import { tile } from './qconv-pointwise-4x8c2-dot16';
 /**
  * Work units [begin, end) of batch x groups x ceil(OH / bandRows) x ceil(panels / panelsPerUnit)
  * (panels: ceil(CoutG / MR); small maps split their output channels too).
- * y = saturate(round((sum + bias) * multiplier) + yZero), clamped to [lo, hi].
+ * y = saturate(round((sum + bias) * multiplier) + yZero), clamped to [lo, hi]; with `sums`
+ * (ConvInteger) y holds the int32 sums.
  */
 export function qconvDirect4x8c2Dot16(
   x: usize, w: usize, bias: usize, multiplier: usize, y: usize, scratch: usize,
   groups: i32, Cin: i32, H: i32, W: i32, CoutG: i32, OH: i32, OW: i32, kh: i32, kw: i32, sh: i32, sw: i32,
-  pt: i32, pl: i32, dh: i32, dw: i32, xZero: i32, yZero: i32, lo: i32, hi: i32, bandRows: i32, panelsPerUnit: i32, begin: i32, end: i32,
+  pt: i32, pl: i32, dh: i32, dw: i32, xZero: i32, yZero: i32, lo: i32, hi: i32, bandRows: i32, panelsPerUnit: i32, sums: i32, begin: i32, end: i32,
 ): void {
   const pairs = (Cin + 1) >> 1;
   const taps = kh * kw;
@@ -71,7 +72,7 @@ export function qconvDirect4x8c2Dot16(
         const yAt = yPanel + (<usize>(row * OW + col) << 2);
         // A tile inside one output row is stored in place; one crossing a row's end goes through tmp.
         const inRow = col + NR <= OW;
-        tile(panel, scratch + (<usize>q << 2), pairs, bias + at, multiplier + at, yAt, outPlaneBytes, channels, inRow ? NR : 0, yZero, lo, hi, tmp, false, false, taps, shifts, planeBytes);
+        tile(panel, scratch + (<usize>q << 2), pairs, bias + at, multiplier + at, yAt, outPlaneBytes, channels, inRow ? NR : 0, yZero, lo, hi, tmp, sums != 0, false, taps, shifts, planeBytes);
         if (!inRow) scatter(tmp, yPanel, outPlaneBytes, channels, q, min(last, q + NR), Wp, OW);
       }
     }

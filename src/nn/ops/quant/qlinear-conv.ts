@@ -10,7 +10,7 @@
 // stride 1 without padding on the 4x8 int16-pair dot-product GEMM (qconvPointwise4x8c2Dot16);
 // 3x3 at stride 1 by Winograd F(2x2, 3x3) on the same tile (qconvWinogradF2x3Dot16); everything
 // else on the same tile without im2col (qconvDirect4x8c2Dot16). Weights are packed at load with
-// their zero points subtracted.
+// their zero points subtracted. ConvInteger keeps the direct kernel's int32 sums.
 import { ShapeError } from '../../errors.js';
 import { fromNumbers, shapeString, toNumbers, type DType, type Tensor } from '../../tensor.js';
 import type { KernelPlan, OpDef, ValueType } from '../types.js';
@@ -228,7 +228,7 @@ function channelSplit(units: number, channelsPerGroup: number): { panelsPerUnit:
  * about 16 per image (work for every thread), and at least 4 tiles of outputs each. Scratch as the
  * kernel lays it out: per channel pair, strideH x strideW phase planes of the band's padded input.
  */
-function planDirectConv(g: ConvGeometry, w: number[], zeroOf: (co: number) => number, bias: readonly number[], r: Requantization, xZero: number, macs: number): KernelPlan {
+function planDirectConv(g: ConvGeometry, w: number[], zeroOf: (co: number) => number, bias: readonly number[], r: Requantization, xZero: number, macs: number, sums = false): KernelPlan {
   const cinG = g.cin / g.groups;
   const coutG = g.cout / g.groups;
   const taps = g.kh * g.kw;
@@ -248,7 +248,7 @@ function planDirectConv(g: ConvGeometry, w: number[], zeroOf: (co: number) => nu
     calls: [{
       fn: 'qconvDirect4x8c2Dot16',
       args: [{ input: 0 }, { packed: 0 }, { packed: 1 }, { packed: 2 }, { output: 0 }, 'scratch',
-        g.groups, cinG, g.h, g.w, coutG, g.oh, g.ow, g.kh, g.kw, g.strideH, g.strideW, g.padTop, g.padLeft, g.dilationH, g.dilationW, xZero, r.yZero, r.lo, r.hi, bandRows, panelsPerUnit],
+        g.groups, cinG, g.h, g.w, coutG, g.oh, g.ow, g.kh, g.kw, g.strideH, g.strideW, g.padTop, g.padLeft, g.dilationH, g.dilationW, xZero, r.yZero, r.lo, r.hi, bandRows, panelsPerUnit, sums ? 1 : 0],
       parallel: units * splits,
       macs,
     }],
@@ -341,5 +341,16 @@ export const convInteger: OpDef = {
     if (zeros.length !== 1 && zeros.length !== g.cout) throw new ShapeError(`${nodeWhere(node)}: ${zeros.length} weight zero points for ${g.cout} output channels`);
     const sums = integerConvSums(g, toNumbers(x!), toNumbers(w!), xZero === undefined ? 0 : toNumbers(xZero)[0]!, zeros);
     return [fromNumbers('int32', [g.batch, g.cout, g.oh, g.ow], sums)];
+  },
+  plan: ({ node, inputs, constants }) => {
+    // Weights and zero points known at load: every geometry on the direct kernel, its sums kept.
+    if (constants.slice(1).some((c, i) => c === undefined && inputs[i + 1] !== undefined)) return undefined;
+    const g = convGeometry(node, inputs[0]!.shape, inputs[1]!.shape);
+    const zeros = constants[3] === undefined ? [0] : toNumbers(constants[3]);
+    if (zeros.length !== 1 && zeros.length !== g.cout) return undefined;
+    const xZero = constants[2] === undefined ? 0 : toNumbers(constants[2])[0]!;
+    const sumsOnly: Requantization = { multipliers: new Float32Array(g.cout), yZero: 0, lo: 0, hi: 0, dtype: 'int32' };
+    const macs = g.batch * g.cout * g.oh * g.ow * (g.cin / g.groups) * g.kh * g.kw;
+    return planDirectConv(g, toNumbers(constants[1]!), (co) => zeros[zeros.length === 1 ? 0 : co]!, new Array<number>(g.cout).fill(0), sumsOnly, xZero, macs, true);
   },
 };
