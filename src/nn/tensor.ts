@@ -151,7 +151,11 @@ export function toFloat32(t: Tensor): Float32Array {
 export function toNumbers(t: Tensor): number[] {
   if (t.dtype === 'int64') return Array.from(t.data as BigInt64Array, (v) => Number(v));
   if (t.dtype === 'float16') return Array.from(t.data as Uint16Array, halfToFloat);
-  return Array.from(t.data as Exclude<TensorData, BigInt64Array>);
+  // A plain loop: Array.from goes through the typed array's iterator, ten times slower on millions of weights.
+  const data = t.data as Exclude<TensorData, BigInt64Array>;
+  const values = new Array<number>(data.length);
+  for (let i = 0; i < data.length; i++) values[i] = data[i]!;
+  return values;
 }
 
 /** Builds a tensor of any dtype from numbers (integers truncated toward zero, int64 saturated). */

@@ -36,8 +36,22 @@ const isStandard = (n: Node): boolean => n.domain === '' || n.domain === 'ai.onn
 
 /** The rewritten graph, or the same graph when nothing matched. */
 export function qdqToQLinear(graph: Graph, opsets: OpsetImport[]): Graph {
-  const fused = integerMoves(fuseLookups(fuseQuantizedMatMuls(fuseQuantizedConvs(graph)), opsets));
-  return skipRequantizePairs(fused);
+  const fused = skipRequantizePairs(integerMoves(fuseLookups(fuseQuantizedMatMuls(fuseQuantizedConvs(graph)), opsets)));
+  return fused === graph ? graph : withoutUnreadNodes(fused);
+}
+
+/**
+ * The graph without the nodes nothing reads any more (the DequantizeLinear of weights a
+ * QLinearConv now reads as integers), so constant folding does not dequantize them for nothing.
+ */
+function withoutUnreadNodes(graph: Graph): Graph {
+  let nodes = graph.nodes;
+  for (;;) {
+    const read = new Set([...nodes.flatMap((n) => n.inputs), ...graph.outputs.map((o) => o.name)]);
+    const live = nodes.filter((n) => n.outputs.some((o) => o !== '' && read.has(o)));
+    if (live.length === nodes.length) return { ...graph, nodes };
+    nodes = live;
+  }
 }
 
 interface Consumers {

@@ -98,7 +98,8 @@ export const qlinearConv: OpDef = {
     const g = convGeometry(node, inputs[0]!.shape, inputs[3]!.shape);
     const r = requantization(where, node, g, constants.map((c, i) => (i === 0 ? undefined : c)));
     const xZero = constants[2] === undefined ? 0 : toNumbers(constants[2])[0]!;
-    const w = toNumbers(constants[3]!);
+    // int8 or uint8 (inferTypes checked): the typed array itself, not a copy as numbers.
+    const w = constants[3]!.data as ArrayLike<number>;
     const wZeros = weightZeros(where, constants[3]!, constants[4]!, constants[5]);
     const bias = constants[8] === undefined ? new Array<number>(g.cout).fill(0) : toNumbers(constants[8]);
     const plan = planQuantizedConv(g, w, wZeros, bias, r, xZero, inputs[0]!.dtype);
@@ -158,7 +159,7 @@ export function packPairPanels(
   return { panels, biasPadded, multPadded };
 }
 
-function planQuantizedConv(g: ConvGeometry, w: number[], wZeros: readonly number[], bias: readonly number[], r: Requantization, xZero: number, xDtype: DType): KernelPlan {
+function planQuantizedConv(g: ConvGeometry, w: ArrayLike<number>, wZeros: readonly number[], bias: readonly number[], r: Requantization, xZero: number, xDtype: DType): KernelPlan {
   const zeroOf = (co: number): number => (wZeros.length === 1 ? wZeros[0]! : wZeros[co]!);
   const macs = g.batch * g.cout * g.oh * g.ow * (g.cin / g.groups) * g.kh * g.kw;
   const epilogue = [r.yZero, r.lo, r.hi] as const;
@@ -228,7 +229,7 @@ function channelSplit(units: number, channelsPerGroup: number): { panelsPerUnit:
  * about 16 per image (work for every thread), and at least 4 tiles of outputs each. Scratch as the
  * kernel lays it out: per channel pair, strideH x strideW phase planes of the band's padded input.
  */
-function planDirectConv(g: ConvGeometry, w: number[], zeroOf: (co: number) => number, bias: readonly number[], r: Requantization, xZero: number, macs: number, sums = false): KernelPlan {
+function planDirectConv(g: ConvGeometry, w: ArrayLike<number>, zeroOf: (co: number) => number, bias: readonly number[], r: Requantization, xZero: number, macs: number, sums = false): KernelPlan {
   const cinG = g.cin / g.groups;
   const coutG = g.cout / g.groups;
   const taps = g.kh * g.kw;
@@ -264,11 +265,29 @@ function winogradApplies(g: ConvGeometry): boolean {
   return g.kh === 3 && g.kw === 3 && g.strideH === 1 && g.strideW === 1 && g.groups === 1 && g.cin >= WINOGRAD_MIN_CHANNELS && g.cout >= WINOGRAD_MIN_CHANNELS;
 }
 
-/** F(2x2, 3x3)'s (2G) g (2G)^T: 16 integers, row-major, for one 3x3 kernel g (row-major). */
-export function winogradWeights2x3(g: ArrayLike<number>): number[] {
-  const G = [[2, 0, 0], [1, 1, 1], [1, -1, 1], [0, 0, 2]];
-  const gG = G.map((row) => [0, 1, 2].map((c) => row[0]! * g[c]! + row[1]! * g[3 + c]! + row[2]! * g[6 + c]!));
-  return gG.flatMap((row) => G.map((grow) => grow[0]! * row[0]! + grow[1]! * row[1]! + grow[2]! * row[2]!));
+/** F(2x2, 3x3)'s 2G: (2G) g (2G)^T has integer entries, 4 times G g G^T. */
+const WINOGRAD_2G = [[2, 0, 0], [1, 1, 1], [1, -1, 1], [0, 0, 2]] as const;
+
+/**
+ * (2G) g (2G)^T for the 3x3 kernel g = w[at..at + 9) - zero (row-major), written row-major to
+ * u[0..16); returns the largest |entry|.
+ */
+function winogradWeights2x3(w: ArrayLike<number>, at: number, zero: number, u: Int32Array): number {
+  const gG = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+  for (let r = 0; r < 4; r++) {
+    const [a, b, c] = WINOGRAD_2G[r]!;
+    for (let col = 0; col < 3; col++) gG[r * 3 + col] = a * (w[at + col]! - zero) + b * (w[at + 3 + col]! - zero) + c * (w[at + 6 + col]! - zero);
+  }
+  let largest = 0;
+  for (let r = 0; r < 4; r++) {
+    for (let k = 0; k < 4; k++) {
+      const [a, b, c] = WINOGRAD_2G[k]!;
+      const v = a * gG[r * 3]! + b * gG[r * 3 + 1]! + c * gG[r * 3 + 2]!;
+      u[r * 4 + k] = v;
+      largest = Math.max(largest, Math.abs(v));
+    }
+  }
+  return largest;
 }
 
 /**
@@ -276,18 +295,17 @@ export function winogradWeights2x3(g: ArrayLike<number>): number[] {
  * can leave int32 for any input: |Y| <= 9 x max |M|, |M| <= sum over channels of max |U| x 4 max |x - zero|.
  * Undefined otherwise (the direct kernel runs it). Bands of tile rows: about 16 units per image.
  */
-function planWinogradConv(g: ConvGeometry, w: number[], zeroOf: (co: number) => number, bias: readonly number[], r: Requantization, xZero: number, xDtype: DType, macs: number): KernelPlan | undefined {
+function planWinogradConv(g: ConvGeometry, w: ArrayLike<number>, zeroOf: (co: number) => number, bias: readonly number[], r: Requantization, xZero: number, xDtype: DType, macs: number): KernelPlan | undefined {
   const pairs = Math.ceil(g.cin / 2);
   const [xLo, xHi] = quantRange(xDtype, 'QLinearConv');
   const maxV = 4 * Math.max(xZero - xLo, xHi - xZero);
-  const transformed: number[][] = [];
+  // U per (output, input channel), 16 entries each.
+  const transformed = new Int32Array(g.cout * g.cin * 16);
   for (let co = 0; co < g.cout; co++) {
     let bound = 0;
     for (let ci = 0; ci < g.cin; ci++) {
-      const at = (co * g.cin + ci) * 9;
-      const u = winogradWeights2x3(Array.from({ length: 9 }, (_, t) => w[at + t]! - zeroOf(co)));
-      bound += Math.max(...u.map(Math.abs)) * maxV;
-      transformed.push(u);
+      const at = co * g.cin + ci;
+      bound += winogradWeights2x3(w, at * 9, zeroOf(co), transformed.subarray(at * 16, at * 16 + 16)) * maxV;
     }
     if (9 * bound > 2 ** 31 - 1) return undefined;
   }
@@ -298,8 +316,8 @@ function planWinogradConv(g: ConvGeometry, w: number[], zeroOf: (co: number) => 
     const m = co % MR;
     for (let p = 0; p < 16; p++) {
       for (let i = 0; i < pairs; i++) {
-        const even = transformed[co * g.cin + 2 * i]![p]!;
-        const odd = 2 * i + 1 < g.cin ? transformed[co * g.cin + 2 * i + 1]![p]! : 0;
+        const even = transformed[(co * g.cin + 2 * i) * 16 + p]!;
+        const odd = 2 * i + 1 < g.cin ? transformed[(co * g.cin + 2 * i + 1) * 16 + p]! : 0;
         panels[((panel * 16 + p) * pairs + i) * MR + m] = (even & 0xffff) | (odd << 16);
       }
     }
@@ -351,6 +369,6 @@ export const convInteger: OpDef = {
     const xZero = constants[2] === undefined ? 0 : toNumbers(constants[2])[0]!;
     const sumsOnly: Requantization = { multipliers: new Float32Array(g.cout), yZero: 0, lo: 0, hi: 0, dtype: 'int32' };
     const macs = g.batch * g.cout * g.oh * g.ow * (g.cin / g.groups) * g.kh * g.kw;
-    return planDirectConv(g, toNumbers(constants[1]!), (co) => zeros[zeros.length === 1 ? 0 : co]!, new Array<number>(g.cout).fill(0), sumsOnly, xZero, macs, true);
+    return planDirectConv(g, constants[1]!.data as ArrayLike<number>, (co) => zeros[zeros.length === 1 ? 0 : co]!, new Array<number>(g.cout).fill(0), sumsOnly, xZero, macs, true);
   },
 };
