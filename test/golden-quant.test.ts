@@ -1,5 +1,5 @@
-// Quantized ops against ONNX Runtime, one node each: QLinearConv (dense, 1x1, grouped, depthwise;
-// uint8/int8; per-tensor and per-channel weights), ConvInteger, MatMulInteger, QLinearMatMul,
+// Quantized ops against ONNX Runtime, one node each: QLinearConv (dense, 1x1, grouped, depthwise,
+// Winograd, strided; uint8/int8; per-tensor and per-channel weights), ConvInteger, MatMulInteger, QLinearMatMul,
 // QuantizeLinear, DequantizeLinear. Integer outputs must be equal: the engine requantizes with
 // ONNX Runtime's float32 arithmetic and rounding.
 import { describe, expect, it } from 'vitest';
@@ -29,6 +29,11 @@ const CONV_CASES: QConvCase[] = [
   { cin: 16, cout: 33, h: 5, w: 7, kernel: [1, 1], bias: true, xType: 'int8' },
   { cin: 6, cout: 10, h: 9, w: 7, kernel: [3, 1], groups: 2, dilations: [2, 1], pads: [2, 0, 2, 0], perChannel: true },
   { cin: 13, cout: 13, h: 7, w: 9, kernel: [3, 3], groups: 13, pads: [1, 1, 1, 1], perChannel: true, bias: true },
+  // Winograd F(2x2, 3x3) in integers (16+ channels), plain and dilated; a first layer on the direct kernel's stride phases.
+  { cin: 17, cout: 19, h: 13, w: 23, kernel: [3, 3], pads: [1, 1, 1, 1], perChannel: true, bias: true },
+  { cin: 16, cout: 21, h: 11, w: 9, kernel: [3, 3], dilations: [2, 2], pads: [2, 2, 2, 2], xType: 'int8', bias: true },
+  { cin: 3, cout: 8, h: 17, w: 21, kernel: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], bias: true },
+  { cin: 24, cout: 24, h: 19, w: 17, kernel: [3, 3], groups: 24, strides: [2, 2], pads: [1, 1, 1, 1], perChannel: true, bias: true },
 ];
 
 describe('QLinearConv against ONNX Runtime (equal integers)', () => {
