@@ -17,6 +17,7 @@
 //   scratch  per channel pair, sh * sw phase planes of phaseRows = bandRows + (kh - 1) * dh / sh
 //            rows of Wp pairs, then NR pairs; then kh * kw int32 tap offsets, then MR x NR int32
 import { MR, NR } from '../conv/micro-kernel';
+import { fillParityPlanes } from './parity-planes';
 import { tile } from './qconv-pointwise-4x8c2-dot16';
 
 /**
@@ -56,7 +57,11 @@ export function qconvDirect4x8c2Dot16(
     const g = (u / bands) % groups;
     const oy0 = (u % bands) * bandRows;
     const rows = min(bandRows, OH - oy0);
-    fillBand(x + <usize>(image * groups + g) * <usize>Cin * inPlaneBytes, scratch, planeBytes, phaseBytes, Cin, H, W, Wp, sh, sw, (rows - 1) * sh + (kh - 1) * dh + 1, oy0 * sh - pt, pl, xZero);
+    const xGroup = x + <usize>(image * groups + g) * <usize>Cin * inPlaneBytes;
+    const rowsIn = (rows - 1) * sh + (kh - 1) * dh + 1;
+    // Stride 2 both ways: the parity planes' vector copy (first layers read wide inputs).
+    if (sh == 2 && sw == 2) fillParityPlanes(xGroup, scratch, planeBytes, phaseBytes, Cin, H, W, Wp, rowsIn, oy0 * sh - pt, -pl, 1, 1, xZero);
+    else fillBand(xGroup, scratch, planeBytes, phaseBytes, Cin, H, W, Wp, sh, sw, rowsIn, oy0 * sh - pt, pl, xZero);
     // Output positions [0, last) of the band, row-major in rows of Wp.
     const last = (rows - 1) * Wp + OW;
     const channel0 = g * CoutG;
