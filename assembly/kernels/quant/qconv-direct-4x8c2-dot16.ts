@@ -1,7 +1,8 @@
 // Quantized convolution of any kernel, stride, padding, dilation and groups without im2col (1x1 at
 // stride 1 without padding is qconvPointwise4x8c2Dot16). A work unit is a band of output rows. Its
-// input rows (the band plus the kernel's reach) are copied once into scratch, per pair of channels
-// (c, c + 1) as i16 pairs minus the zero point, zero-padded, and split into sh x sw phase planes
+// input rows (the band plus the kernel's reach) are copied once into scratch (phase-planes.ts),
+// per pair of channels (c, c + 1) as i16 pairs minus the zero point, zero-padded, and split into
+// sh x sw phase planes
 // (padded row r, column p go to phase (r % sh, p % sw) at (r / sh, p / sw)), each Wp = OW +
 // (kw - 1) * dw / sw wide. Output position q = row * Wp + col then reads tap (ky, kx) at one shift
 // from q in one phase plane: NR outputs of a tap are NR consecutive pairs, which the 4x8 tile of
@@ -17,7 +18,7 @@
 //   scratch  per channel pair, sh * sw phase planes of phaseRows = bandRows + (kh - 1) * dh / sh
 //            rows of Wp pairs, then NR pairs; then kh * kw int32 tap offsets, then MR x NR int32
 import { MR, NR } from '../conv/micro-kernel';
-import { fillParityPlanes } from './parity-planes';
+import { fillPhasePlanes } from './phase-planes';
 import { tile } from './qconv-pointwise-4x8c2-dot16';
 
 /**
@@ -59,9 +60,8 @@ export function qconvDirect4x8c2Dot16(
     const rows = min(bandRows, OH - oy0);
     const xGroup = x + <usize>(image * groups + g) * <usize>Cin * inPlaneBytes;
     const rowsIn = (rows - 1) * sh + (kh - 1) * dh + 1;
-    // Stride 2 both ways: the parity planes' vector copy (first layers read wide inputs).
-    if (sh == 2 && sw == 2) fillParityPlanes(xGroup, scratch, planeBytes, phaseBytes, Cin, H, W, Wp, rowsIn, oy0 * sh - pt, -pl, 1, 1, xZero);
-    else fillBand(xGroup, scratch, planeBytes, phaseBytes, Cin, H, W, Wp, sh, sw, rowsIn, oy0 * sh - pt, pl, xZero);
+    // Padded row r, column p (input row oy0 * sh - pt + r, column p - pl) to phase (r % sh, p % sw).
+    fillPhasePlanes(xGroup, scratch, planeBytes, phaseBytes, Cin, H, W, Wp, rowsIn, oy0 * sh - pt, -pl, sh, sw, 1, 1, xZero);
     // Output positions [0, last) of the band, row-major in rows of Wp.
     const last = (rows - 1) * Wp + OW;
     const channel0 = g * CoutG;
@@ -79,49 +79,6 @@ export function qconvDirect4x8c2Dot16(
         const inRow = col + NR <= OW;
         tile(panel, scratch + (<usize>q << 2), pairs, bias + at, multiplier + at, yAt, outPlaneBytes, channels, inRow ? NR : 0, yZero, lo, hi, tmp, sums != 0, false, taps, shifts, planeBytes);
         if (!inRow) scatter(tmp, yPanel, outPlaneBytes, channels, q, min(last, q + NR), Wp, OW);
-      }
-    }
-  }
-}
-
-/**
- * The band's padded input, `rowsIn` padded rows from input row iy0: for channel pair i, padded
- * row r, column p (input column p - pl) goes to phase plane (r % sh, p % sw) at row r / sh, column
- * p / sw, as the pair (channel 2i, channel 2i + 1) minus the zero point; 0 outside the input, for a
- * missing odd channel, and in the NR pairs past the planes (read only for dropped columns).
- */
-function fillBand(
-  x: usize, out: usize, planeBytes: usize, phaseBytes: usize, C: i32, H: i32, W: i32, Wp: i32, sh: i32, sw: i32,
-  rowsIn: i32, iy0: i32, pl: i32, xZero: i32,
-): void {
-  const zero = i32x4.splat(xZero);
-  const rowBytes = <usize>(H * W) << 2;
-  // Input columns [ix0, ix1) land inside the planes' Wp columns.
-  const ix0 = max(0, -pl);
-  const ix1 = min(W, Wp * sw - pl);
-  for (let i = 0; i < (C + 1) >> 1; i++) {
-    const plane = out + <usize>i * planeBytes;
-    const hasOdd = 2 * i + 1 < C;
-    memory.fill(plane, 0, planeBytes);
-    for (let r = 0; r < rowsIn; r++) {
-      const iy = iy0 + r;
-      if (<u32>iy >= <u32>H) continue;
-      const even = x + <usize>(2 * i) * rowBytes + (<usize>(iy * W) << 2);
-      const odd = even + rowBytes;
-      const target = plane + <usize>(r % sh * sw) * phaseBytes + (<usize>(r / sh * Wp) << 2);
-      let ix = ix0;
-      if (sw == 1) {
-        for (; ix + 4 <= ix1; ix += 4) {
-          const a = i32x4.sub(v128.load(even + (<usize>ix << 2)), zero);
-          const b = hasOdd ? i32x4.sub(v128.load(odd + (<usize>ix << 2)), zero) : i32x4.splat(0);
-          v128.store(target + (<usize>(pl + ix) << 2), v128.shuffle<i16>(i16x8.narrow_i32x4_s(a, b), i16x8.splat(0), 0, 4, 1, 5, 2, 6, 3, 7));
-        }
-      }
-      for (; ix < ix1; ix++) {
-        const p = pl + ix;
-        const at = target + <usize>(p % sw) * phaseBytes + (<usize>(p / sw) << 2);
-        store<i16>(at, <i16>(load<i32>(even + (<usize>ix << 2)) - xZero));
-        store<i16>(at, <i16>(hasOdd ? load<i32>(odd + (<usize>ix << 2)) - xZero : 0), 2);
       }
     }
   }

@@ -25,7 +25,7 @@
 // and per block 4 x NR int32 output offsets.
 import { MR, NR } from '../conv/micro-kernel';
 import { tile } from './qconv-pointwise-4x8c2-dot16';
-import { fillParityPlanes } from './parity-planes';
+import { fillPhasePlanes } from './phase-planes';
 import { requantize4 } from './requantize';
 
 /**
@@ -76,7 +76,7 @@ export function qconvWinogradF2x3Dot16(
     const rows = min(bandTileRows, tilesH - tr0);
     const last = (rows - 1) * TW + tilesW;
     const blocks = (last + NR - 1) / NR;
-    fillParityPlanes(x + <usize>image * <usize>Cin * inPlaneBytes, scratch, planeBytes, phaseBytes, Cin, H, W, TW, 2 * rows + 2, a - pt + dh * 2 * tr0, b - pl, dh, dw, xZero);
+    fillPhasePlanes(x + <usize>image * <usize>Cin * inPlaneBytes, scratch, planeBytes, phaseBytes, Cin, H, W, TW, 2 * rows + 2, a - pt + dh * 2 * tr0, b - pl, 2, 2, dh, dw, xZero);
     for (let k = 0; k < blocks; k++) transformInput(scratch, planeBytes, shifts, vBuffer + <usize>k * vBlockBytes, pairs, k * NR, transformTmp);
     outputTargets(targetBuffer, blocks * NR, last, TW, tilesW, tr0, OHs, OWs, a, b, dh, dw, OW);
     const yImage = y + <usize>image * <usize>Cout * (<usize>(OH * OW) << 2);
@@ -158,7 +158,7 @@ function transformInput(planes: usize, planeBytes: usize, shifts: usize, v: usiz
     const m1 = v128.load(m + <usize>(4 + c) * stride);
     const m2 = v128.load(m + <usize>(8 + c) * stride);
     const m3 = v128.load(m + <usize>(12 + c) * stride);
-    // Rows of A^T M, kept in out's scratch-free registers by storing to m's own slots (row 0, 1).
+    // The two rows of A^T M overwrite M's rows 0 and 1 (p = c and 4 + c), read only here.
     v128.store(m + <usize>c * stride, i32x4.add(i32x4.add(m0, m1), m2));
     v128.store(m + <usize>(4 + c) * stride, i32x4.sub(i32x4.sub(m1, m2), m3));
   }
