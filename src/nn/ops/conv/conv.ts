@@ -12,7 +12,7 @@ import { ShapeError } from '../../errors.js';
 import { float32, shapeString, toFloat32 } from '../../tensor.js';
 import type { Arg, KernelPlan, OpDef } from '../types.js';
 import { activate, fusedActivation, kernelActivation } from './activation.js';
-import { convGeometry, directConvSums, type ConvGeometry } from './geometry.js';
+import { convGeometry, convMacs, directConvSums, type ConvGeometry } from './geometry.js';
 import { MR, NR, packPanels, packRowValues } from './pack.js';
 import { packWinogradWeights, winogradBlock, winogradScratchFloats, winogradTiles } from './winograd.js';
 
@@ -95,7 +95,7 @@ export const conv: OpDef = {
     const where = `Conv node '${node.name}'`;
     const { code, params } = kernelActivation(fusedActivation(node), g.cout, where);
     const hasBias = inputs[2] !== undefined;
-    const macs = g.batch * g.cout * g.oh * g.ow * (g.cin / g.groups) * g.kh * g.kw;
+    const macs = convMacs(g);
     if (g.groups === g.cin) return planDepthwise(g, hasBias, code, params, macs);
     const weights = constants[1];
     const bias = constants[2];

@@ -145,6 +145,11 @@ export function convTransposeGeometry(node: Node, xShape: readonly number[], wSh
   return { n, inChannels, outChannels: wShape[1]! * group, group, input, output, kernel: [kernel[0]!, kernel[1]!], stride, dilation, padBegin };
 }
 
+/** Multiply-adds of the convolution: every output times its taps over one group's input channels. */
+export function convMacs(g: ConvGeometry): number {
+  return g.batch * g.cout * g.oh * g.ow * (g.cin / g.groups) * g.kh * g.kw;
+}
+
 /**
  * The direct convolution the references of Conv and QLinearConv share: per output (batch,
  * channel, row, column in NCHW order), start[co] plus the sum over its taps of

@@ -15,7 +15,7 @@ import { ShapeError } from '../../errors.js';
 import { fromNumbers, shapeString, toNumbers, type DType, type Tensor } from '../../tensor.js';
 import type { KernelPlan, OpDef, ValueType } from '../types.js';
 import { fusedActivation } from '../conv/activation.js';
-import { convGeometry, directConvSums, type ConvGeometry } from '../conv/geometry.js';
+import { convGeometry, convMacs, directConvSums, type ConvGeometry } from '../conv/geometry.js';
 import { MR, NR } from '../conv/pack.js';
 import { nodeWhere, quantize, quantParams, quantRange, scalarParams } from './common.js';
 
@@ -84,10 +84,11 @@ export const qlinearConv: OpDef = {
     const bias = b === undefined ? undefined : toNumbers(b);
     const perImage = g.cout * g.oh * g.ow;
     const table = lookupTable(where, node, r.dtype);
+    const [least] = quantRange(r.dtype, where);
     const q = Array.from(sums, (sum, i) => {
       const co = Math.floor((i % perImage) / (g.oh * g.ow));
       const v = quantize(Math.fround(Math.fround(sum + (bias?.[co] ?? 0)) * r.multipliers[co]!), r.yZero, r.lo, r.hi);
-      return table === undefined ? v : table[v - quantRange(r.dtype, where)[0]]!;
+      return table === undefined ? v : table[v - least]!;
     });
     return [fromNumbers(r.dtype, [g.batch, g.cout, g.oh, g.ow], q)];
   },
@@ -161,7 +162,7 @@ export function packPairPanels(
 
 function planQuantizedConv(g: ConvGeometry, w: ArrayLike<number>, wZeros: readonly number[], bias: readonly number[], r: Requantization, xZero: number, xDtype: DType): KernelPlan {
   const zeroOf = (co: number): number => (wZeros.length === 1 ? wZeros[0]! : wZeros[co]!);
-  const macs = g.batch * g.cout * g.oh * g.ow * (g.cin / g.groups) * g.kh * g.kw;
+  const macs = convMacs(g);
   const epilogue = [r.yZero, r.lo, r.hi] as const;
   if (g.groups === g.cin) {
     const taps = g.kh * g.kw;
@@ -368,7 +369,7 @@ export const convInteger: OpDef = {
     if (zeros.length !== 1 && zeros.length !== g.cout) return undefined;
     const xZero = constants[2] === undefined ? 0 : toNumbers(constants[2])[0]!;
     const sumsOnly: Requantization = { multipliers: new Float32Array(g.cout), yZero: 0, lo: 0, hi: 0, dtype: 'int32' };
-    const macs = g.batch * g.cout * g.oh * g.ow * (g.cin / g.groups) * g.kh * g.kw;
+    const macs = convMacs(g);
     return planDirectConv(g, constants[1]!.data as ArrayLike<number>, (co) => zeros[zeros.length === 1 ? 0 : co]!, new Array<number>(g.cout).fill(0), sumsOnly, xZero, macs, true);
   },
 };
