@@ -29,6 +29,7 @@
 import { attr, attrFloat, attrInt, type Graph, type Node, type OpsetImport } from '../graph.js';
 import { quantRange } from '../ops/quant/common.js';
 import { runReference } from '../reference.js';
+import { liveNodes } from './typed-graph.js';
 import { activationAttrs, type FusedActivation } from '../ops/conv/activation.js';
 import { fromNumbers, toFloat32, toNumbers, type Tensor } from '../tensor.js';
 
@@ -37,21 +38,9 @@ const isStandard = (n: Node): boolean => n.domain === '' || n.domain === 'ai.onn
 /** The rewritten graph, or the same graph when nothing matched. */
 export function qdqToQLinear(graph: Graph, opsets: OpsetImport[]): Graph {
   const fused = skipRequantizePairs(integerMoves(fuseLookups(fuseQuantizedMatMuls(fuseQuantizedConvs(graph)), opsets)));
-  return fused === graph ? graph : withoutUnreadNodes(fused);
-}
-
-/**
- * The graph without the nodes nothing reads any more (the DequantizeLinear of weights a
- * QLinearConv now reads as integers), so constant folding does not dequantize them for nothing.
- */
-function withoutUnreadNodes(graph: Graph): Graph {
-  let nodes = graph.nodes;
-  for (;;) {
-    const read = new Set([...nodes.flatMap((n) => n.inputs), ...graph.outputs.map((o) => o.name)]);
-    const live = nodes.filter((n) => n.outputs.some((o) => o !== '' && read.has(o)));
-    if (live.length === nodes.length) return { ...graph, nodes };
-    nodes = live;
-  }
+  // Without the nodes nothing reads any more (the DequantizeLinear of weights a QLinearConv now
+  // reads as integers), so constant folding does not dequantize them for nothing.
+  return fused === graph ? graph : { ...fused, nodes: liveNodes(fused.nodes, fused.outputs.map((o) => o.name)) };
 }
 
 interface Consumers {

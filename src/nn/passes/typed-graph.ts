@@ -31,10 +31,18 @@ export function producers(g: TypedGraph): Map<string, Node> {
 
 /** Drops nodes none of whose outputs are used, repeatedly. */
 export function removeDeadNodes(g: TypedGraph): void {
+  const live = liveNodes(g.nodes, g.outputs);
+  if (live.length !== g.nodes.length) g.nodes = live;
+}
+
+/** The nodes whose outputs another live node or a graph output reads, repeatedly: dead chains go whole. */
+export function liveNodes(nodes: readonly Node[], outputs: readonly string[]): Node[] {
+  let live = [...nodes];
   for (;;) {
-    const uses = useCounts(g);
-    const live = g.nodes.filter((n) => n.outputs.some((o) => o !== '' && (uses.get(o) ?? 0) > 0));
-    if (live.length === g.nodes.length) return;
-    g.nodes = live;
+    const read = new Set(outputs);
+    for (const n of live) for (const i of n.inputs) if (i !== '') read.add(i);
+    const next = live.filter((n) => n.outputs.some((o) => o !== '' && read.has(o)));
+    if (next.length === live.length) return live;
+    live = next;
   }
 }
