@@ -11,6 +11,7 @@ import { dirname, join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { fetchCommand } from '../src/cli/commands/fetch.js';
+import { captured } from './support/cli.js';
 import { ModelFormatError, WeightsError } from '../src/nn/errors.js';
 import { setLimits } from '../src/nn/limits.js';
 import { extractFromTarGz, TarReader, type TarEntry } from '../src/download/archive.js';
@@ -495,17 +496,8 @@ describe('extractFromTarGz', () => {
 
 // ---------------------------------------------------------------- wasmpose fetch
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-  vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
-  try {
-    return { code: await fetchCommand(argv), out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    vi.restoreAllMocks();
-  }
-}
+/** `wasmpose fetch ...argv`, its errors thrown rather than printed. */
+const cli = (...argv: string[]) => captured(fetchCommand, argv);
 
 describe('wasmpose fetch', () => {
   // A sources list of the same form as weights/sources.json, on a host that does not exist
