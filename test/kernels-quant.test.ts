@@ -214,11 +214,12 @@ describe('QLinearMatMul and MatMulInteger kernels against the reference (equal i
 
 describe('QuantizeLinear and DequantizeLinear kernels against the reference', () => {
   for (const dtype of ['uint8', 'int8'] as const) {
-    it(`${dtype}: round half to even, saturation, 13 x 7 values`, async () => {
+    it(`${dtype}: round half to even, saturation, NaN and infinities, 13 x 7 values`, async () => {
       const x = randomTensor([13, 7], seededRandom(3), -3, 3);
-      // Exact halves (0.5 and 1.5 quantization steps) to pin the rounding.
+      // Exact halves (0.5, 1.5 and 2.5 quantization steps) to pin the rounding; NaN quantizes to the zero point.
       const data = x.data as Float32Array;
-      data.set([0.025, 0.075, -0.025, -0.075, 1e9, -1e9], 0);
+      data.set([0.025, 0.075, -0.025, -0.075, 1e9, -1e9, NaN, Infinity, -Infinity, -0, 0.125, -0.125], 0);
+      data.set([NaN, -Infinity, 0.125], 88);
       const zero = fromNumbers(dtype, [], [dtype === 'uint8' ? 128 : -3]);
       const q = singleNodeModel({
         op: 'QuantizeLinear', opset: 13,
@@ -228,7 +229,7 @@ describe('QuantizeLinear and DequantizeLinear kernels against the reference', ()
       q.graph.outputs = [{ name: 'y', dtype }];
       const expected = toNumbers(runReference(q, { x })['y']!);
       expect(expected.slice(0, 4)).toEqual(dtype === 'uint8' ? [128, 130, 128, 126] : [-3, -1, -3, -5]);
-      for (const build of BUILDS) expect((await runInts(q, { x }, { build }))['y']).toEqual(expected);
+      for (const build of BUILDS) expect((await runInts(q, { x }, { build, nonFinite: 'allow' }))['y']).toEqual(expected);
 
       const ints = fromNumbers(dtype, [13, 7], expected);
       const dq = singleNodeModel({

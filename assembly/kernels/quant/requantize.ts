@@ -46,6 +46,10 @@ const ROUNDER_BITS: i32 = 0x4b400000;
 
 /** Four lanes of sums, bias included, requantized as requantize4 does. */
 @inline export function requantizeSum4(sum: v128, multiplier: v128, offset: v128, low: v128, high: v128): v128 {
-  const clamped = f32x4.pmax(low, f32x4.pmin(high, f32x4.mul(f32x4.convert_i32x4_s(sum), multiplier)));
-  return i32x4.sub(f32x4.add(clamped, f32x4.splat(ROUNDER)), offset);
+  return quantize4(f32x4.mul(f32x4.convert_i32x4_s(sum), multiplier), offset, low, high);
+}
+
+/** Four floats (not NaN) to integers: clamped to [low, high], rounded half to even, plus the zero point. */
+@inline export function quantize4(v: v128, offset: v128, low: v128, high: v128): v128 {
+  return i32x4.sub(f32x4.add(f32x4.pmax(low, f32x4.pmin(high, v)), f32x4.splat(ROUNDER)), offset);
 }

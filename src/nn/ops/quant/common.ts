@@ -26,8 +26,13 @@ export function quantize(v: number, zero: number, lo: number, hi: number): numbe
   return Math.min(hi, Math.max(lo, q));
 }
 
-/** The largest |bound - zero point| the kernels' float epilogue rounds exactly (2^22: requantize.ts). */
-const EPILOGUE_RANGE = 2 ** 22;
+/**
+ * Whether the kernels' float rounding (quantize4 in assembly/kernels/quant/requantize.ts) is exact
+ * for this output range: |bound - zero point| <= 2^22 (int8 and uint8; not int32).
+ */
+export function kernelRangeExact(zero: number, lo: number, hi: number): boolean {
+  return Math.max(Math.abs(lo - zero), Math.abs(hi - zero)) <= 2 ** 22;
+}
 
 /**
  * Multipliers as the kernels' epilogue takes them (assembly/kernels/quant/requantize.ts clamps in
@@ -37,7 +42,7 @@ const EPILOGUE_RANGE = 2 ** 22;
  * exactly (int32 outputs): the reference runs those on the host.
  */
 export function epilogueMultipliers(multipliers: Float32Array, zero: number, lo: number, hi: number): Float32Array | undefined {
-  if (Math.max(Math.abs(lo - zero), Math.abs(hi - zero)) > EPILOGUE_RANGE) return undefined;
+  if (!kernelRangeExact(zero, lo, hi)) return undefined;
   const largest = 3.4028234663852886e38;
   return multipliers.map((m) => (Number.isNaN(m) ? 0 : Math.max(-largest, Math.min(largest, m))));
 }
