@@ -141,6 +141,37 @@ describe('QLinearConv kernels against the reference (equal integers)', () => {
     expect(new Set(expected).size).toBeGreaterThan(5);
   });
 
+  // The tile's epilogue clamps in float: products far beyond int32 saturate (multipliers up to
+  // 1e6), and infinite or NaN multipliers give the reference's outputs too (plans map them to the
+  // largest float and 0). Channels with ordinary multipliers keep the middle of the range in play.
+  it('requantizes huge, infinite and NaN multipliers as the reference does (pointwise, direct, matrix product)', async () => {
+    const wild = (count: number): number[] => Array.from({ length: count }, (_, c) => [0.004, 1e6, Infinity, 0.009, NaN, -Infinity, 30][c % 7]!);
+    for (const c of [
+      { cin: 13, cout: 14, h: 5, w: 11, kernel: [1, 1], perChannel: true, bias: true },
+      { cin: 5, cout: 9, h: 9, w: 7, kernel: [3, 3], strides: [2, 1], pads: [1, 1, 1, 1], perChannel: true, xType: 'int8', activation: { name: 'Relu', params: [] } },
+    ] satisfies QConvCase[]) {
+      const { model, x } = qlinearConvModel(c, 17);
+      model.graph.initializers.set('w_scale', float32([c.cout], wild(c.cout)));
+      const expected = toNumbers(runReference(model, { x })['y']!);
+      for (const build of BUILDS) expect((await runInts(model, { x }, { build }))['y']).toEqual(expected);
+      expect(new Set(expected).size).toBeGreaterThan(5);
+    }
+    const { model, a } = qmatmulModel({ op: 'QLinearMatMul', m: 9, k: 11, n: 14, perColumn: true }, 17);
+    model.graph.initializers.set('bs', float32([14], wild(14)));
+    const expected = toNumbers(runReference(model, { a })['y']!);
+    for (const build of BUILDS) expect((await runInts(model, { a }, { build }))['y']).toEqual(expected);
+    expect(new Set(expected).size).toBeGreaterThan(5);
+  });
+
+  it('leaves an int32 output, beyond the epilogue\'s exact range, to the host reference', () => {
+    const { model, x } = qlinearConvModel({ cin: 4, cout: 4, h: 3, w: 3, kernel: [1, 1] }, 1);
+    const init = model.graph.initializers;
+    init.set('y_zero', fromNumbers('int32', [], [0]));
+    const node = model.graph.nodes[0]!;
+    const typeOf = (name: string) => (name === 'x' ? { dtype: x.dtype, shape: [...x.shape] } : { dtype: init.get(name)!.dtype, shape: [...init.get(name)!.shape] });
+    expect(qlinearConv.plan!({ node, opset: 13, inputs: node.inputs.map(typeOf), constants: node.inputs.map((n) => init.get(n)), outputs: [] })).toBeUndefined();
+  });
+
   it('runs Winograd F(4x4, 3x3) and F(2x2, 3x3) on two threads with the same integers', async () => {
     const { model, x } = qlinearConvModel({ cin: 24, cout: 18, h: 29, w: 21, kernel: [3, 3], dilations: [2, 1], pads: [2, 1, 2, 1], bias: true }, 9);
     const expected = toNumbers(runReference(model, { x })['y']!);
@@ -198,11 +229,12 @@ describe('QLinearMatMul and MatMulInteger kernels against the reference (equal i
 
 describe('QuantizeLinear and DequantizeLinear kernels against the reference', () => {
   for (const dtype of ['uint8', 'int8'] as const) {
-    it(`${dtype}: round half to even, saturation, 13 x 7 values`, async () => {
+    it(`${dtype}: round half to even, saturation, NaN and infinities, 13 x 7 values`, async () => {
       const x = randomTensor([13, 7], seededRandom(3), -3, 3);
-      // Exact halves (0.5 and 1.5 quantization steps) to pin the rounding.
+      // Exact halves (0.5, 1.5 and 2.5 quantization steps) to pin the rounding; NaN quantizes to the zero point.
       const data = x.data as Float32Array;
-      data.set([0.025, 0.075, -0.025, -0.075, 1e9, -1e9], 0);
+      data.set([0.025, 0.075, -0.025, -0.075, 1e9, -1e9, NaN, Infinity, -Infinity, -0, 0.125, -0.125], 0);
+      data.set([NaN, -Infinity, 0.125], 88);
       const zero = fromNumbers(dtype, [], [dtype === 'uint8' ? 128 : -3]);
       const q = singleNodeModel({
         op: 'QuantizeLinear', opset: 13,
@@ -212,7 +244,7 @@ describe('QuantizeLinear and DequantizeLinear kernels against the reference', ()
       q.graph.outputs = [{ name: 'y', dtype }];
       const expected = toNumbers(runReference(q, { x })['y']!);
       expect(expected.slice(0, 4)).toEqual(dtype === 'uint8' ? [128, 130, 128, 126] : [-3, -1, -3, -5]);
-      for (const build of BUILDS) expect((await runInts(q, { x }, { build }))['y']).toEqual(expected);
+      for (const build of BUILDS) expect((await runInts(q, { x }, { build, nonFinite: 'allow' }))['y']).toEqual(expected);
 
       const ints = fromNumbers(dtype, [13, 7], expected);
       const dq = singleNodeModel({

@@ -18,7 +18,7 @@ import type { KernelPlan, OpDef, ValueType } from '../types.js';
 import { fusedActivation } from '../conv/activation.js';
 import { convGeometry, convMacs, directConvSums, type ConvGeometry } from '../conv/geometry.js';
 import { MR, NR } from '../conv/pack.js';
-import { nodeWhere, quantize, quantParams, quantRange, scalarParams } from './common.js';
+import { epilogueMultipliers, nodeWhere, quantize, quantParams, quantRange, scalarParams } from './common.js';
 
 /** Target bytes of one im2col block (k pairs x block pixels x 4 bytes). */
 const QUANT_BLOCK_BYTES = 128 * 1024;
@@ -104,7 +104,9 @@ export const qlinearConv: OpDef = {
     const w = constants[3]!.data as ArrayLike<number>;
     const wZeros = weightZeros(where, constants[3]!, constants[4]!, constants[5]);
     const bias = constants[8] === undefined ? new Array<number>(g.cout).fill(0) : toNumbers(constants[8]);
-    const plan = planQuantizedConv(g, w, wZeros, bias, r, xZero, inputs[0]!.dtype);
+    const multipliers = epilogueMultipliers(r.multipliers, r.yZero, r.lo, r.hi);
+    if (multipliers === undefined) return undefined;
+    const plan = planQuantizedConv(g, w, wZeros, bias, { ...r, multipliers }, xZero, inputs[0]!.dtype);
     const table = lookupTable(where, node, r.dtype);
     if (table === undefined) return plan;
     const outputs = g.batch * g.cout * g.oh * g.ow;
