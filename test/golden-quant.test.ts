@@ -8,7 +8,7 @@ import { float32, fromNumbers, toFloat32, toNumbers, type Tensor } from '../src/
 import { Session } from '../src/nn/session.js';
 import { randomTensor, seededRandom, singleNodeModel } from './support/harness.js';
 import { runOrt } from './support/ort.js';
-import { qlinearConvModel, qmatmulModel, randomInts as ints, type QConvCase } from './support/quant.js';
+import { qlinearConvModel, qmatmulModel, randomInts as ints, saturateWeights, WIDE_SUMS, type QConvCase } from './support/quant.js';
 
 async function engineInts(model: Model, feeds: Record<string, Tensor>): Promise<Record<string, number[]>> {
   const inputShapes = Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, [...t.shape]]));
@@ -29,7 +29,7 @@ const CONV_CASES: QConvCase[] = [
   { cin: 16, cout: 33, h: 5, w: 7, kernel: [1, 1], bias: true, xType: 'int8' },
   { cin: 6, cout: 10, h: 9, w: 7, kernel: [3, 1], groups: 2, dilations: [2, 1], pads: [2, 0, 2, 0], perChannel: true },
   { cin: 13, cout: 13, h: 7, w: 9, kernel: [3, 3], groups: 13, pads: [1, 1, 1, 1], perChannel: true, bias: true },
-  // Winograd F(2x2, 3x3) in integers (16+ channels), plain and dilated; a first layer on the direct kernel's stride phases.
+  // Winograd F(4x4, 3x3) in integers (16+ channels), plain and dilated; a first layer on the direct kernel's stride phases.
   { cin: 17, cout: 19, h: 13, w: 23, kernel: [3, 3], pads: [1, 1, 1, 1], perChannel: true, bias: true },
   { cin: 16, cout: 21, h: 11, w: 9, kernel: [3, 3], dilations: [2, 2], pads: [2, 2, 2, 2], xType: 'int8', bias: true },
   { cin: 3, cout: 8, h: 17, w: 21, kernel: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], bias: true },
@@ -42,6 +42,12 @@ describe('QLinearConv against ONNX Runtime (equal integers)', () => {
       const { model, x } = qlinearConvModel(c, 200 + i);
       await expectSameAsOrt(model, { x });
     });
+  });
+
+  it('Winograd F(2x2, 3x3) where sums could leave F(4x4, 3x3)\'s range (saturated weights, 224 channels)', async () => {
+    const { model, x } = qlinearConvModel(WIDE_SUMS, 250);
+    saturateWeights(model);
+    await expectSameAsOrt(model, { x });
   });
 });
 

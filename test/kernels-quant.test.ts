@@ -8,7 +8,7 @@ import { Session, type SessionOptions } from '../src/nn/session.js';
 import { relaxedSimdSupported } from '../src/nn/runtime/kernels.js';
 import { float32, fromNumbers, toFloat32, toNumbers, type Tensor } from '../src/nn/tensor.js';
 import { randomTensor, seededRandom, singleNodeModel } from './support/harness.js';
-import { qlinearConvModel, qmatmulModel, type QConvCase, type QMatMulCase } from './support/quant.js';
+import { qlinearConvModel, qmatmulModel, saturateWeights, WIDE_SUMS, type QConvCase, type QMatMulCase } from './support/quant.js';
 import { qlinearConv } from '../src/nn/ops/quant/qlinear-conv.js';
 
 async function runInts(model: Model, feeds: Record<string, Tensor>, options: SessionOptions = {}): Promise<Record<string, number[]>> {
@@ -31,7 +31,7 @@ const CASES: QConvCase[] = [
   // Stride 1 beyond 1x1 runs the direct kernel: dilated, asymmetric and no padding, a band of rows per unit.
   { cin: 13, cout: 9, h: 37, w: 23, kernel: [3, 3], dilations: [2, 2], pads: [2, 1, 2, 3], perChannel: true, bias: true, activation: { name: 'Relu', params: [] } },
   { cin: 4, cout: 5, h: 6, w: 13, kernel: [2, 3], pads: [0, 0, 0, 0], xType: 'int8' },
-  // 3x3 at stride 1 with 16 channels or more: Winograd F(2x2, 3x3) in integers, dilated phases included.
+  // 3x3 at stride 1 with 16 channels or more: Winograd F(4x4, 3x3) in integers, dilated phases included.
   { cin: 17, cout: 19, h: 13, w: 23, kernel: [3, 3], pads: [1, 1, 1, 1], perChannel: true, bias: true, activation: { name: 'Relu', params: [] } },
   { cin: 16, cout: 21, h: 11, w: 9, kernel: [3, 3], dilations: [2, 2], pads: [2, 2, 2, 2], xType: 'int8', wType: 'uint8', perChannel: true, bias: true },
   { cin: 20, cout: 16, h: 7, w: 12, kernel: [3, 3], dilations: [3, 2], pads: [1, 0, 3, 2], bias: true },
@@ -94,15 +94,17 @@ describe('QLinearConv kernels against the reference (equal integers)', () => {
   });
 
   it('plans each kernel where the header says it runs', () => {
-    const kernelOf = (c: QConvCase): string => {
+    const kernelOf = (c: QConvCase, edit: (model: Model) => void = () => {}): string => {
       const { model, x } = qlinearConvModel(c, 1);
+      edit(model);
       const node = model.graph.nodes[0]!;
       const init = model.graph.initializers;
       const typeOf = (name: string) => (name === 'x' ? { dtype: x.dtype, shape: [...x.shape] } : name === '' ? undefined : { dtype: init.get(name)!.dtype, shape: [...init.get(name)!.shape] });
       const plan = qlinearConv.plan!({ node, opset: 13, inputs: node.inputs.map(typeOf), constants: node.inputs.map((n) => init.get(n)), outputs: [] });
       return plan!.calls.map((call) => call.fn).join(',');
     };
-    expect(kernelOf({ cin: 16, cout: 16, h: 9, w: 9, kernel: [3, 3], pads: [1, 1, 1, 1] })).toBe('qconvWinogradF2x3Dot16');
+    expect(kernelOf({ cin: 16, cout: 16, h: 9, w: 9, kernel: [3, 3], pads: [1, 1, 1, 1] })).toBe('qconvWinogradF4x3Dot16');
+    expect(kernelOf(WIDE_SUMS, saturateWeights)).toBe('qconvWinogradF2x3Dot16');
     expect(kernelOf({ cin: 15, cout: 16, h: 9, w: 9, kernel: [3, 3], pads: [1, 1, 1, 1] })).toBe('qconvDirect4x8c2Dot16');
     expect(kernelOf({ cin: 16, cout: 16, h: 9, w: 9, kernel: [3, 3], strides: [2, 2] })).toBe('qconvDirect4x8c2Dot16');
     expect(kernelOf({ cin: 16, cout: 16, h: 9, w: 9, kernel: [1, 1] })).toBe('qconvPointwise4x8c2Dot16');
@@ -135,10 +137,54 @@ describe('QLinearConv kernels against the reference (equal integers)', () => {
     });
   }
 
-  it('runs Winograd F(2x2, 3x3) on two threads with the same integers', async () => {
+  // Weights at +-127 over 224 channels: sums up to 224 x 9 x 127 x 138 > 2^25, past F(4x4)'s bound
+  // (576 Y must fit int32 modulo its odd factor), inside F(2x2)'s (4 Y).
+  it('runs Winograd F(2x2, 3x3) where sums could leave F(4x4, 3x3)\'s range, with the same integers', async () => {
+    const { model, x } = qlinearConvModel(WIDE_SUMS, 12);
+    saturateWeights(model);
+    const expected = toNumbers(runReference(model, { x })['y']!);
+    for (const build of BUILDS) expect((await runInts(model, { x }, { build }))['y']).toEqual(expected);
+    expect(new Set(expected).size).toBeGreaterThan(5);
+  });
+
+  // The tile's epilogue clamps in float: products far beyond int32 saturate (multipliers up to
+  // 1e6), and infinite or NaN multipliers give the reference's outputs too (plans map them to the
+  // largest float and 0). Channels with ordinary multipliers keep the middle of the range in play.
+  it('requantizes huge, infinite and NaN multipliers as the reference does (pointwise, direct, matrix product)', async () => {
+    const wild = (count: number): number[] => Array.from({ length: count }, (_, c) => [0.004, 1e6, Infinity, 0.009, NaN, -Infinity, 30][c % 7]!);
+    for (const c of [
+      { cin: 13, cout: 14, h: 5, w: 11, kernel: [1, 1], perChannel: true, bias: true },
+      { cin: 5, cout: 9, h: 9, w: 7, kernel: [3, 3], strides: [2, 1], pads: [1, 1, 1, 1], perChannel: true, xType: 'int8', activation: { name: 'Relu', params: [] } },
+    ] satisfies QConvCase[]) {
+      const { model, x } = qlinearConvModel(c, 17);
+      model.graph.initializers.set('w_scale', float32([c.cout], wild(c.cout)));
+      const expected = toNumbers(runReference(model, { x })['y']!);
+      for (const build of BUILDS) expect((await runInts(model, { x }, { build }))['y']).toEqual(expected);
+      expect(new Set(expected).size).toBeGreaterThan(5);
+    }
+    const { model, a } = qmatmulModel({ op: 'QLinearMatMul', m: 9, k: 11, n: 14, perColumn: true }, 17);
+    model.graph.initializers.set('bs', float32([14], wild(14)));
+    const expected = toNumbers(runReference(model, { a })['y']!);
+    for (const build of BUILDS) expect((await runInts(model, { a }, { build }))['y']).toEqual(expected);
+    expect(new Set(expected).size).toBeGreaterThan(5);
+  });
+
+  it('leaves an int32 output, beyond the epilogue\'s exact range, to the host reference', () => {
+    const { model, x } = qlinearConvModel({ cin: 4, cout: 4, h: 3, w: 3, kernel: [1, 1] }, 1);
+    const init = model.graph.initializers;
+    init.set('y_zero', fromNumbers('int32', [], [0]));
+    const node = model.graph.nodes[0]!;
+    const typeOf = (name: string) => (name === 'x' ? { dtype: x.dtype, shape: [...x.shape] } : { dtype: init.get(name)!.dtype, shape: [...init.get(name)!.shape] });
+    expect(qlinearConv.plan!({ node, opset: 13, inputs: node.inputs.map(typeOf), constants: node.inputs.map((n) => init.get(n)), outputs: [] })).toBeUndefined();
+  });
+
+  it('runs Winograd F(4x4, 3x3) and F(2x2, 3x3) on two threads with the same integers', async () => {
     const { model, x } = qlinearConvModel({ cin: 24, cout: 18, h: 29, w: 21, kernel: [3, 3], dilations: [2, 1], pads: [2, 1, 2, 1], bias: true }, 9);
     const expected = toNumbers(runReference(model, { x })['y']!);
     expect((await runInts(model, { x }, { threads: 2 }))['y']).toEqual(expected);
+    const wide = qlinearConvModel(WIDE_SUMS, 13);
+    saturateWeights(wide.model);
+    expect((await runInts(wide.model, { x: wide.x }, { threads: 2 }))['y']).toEqual(toNumbers(runReference(wide.model, { x: wide.x })['y']!));
   });
 
   it('runs the direct, pointwise and depthwise kernels on two threads with the same integers (small maps split their channels)', async () => {
@@ -191,11 +237,12 @@ describe('QLinearMatMul and MatMulInteger kernels against the reference (equal i
 
 describe('QuantizeLinear and DequantizeLinear kernels against the reference', () => {
   for (const dtype of ['uint8', 'int8'] as const) {
-    it(`${dtype}: round half to even, saturation, 13 x 7 values`, async () => {
+    it(`${dtype}: round half to even, saturation, NaN and infinities, 13 x 7 values`, async () => {
       const x = randomTensor([13, 7], seededRandom(3), -3, 3);
-      // Exact halves (0.5 and 1.5 quantization steps) to pin the rounding.
+      // Exact halves (0.5, 1.5 and 2.5 quantization steps) to pin the rounding; NaN quantizes to the zero point.
       const data = x.data as Float32Array;
-      data.set([0.025, 0.075, -0.025, -0.075, 1e9, -1e9], 0);
+      data.set([0.025, 0.075, -0.025, -0.075, 1e9, -1e9, NaN, Infinity, -Infinity, -0, 0.125, -0.125], 0);
+      data.set([NaN, -Infinity, 0.125], 88);
       const zero = fromNumbers(dtype, [], [dtype === 'uint8' ? 128 : -3]);
       const q = singleNodeModel({
         op: 'QuantizeLinear', opset: 13,
@@ -205,7 +252,7 @@ describe('QuantizeLinear and DequantizeLinear kernels against the reference', ()
       q.graph.outputs = [{ name: 'y', dtype }];
       const expected = toNumbers(runReference(q, { x })['y']!);
       expect(expected.slice(0, 4)).toEqual(dtype === 'uint8' ? [128, 130, 128, 126] : [-3, -1, -3, -5]);
-      for (const build of BUILDS) expect((await runInts(q, { x }, { build }))['y']).toEqual(expected);
+      for (const build of BUILDS) expect((await runInts(q, { x }, { build, nonFinite: 'allow' }))['y']).toEqual(expected);
 
       const ints = fromNumbers(dtype, [13, 7], expected);
       const dq = singleNodeModel({

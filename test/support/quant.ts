@@ -113,3 +113,15 @@ export function qmatmulModel(c: QMatMulCase, seed: number): { model: Model; a: T
   model.graph.outputs = [{ name: 'y', dtype: 'uint8' }];
   return { model, a };
 }
+
+/** A 3x3 convolution wide enough that saturated weights (saturateWeights) overflow F(4x4, 3x3)'s bound. */
+export const WIDE_SUMS: QConvCase = { cin: 224, cout: 17, h: 9, w: 11, kernel: [3, 3], pads: [1, 1, 1, 1], bias: true };
+
+/** Every int8 weight to +-127 (its sign kept), the output scale widened to match. */
+export function saturateWeights(model: Model): void {
+  const w = model.graph.initializers.get('w')!;
+  const data = w.data as Int8Array;
+  for (let i = 0; i < data.length; i++) data[i] = data[i]! < 0 ? -127 : 127;
+  const yScale = model.graph.initializers.get('y_scale')!;
+  (yScale.data as Float32Array)[0]! *= 3;
+}

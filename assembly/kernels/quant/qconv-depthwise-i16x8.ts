@@ -18,7 +18,7 @@
 // two i16 row buffers of TW values, then the plane: PH rows of sw phases of PW pairs (PW from
 // planeWidth; the plan in src/nn/ops/quant/qlinear-conv.ts sizes scratch with the same
 // arithmetic).
-import { requantizeMagic4, ROUNDING_MAGIC } from './requantize';
+import { requantizeHigh, requantizeLow, requantizeOffset, requantizeSum4 } from './requantize';
 
 /**
  * Work units [begin, end) of batch x input channels. w: int32 per tap, zero point subtracted,
@@ -30,10 +30,9 @@ export function qconvDepthwiseI16x8(
   sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32,
   xZero: i32, yZero: i32, lo: i32, hi: i32, begin: i32, end: i32,
 ): void {
-  // requantizeMagic4's constants.
-  const magic = i32x4.splat(reinterpret<i32>(ROUNDING_MAGIC) - yZero);
-  const low = f32x4.splat(<f32>(lo - yZero));
-  const high = f32x4.splat(<f32>(hi - yZero));
+  const offset = requantizeOffset(yZero);
+  const low = requantizeLow(lo, yZero);
+  const high = requantizeHigh(hi, yZero);
   const rowPairs = (kw + 1) >> 1;
   const pairs = kh * rowPairs;
   const weights = scratch;
@@ -78,7 +77,7 @@ export function qconvDepthwiseI16x8(
         const rowAt = plane + <usize>(oy * sh) * rowBytes;
         if (kh == 3 && kw == 3) sums3x3(rowAt, offsets, weights, sums, OW, bias4);
         else sumsAnyKernel(rowAt, offsets, weights, pairs, sums, OW, bias4);
-        requantizeRow(sums, yRow, OW, tail, mult4, magic, low, high);
+        requantizeRow(sums, yRow, OW, tail, mult4, offset, low, high);
       }
     }
   }
@@ -93,11 +92,11 @@ export function qconvDepthwiseI16x8(
 }
 
 /** A row's sums requantized into the output row, four at a time (the last ones through tail). */
-function requantizeRow(sums: usize, yRow: usize, OW: i32, tail: usize, mult4: v128, magic: v128, low: v128, high: v128): void {
+function requantizeRow(sums: usize, yRow: usize, OW: i32, tail: usize, mult4: v128, offset: v128, low: v128, high: v128): void {
   let ox = 0;
-  for (; ox + 4 <= OW; ox += 4) v128.store(yRow + (<usize>ox << 2), requantizeMagic4(v128.load(sums + (<usize>ox << 2)), mult4, magic, low, high));
+  for (; ox + 4 <= OW; ox += 4) v128.store(yRow + (<usize>ox << 2), requantizeSum4(v128.load(sums + (<usize>ox << 2)), mult4, offset, low, high));
   if (ox == OW) return;
-  v128.store(tail, requantizeMagic4(v128.load(sums + (<usize>ox << 2)), mult4, magic, low, high));
+  v128.store(tail, requantizeSum4(v128.load(sums + (<usize>ox << 2)), mult4, offset, low, high));
   memory.copy(yRow + (<usize>ox << 2), tail, <usize>(OW - ox) << 2);
 }
 

@@ -18,7 +18,7 @@
 //   bias     int32 per channel, multiplier f32 per channel: per group, padded to whole panels
 //   scratch  ceil(block / NR) tiles of kPairs x NR pairs (4 bytes each), then MR x NR int32
 import { MR, NR } from '../conv/micro-kernel';
-import { requantize4 } from './requantize';
+import { requantizeHigh, requantizeLow, requantizeOffset, requantizeSum4 } from './requantize';
 
 /**
  * Work units [begin, end) of batch x groups x ceil(pixels / block) x ceil(panels / panelsPerUnit)
@@ -89,7 +89,8 @@ function gatherPointwise(x: usize, out: usize, tileBytes: usize, count: i32, C: 
 }
 
 /**
- * One MR x NR tile: sums over kPairs pairs, requantized (or, with `sums`, left as int32 sums),
+ * One MR x NR tile: sums over kPairs pairs, requantized (requantizeSum4: a finite multiplier, and
+ * |lo - yZero|, |hi - yZero| <= 2^22) or, with `sums`, left as int32 sums,
  * stored for rows x cols, element (m, n) at y + m * yStride + 4n, or with `transposed` at
  * y + n * yStride + 4m (the matrix product's row-major output); partial tiles through tmp (cols 0:
  * the tile is left in tmp, MR rows of NR, for the caller to scatter).
@@ -102,14 +103,15 @@ function gatherPointwise(x: usize, out: usize, tileBytes: usize, count: i32, C: 
   yZero: i32, lo: i32, hi: i32, tmp: usize, sums: bool = false, transposed: bool = false,
   taps: i32 = 1, shifts: usize = 0, bStride: usize = <usize>NR << 2,
 ): void {
-  let c00 = i32x4.splat(0);
-  let c01 = i32x4.splat(0);
-  let c10 = i32x4.splat(0);
-  let c11 = i32x4.splat(0);
-  let c20 = i32x4.splat(0);
-  let c21 = i32x4.splat(0);
-  let c30 = i32x4.splat(0);
-  let c31 = i32x4.splat(0);
+  // Requantized sums start from their bias (int32 addition: the same sum in any order).
+  let c00 = sums ? i32x4.splat(0) : v128.load32_splat(bias, 0);
+  let c01 = c00;
+  let c10 = sums ? i32x4.splat(0) : v128.load32_splat(bias, 4);
+  let c11 = c10;
+  let c20 = sums ? i32x4.splat(0) : v128.load32_splat(bias, 8);
+  let c21 = c20;
+  let c30 = sums ? i32x4.splat(0) : v128.load32_splat(bias, 12);
+  let c31 = c30;
   for (let tap = 0; tap < taps; tap++) {
     let bRow = taps > 1 ? b + <usize>load<i32>(shifts + (<usize>tap << 2)) : b;
     for (let i = 0; i < kPairs; i++) {
@@ -132,25 +134,21 @@ function gatherPointwise(x: usize, out: usize, tileBytes: usize, count: i32, C: 
     }
   }
   if (!sums) {
-    const zero = i32x4.splat(yZero);
-    const low = i32x4.splat(lo);
-    const high = i32x4.splat(hi);
-    const bias0 = v128.load32_splat(bias, 0);
+    const offset = requantizeOffset(yZero);
+    const low = requantizeLow(lo, yZero);
+    const high = requantizeHigh(hi, yZero);
     const mult0 = v128.load32_splat(multiplier, 0);
-    c00 = requantize4(c00, bias0, mult0, zero, low, high);
-    c01 = requantize4(c01, bias0, mult0, zero, low, high);
-    const bias1 = v128.load32_splat(bias, 4);
+    c00 = requantizeSum4(c00, mult0, offset, low, high);
+    c01 = requantizeSum4(c01, mult0, offset, low, high);
     const mult1 = v128.load32_splat(multiplier, 4);
-    c10 = requantize4(c10, bias1, mult1, zero, low, high);
-    c11 = requantize4(c11, bias1, mult1, zero, low, high);
-    const bias2 = v128.load32_splat(bias, 8);
+    c10 = requantizeSum4(c10, mult1, offset, low, high);
+    c11 = requantizeSum4(c11, mult1, offset, low, high);
     const mult2 = v128.load32_splat(multiplier, 8);
-    c20 = requantize4(c20, bias2, mult2, zero, low, high);
-    c21 = requantize4(c21, bias2, mult2, zero, low, high);
-    const bias3 = v128.load32_splat(bias, 12);
+    c20 = requantizeSum4(c20, mult2, offset, low, high);
+    c21 = requantizeSum4(c21, mult2, offset, low, high);
     const mult3 = v128.load32_splat(multiplier, 12);
-    c30 = requantize4(c30, bias3, mult3, zero, low, high);
-    c31 = requantize4(c31, bias3, mult3, zero, low, high);
+    c30 = requantizeSum4(c30, mult3, offset, low, high);
+    c31 = requantizeSum4(c31, mult3, offset, low, high);
   }
   const full = !transposed && rows == MR && cols == NR;
   const out = full ? y : tmp;

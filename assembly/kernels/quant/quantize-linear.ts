@@ -1,21 +1,22 @@
 // QuantizeLinear and DequantizeLinear with one scale and zero point (per tensor), as ONNX defines
 // them: q = saturate(round_half_even(x / scale) + zero) to [lo, hi], and x = (q - zero) * scale.
 // Per-axis scales run on the host (their reference).
+import { quantize4, requantizeHigh, requantizeLow, requantizeOffset } from './requantize';
 
-/** Elements [begin, end): float x to integers (int32 storage) y. */
+/** Elements [begin, end): float x to integers (int32 storage) y; |lo - zero|, |hi - zero| <= 2^22. */
 export function quantizeLinear(x: usize, y: usize, scale: f32, zero: i32, lo: i32, hi: i32, begin: i32, end: i32): void {
   let i = begin;
   const s = f32x4.splat(scale);
-  const z = i32x4.splat(zero);
-  // Clamped while still float, to [lo - zero, hi - zero]: a huge quotient saturated to int32 would
-  // wrap when the zero point is added. NaN stays NaN through min/max and truncates to 0: the zero point.
-  const low = f32x4.splat(<f32>(lo - zero));
-  const high = f32x4.splat(<f32>(hi - zero));
+  // Clamped while still float (quantize4): a huge quotient saturated to int32 would wrap when the
+  // zero point is added. NaN quantizes to the zero point: it becomes 0 first, as min/max have no order for it.
+  const offset = requantizeOffset(zero);
+  const low = requantizeLow(lo, zero);
+  const high = requantizeHigh(hi, zero);
   for (; i + 4 <= end; i += 4) {
     const at = <usize>i << 2;
     // Division, not a multiply by 1 / scale: the reciprocal rounds, and ONNX divides.
-    const r = f32x4.min(f32x4.max(f32x4.nearest(f32x4.div(v128.load(x + at), s)), low), high);
-    v128.store(y + at, i32x4.add(i32x4.trunc_sat_f32x4_s(r), z));
+    const q = f32x4.div(v128.load(x + at), s);
+    v128.store(y + at, quantize4(v128.and(q, f32x4.eq(q, q)), offset, low, high));
   }
   for (; i < end; i++) {
     const at = <usize>i << 2;

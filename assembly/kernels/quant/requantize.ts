@@ -16,22 +16,40 @@
   return min(max(q, lo), hi);
 }
 
-/**
- * 1.5 * 2^23: adding it to a float of magnitude below 2^22 rounds it to an integer, half to even,
- * left in the low mantissa bits (the float's bits minus this one's bits are that integer).
- */
-export const ROUNDING_MAGIC: f32 = 12582912;
+// The tile's epilogue (qconv-pointwise-4x8c2-dot16.ts), the same integers in fewer instructions,
+// for sums that already hold their bias: the product is clamped while still float, to
+// [lo - zero, hi - zero] (exact: rounding is monotonic and the bounds are integers), then rounded
+// half to even by adding 1.5 * 2^23: for |v| <= 2^22 the sum lies in [2^23, 2^24], where the
+// floats are the integers, so the addition itself rounds v half to even (the magic number is
+// even) and leaves the integer in the low mantissa bits, read by subtracting the magic number's
+// bits, the zero point in the same subtraction. It replaces the saturating int32 conversion, a
+// sequence of instructions on x86 without AVX-512, and clamps where that one wrapped (a product
+// beyond int32 plus the zero point). Needs a finite multiplier (NaN has no order; plans pass
+// them through epilogueMultipliers in src/nn/ops/quant/common.ts) and |lo - zero|, |hi - zero| <= 2^22.
+const ROUNDER: f32 = 12582912.0;
+const ROUNDER_BITS: i32 = 0x4b400000;
 
-/**
- * requantize4 in six instructions for sums that already include their bias: the scaled sum clamped
- * in float to [lo - zero, hi - zero] (integer bounds, so clamping before rounding gives what
- * rounding then clamping gives, and keeps the value inside the magic number's range), rounded by
- * ROUNDING_MAGIC, which also converts it (no `nearest` and saturating truncation, several
- * instructions each on x86). Arguments: loLessZero, hiLessZero as f32x4 splats, and magicLessZero
- * the splat of ROUNDING_MAGIC's bits minus the output zero point.
- */
-@inline export function requantizeMagic4(sum: v128, multiplier: v128, magicLessZero: v128, loLessZero: v128, hiLessZero: v128): v128 {
-  const scaled = f32x4.mul(f32x4.convert_i32x4_s(sum), multiplier);
-  const clamped = f32x4.pmin(f32x4.pmax(scaled, loLessZero), hiLessZero);
-  return i32x4.sub(f32x4.add(clamped, f32x4.splat(ROUNDING_MAGIC)), magicLessZero);
+/** requantizeSum4's offset: the rounder's bits plus the output zero point. */
+@inline export function requantizeOffset(zero: i32): v128 {
+  return i32x4.splat(ROUNDER_BITS - zero);
+}
+
+/** requantizeSum4's lower bound, lo - zero as float. */
+@inline export function requantizeLow(lo: i32, zero: i32): v128 {
+  return f32x4.splat(<f32>(lo - zero));
+}
+
+/** requantizeSum4's upper bound, hi - zero as float. */
+@inline export function requantizeHigh(hi: i32, zero: i32): v128 {
+  return f32x4.splat(<f32>(hi - zero));
+}
+
+/** Four lanes of sums, bias included, requantized as requantize4 does. */
+@inline export function requantizeSum4(sum: v128, multiplier: v128, offset: v128, low: v128, high: v128): v128 {
+  return quantize4(f32x4.mul(f32x4.convert_i32x4_s(sum), multiplier), offset, low, high);
+}
+
+/** Four floats (not NaN) to integers: clamped to [low, high], rounded half to even, plus the zero point. */
+@inline export function quantize4(v: v128, offset: v128, low: v128, high: v128): v128 {
+  return i32x4.sub(f32x4.add(f32x4.pmax(low, f32x4.pmin(high, v)), f32x4.splat(ROUNDER)), offset);
 }

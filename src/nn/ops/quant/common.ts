@@ -26,6 +26,27 @@ export function quantize(v: number, zero: number, lo: number, hi: number): numbe
   return Math.min(hi, Math.max(lo, q));
 }
 
+/**
+ * Whether the kernels' float rounding (quantize4 in assembly/kernels/quant/requantize.ts) is exact
+ * for this output range: |bound - zero point| <= 2^22 (int8 and uint8; not int32).
+ */
+export function kernelRangeExact(zero: number, lo: number, hi: number): boolean {
+  return Math.max(Math.abs(lo - zero), Math.abs(hi - zero)) <= 2 ** 22;
+}
+
+/**
+ * Multipliers as the kernels' epilogue takes them (assembly/kernels/quant/requantize.ts clamps in
+ * float, where NaN has no order): NaN becomes 0 and +-Infinity +-the largest float32, which
+ * requantize every integer sum to the same outputs (a nonzero sum times either saturates, a zero
+ * sum gives the zero point). Undefined when the output range is beyond what the epilogue rounds
+ * exactly (int32 outputs): the reference runs those on the host.
+ */
+export function epilogueMultipliers(multipliers: Float32Array, zero: number, lo: number, hi: number): Float32Array | undefined {
+  if (!kernelRangeExact(zero, lo, hi)) return undefined;
+  const largest = 3.4028234663852886e38;
+  return multipliers.map((m) => (Number.isNaN(m) ? 0 : Math.max(-largest, Math.min(largest, m))));
+}
+
 /** Scale values (float32) and zero points, one per tensor or one per index of `axis`. */
 export interface QuantParams {
   scales: Float32Array;

@@ -8,7 +8,8 @@
 //
 // WASM paths (assembly/kernels/quant/): depthwise (groups == C_in, qconvDepthwiseI16x8); 1x1 at
 // stride 1 without padding on the 4x8 int16-pair dot-product GEMM (qconvPointwise4x8c2Dot16);
-// 3x3 at stride 1 by Winograd F(2x2, 3x3) on the same tile (qconvWinogradF2x3Dot16); everything
+// 3x3 at stride 1 by Winograd F(4x4, 3x3) or F(2x2, 3x3) in integers on the same tile
+// (qconvWinogradF4x3Dot16, qconvWinogradF2x3Dot16, as sums allow); everything
 // else on the same tile without im2col (qconvDirect4x8c2Dot16). Weights are packed at load with
 // their zero points subtracted. ConvInteger keeps the direct kernel's int32 sums.
 import { ShapeError } from '../../errors.js';
@@ -17,7 +18,7 @@ import type { KernelPlan, OpDef, ValueType } from '../types.js';
 import { fusedActivation } from '../conv/activation.js';
 import { convGeometry, convMacs, directConvSums, type ConvGeometry } from '../conv/geometry.js';
 import { MR, NR } from '../conv/pack.js';
-import { nodeWhere, quantize, quantParams, quantRange, scalarParams } from './common.js';
+import { epilogueMultipliers, nodeWhere, quantize, quantParams, quantRange, scalarParams } from './common.js';
 
 /** Target bytes of one im2col block (k pairs x block pixels x 4 bytes). */
 const QUANT_BLOCK_BYTES = 128 * 1024;
@@ -103,7 +104,9 @@ export const qlinearConv: OpDef = {
     const w = constants[3]!.data as ArrayLike<number>;
     const wZeros = weightZeros(where, constants[3]!, constants[4]!, constants[5]);
     const bias = constants[8] === undefined ? new Array<number>(g.cout).fill(0) : toNumbers(constants[8]);
-    const plan = planQuantizedConv(g, w, wZeros, bias, r, xZero, inputs[0]!.dtype);
+    const multipliers = epilogueMultipliers(r.multipliers, r.yZero, r.lo, r.hi);
+    if (multipliers === undefined) return undefined;
+    const plan = planQuantizedConv(g, w, wZeros, bias, { ...r, multipliers }, xZero, inputs[0]!.dtype);
     const table = lookupTable(where, node, r.dtype);
     if (table === undefined) return plan;
     const outputs = g.batch * g.cout * g.oh * g.ow;
@@ -262,89 +265,94 @@ function planDirectConv(g: ConvGeometry, w: ArrayLike<number>, zeroOf: (co: numb
   };
 }
 
-/** Winograd F(2x2, 3x3) pays for its transforms from this many input and output channels (as the float path). */
+/** Winograd pays for its transforms from this many input and output channels (as the float path). */
 const WINOGRAD_MIN_CHANNELS = 16;
 
 function winogradApplies(g: ConvGeometry): boolean {
   return g.kh === 3 && g.kw === 3 && g.strideH === 1 && g.strideW === 1 && g.groups === 1 && g.cin >= WINOGRAD_MIN_CHANNELS && g.cout >= WINOGRAD_MIN_CHANNELS;
 }
 
-/** F(2x2, 3x3)'s 2G: (2G) g (2G)^T has integer entries, 4 times G g G^T. */
-const WINOGRAD_2G = [[2, 0, 0], [1, 1, 1], [1, -1, 1], [0, 0, 2]] as const;
+/**
+ * The integer Winograd kernels, largest tile first (qconv-winograd-dot16.ts): F(m x m, 3x3) with G'
+ * (G's rows scaled to integers) and the largest |Y| (a sum over the taps before bias) whose scaled
+ * s Y stays inside int32: s = 576 = 9 x 2^6 for F(4x4), 4 for F(2x2).
+ */
+const WINOGRAD_VARIANTS = [
+  { fn: 'qconvWinogradF4x3Dot16', m: 4, gPrime: [[1, 0, 0], [-1, -1, -1], [-1, 1, -1], [1, 2, 4], [1, -2, 4], [0, 0, 1]], maxY: 2 ** 25 - 1 },
+  { fn: 'qconvWinogradF2x3Dot16', m: 2, gPrime: [[2, 0, 0], [1, 1, 1], [1, -1, 1], [0, 0, 2]], maxY: 2 ** 29 - 1 },
+] as const;
 
 /**
- * (2G) g (2G)^T for the 3x3 kernel g = w[at..at + 9) - zero (row-major), written row-major to
- * u[0..16); returns the largest |entry|.
+ * G' g G'^T for the 3x3 kernel g = w[at..at + 9) - zero (row-major), written row-major to u; gG
+ * (alpha x 3) is scratch. Runs for every pair of channels of every 3x3 layer at load: no allocation.
  */
-function winogradWeights2x3(w: ArrayLike<number>, at: number, zero: number, u: Int32Array): number {
-  const gG = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
-  for (let r = 0; r < 4; r++) {
-    const [a, b, c] = WINOGRAD_2G[r]!;
-    for (let col = 0; col < 3; col++) gG[r * 3 + col] = a * (w[at + col]! - zero) + b * (w[at + 3 + col]! - zero) + c * (w[at + 6 + col]! - zero);
+function winogradWeights(gPrime: readonly (readonly number[])[], w: ArrayLike<number>, at: number, zero: number, gG: Int32Array, u: Int32Array): void {
+  const alpha = gPrime.length;
+  for (let r = 0; r < alpha; r++) {
+    const row = gPrime[r]!;
+    for (let col = 0; col < 3; col++) gG[r * 3 + col] = row[0]! * (w[at + col]! - zero) + row[1]! * (w[at + 3 + col]! - zero) + row[2]! * (w[at + 6 + col]! - zero);
   }
-  let largest = 0;
-  for (let r = 0; r < 4; r++) {
-    for (let k = 0; k < 4; k++) {
-      const [a, b, c] = WINOGRAD_2G[k]!;
-      const v = a * gG[r * 3]! + b * gG[r * 3 + 1]! + c * gG[r * 3 + 2]!;
-      u[r * 4 + k] = v;
-      largest = Math.max(largest, Math.abs(v));
+  for (let r = 0; r < alpha; r++) {
+    for (let k = 0; k < alpha; k++) {
+      const row = gPrime[k]!;
+      u[r * alpha + k] = row[0]! * gG[r * 3]! + row[1]! * gG[r * 3 + 1]! + row[2]! * gG[r * 3 + 2]!;
     }
   }
-  return largest;
 }
 
 /**
- * 3x3, stride 1, groups 1: Winograd F(2x2, 3x3) in integers (qconvWinogradF2x3Dot16), when no sum
- * can leave int32 for any input: |Y| <= 9 x max |M|, |M| <= sum over channels of max |U| x 4 max |x - zero|.
- * Undefined otherwise (the direct kernel runs it). Bands of tile rows: about 16 units per image.
+ * 3x3, stride 1, groups 1: Winograd in integers, F(4x4) or F(2x2), the first whose bound on |Y|
+ * holds for any input: per output channel, the sum of |w - zero| over its taps times the largest
+ * |x - zero|. Undefined when neither does (the direct kernel runs it). Bands of tile rows: about 16
+ * units per image.
  */
 function planWinogradConv(g: ConvGeometry, w: ArrayLike<number>, zeroOf: (co: number) => number, bias: readonly number[], r: Requantization, xZero: number, xDtype: DType, macs: number): KernelPlan | undefined {
-  const pairs = Math.ceil(g.cin / 2);
   const [xLo, xHi] = quantRange(xDtype, 'QLinearConv');
-  const maxV = 4 * Math.max(xZero - xLo, xHi - xZero);
-  // U per (output, input channel), 16 entries each.
-  const transformed = new Int32Array(g.cout * g.cin * 16);
+  const maxX = Math.max(xZero - xLo, xHi - xZero);
+  let maxY = 0;
   for (let co = 0; co < g.cout; co++) {
-    let bound = 0;
-    for (let ci = 0; ci < g.cin; ci++) {
-      const at = co * g.cin + ci;
-      bound += winogradWeights2x3(w, at * 9, zeroOf(co), transformed.subarray(at * 16, at * 16 + 16)) * maxV;
-    }
-    if (9 * bound > 2 ** 31 - 1) return undefined;
+    let sum = 0;
+    for (let k = co * g.cin * 9; k < (co + 1) * g.cin * 9; k++) sum += Math.abs(w[k]! - zeroOf(co));
+    maxY = Math.max(maxY, sum * maxX);
   }
+  const variant = WINOGRAD_VARIANTS.find((v) => maxY <= v.maxY);
+  if (variant === undefined) return undefined;
+  const { m, gPrime } = variant;
+  const P = gPrime.length ** 2;
+  const pairs = Math.ceil(g.cin / 2);
   const mPanels = Math.ceil(g.cout / MR);
-  const panels = new Int32Array(mPanels * 16 * pairs * MR);
+  const panels = new Int32Array(mPanels * P * pairs * MR);
+  const even = new Int32Array(P);
+  const odd = new Int32Array(P);
+  const gG = new Int32Array(gPrime.length * 3);
   for (let co = 0; co < g.cout; co++) {
     const panel = Math.floor(co / MR);
-    const m = co % MR;
-    for (let p = 0; p < 16; p++) {
-      for (let i = 0; i < pairs; i++) {
-        const even = transformed[(co * g.cin + 2 * i) * 16 + p]!;
-        const odd = 2 * i + 1 < g.cin ? transformed[(co * g.cin + 2 * i + 1) * 16 + p]! : 0;
-        panels[((panel * 16 + p) * pairs + i) * MR + m] = (even & 0xffff) | (odd << 16);
-      }
+    for (let i = 0; i < pairs; i++) {
+      winogradWeights(gPrime, w, (co * g.cin + 2 * i) * 9, zeroOf(co), gG, even);
+      if (2 * i + 1 < g.cin) winogradWeights(gPrime, w, (co * g.cin + 2 * i + 1) * 9, zeroOf(co), gG, odd);
+      else odd.fill(0);
+      for (let p = 0; p < P; p++) panels[((panel * P + p) * pairs + i) * MR + (co % MR)] = (even[p]! & 0xffff) | (odd[p]! << 16);
     }
   }
-  const tilesH = Math.ceil(Math.ceil(g.oh / g.dilationH) / 2);
+  const tilesH = Math.ceil(Math.ceil(g.oh / g.dilationH) / m);
   const bandTileRows = Math.max(1, Math.min(tilesH, Math.ceil((g.dilationH * g.dilationW * tilesH) / 16)));
-  const TW = Math.ceil(Math.ceil(g.ow / g.dilationW) / 2) + 1;
+  const TW = Math.ceil(Math.ceil(g.ow / g.dilationW) / m) + 1;
   const blocks = Math.ceil((bandTileRows * TW) / NR);
-  const planeBytes = (4 * (bandTileRows + 1) * TW + NR) * 4;
+  const planeBytes = (m * m * (bandTileRows + 1) * TW + NR) * 4;
   const biasPadded = new Int32Array(mPanels * MR);
   biasPadded.set(bias);
   const multPadded = new Float32Array(mPanels * MR);
   multPadded.set(r.multipliers);
   return {
     calls: [{
-      fn: 'qconvWinogradF2x3Dot16',
+      fn: variant.fn,
       args: [{ input: 0 }, { packed: 0 }, { packed: 1 }, { packed: 2 }, { output: 0 }, 'scratch',
         g.cin, g.h, g.w, g.cout, g.oh, g.ow, g.padTop, g.padLeft, g.dilationH, g.dilationW, xZero, r.yZero, r.lo, r.hi, bandTileRows],
       parallel: g.batch * g.dilationH * g.dilationW * Math.ceil(tilesH / bandTileRows),
       macs,
     }],
     packed: [panels, biasPadded, multPadded],
-    scratchBytes: pairs * planeBytes + 64 + blocks * 16 * pairs * NR * 4 + blocks * 16 * MR * NR * 4 + 256 + MR * NR * 4 + 4 * NR * 4 + blocks * 4 * NR * 4,
+    scratchBytes: pairs * planeBytes + P * 4 + blocks * P * pairs * NR * 4 + blocks * P * MR * NR * 4 + P * 16 + MR * NR * 4 + (blocks + 1) * m * m * NR * 4,
   };
 }
 

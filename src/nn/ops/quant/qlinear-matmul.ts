@@ -11,7 +11,7 @@ import { fromNumbers, toFloat32, toNumbers, type Tensor } from '../../tensor.js'
 import { batchOffsets, matMulShape, type MatMulShape } from '../conv/matmul.js';
 import { NR } from '../conv/pack.js';
 import type { KernelPlan, OpContext, OpDef } from '../types.js';
-import { nodeWhere, quantize, quantRange } from './common.js';
+import { epilogueMultipliers, nodeWhere, quantize, quantRange } from './common.js';
 import { packPairPanels } from './qlinear-conv.js';
 
 /** Sums per output element; aZeros per row of a (or one), bZeros per column of b (or one). */
@@ -126,8 +126,10 @@ export const qlinearMatMul: OpDef = {
     const sy = toFloat32(yScale)[0]!;
     const bZeros = bZero === undefined ? [0] : toNumbers(bZero);
     if ((sbs.length !== 1 && sbs.length !== n) || (bZeros.length !== 1 && bZeros.length !== n)) return undefined;
-    const multipliers = Float32Array.from({ length: n }, (_, j) => Math.fround(Math.fround(sa * sbs[sbs.length === 1 ? 0 : j]!) / sy));
     const [lo, hi] = quantRange(yZero?.dtype ?? 'uint8', nodeWhere(ctx.node));
-    return planQuantizedMatMul(ctx, 0, { b, bZeros, aZero: aZero === undefined ? 0 : toNumbers(aZero)[0]!, multipliers, yZero: yZero === undefined ? 0 : toNumbers(yZero)[0]!, lo, hi });
+    const zy = yZero === undefined ? 0 : toNumbers(yZero)[0]!;
+    const multipliers = epilogueMultipliers(Float32Array.from({ length: n }, (_, j) => Math.fround(Math.fround(sa * sbs[sbs.length === 1 ? 0 : j]!) / sy)), zy, lo, hi);
+    if (multipliers === undefined) return undefined;
+    return planQuantizedMatMul(ctx, 0, { b, bZeros, aZero: aZero === undefined ? 0 : toNumbers(aZero)[0]!, multipliers, yZero: zy, lo, hi });
   },
 };

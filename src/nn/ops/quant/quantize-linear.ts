@@ -4,7 +4,7 @@
 import { fromNumbers, sizeOf, toFloat32 } from '../../tensor.js';
 import { attrInt } from '../../graph.js';
 import type { OpDef } from '../types.js';
-import { nodeWhere, paramIndex, quantize, quantParams, quantRange, scalarParams } from './common.js';
+import { kernelRangeExact, nodeWhere, paramIndex, quantize, quantParams, quantRange, scalarParams } from './common.js';
 
 export const quantizeLinear: OpDef = {
   type: 'QuantizeLinear',
@@ -28,6 +28,7 @@ export const quantizeLinear: OpDef = {
     if (scale.data.length !== 1 || (zero !== undefined && zero.data.length !== 1)) return undefined;
     const p = scalarParams(nodeWhere(node), 'y', scale, zero);
     const [lo, hi] = quantRange(inputs[2]?.dtype ?? 'uint8', nodeWhere(node));
+    if (!kernelRangeExact(p.zero, lo, hi)) return undefined;
     const n = sizeOf(inputs[0]!.shape);
     return { calls: [{ fn: 'quantizeLinear', args: [{ input: 0 }, { output: 0 }, p.scale, p.zero, lo, hi], parallel: n }] };
   },
