@@ -26,6 +26,8 @@ const CASES: QConvCase[] = [
   { cin: 13, cout: 9, h: 11, w: 7, kernel: [3, 3], strides: [2, 2], pads: [1, 0, 1, 1], perChannel: true, bias: true, activation: { name: 'Relu', params: [] } },
   { cin: 5, cout: 6, h: 9, w: 13, kernel: [1, 1], perChannel: true },
   { cin: 16, cout: 33, h: 5, w: 7, kernel: [1, 1], bias: true, xType: 'int8' },
+  // Blocks of pixels per unit, the last one partial, in two groups.
+  { cin: 10, cout: 6, h: 19, w: 31, kernel: [1, 1], groups: 2, bias: true, perChannel: true },
   { cin: 6, cout: 10, h: 9, w: 7, kernel: [3, 1], groups: 2, dilations: [2, 1], pads: [2, 0, 2, 0], wType: 'uint8', perChannel: true },
   { cin: 3, cout: 5, h: 13, w: 11, kernel: [5, 5], strides: [2, 1], pads: [2, 2, 2, 2], bias: true, activation: { name: 'Clip', params: [0, 1.5] } },
   // Stride 1 beyond 1x1 runs the direct kernel: dilated, asymmetric and no padding, a band of rows per unit.

@@ -200,7 +200,11 @@ function planQuantizedConv(g: ConvGeometry, w: ArrayLike<number>, wZeros: readon
   const kPairs = Math.ceil(cinG / 2);
   const { panels, biasPadded, multPadded } = packPairPanels(g.groups, coutG, cinG, (co, c) => w[co * cinG + c]! - zeroOf(co), bias, r.multipliers);
   const pixels = g.oh * g.ow;
-  const block = Math.min(Math.ceil(pixels / NR) * NR, Math.max(NR, Math.floor(QUANT_BLOCK_BYTES / (kPairs * 4 * NR)) * NR));
+  // Blocks that fit the cache, and small enough for MIN_UNITS units from the map alone (down to 4
+  // tiles) rather than a channel split, which repeats the input's gather: human-pose-estimation-0001's
+  // 1x1 layers on 32x57 maps run 5-18% faster so.
+  const cacheBlock = Math.min(Math.ceil(pixels / NR) * NR, Math.max(NR, Math.floor(QUANT_BLOCK_BYTES / (kPairs * 4 * NR)) * NR));
+  const block = Math.min(cacheBlock, Math.max(4 * NR, Math.ceil(pixels / Math.ceil(MIN_UNITS / (g.batch * g.groups)) / NR) * NR));
   const units = g.batch * g.groups * Math.ceil(pixels / block);
   const { panelsPerUnit, splits } = channelSplit(units, coutG);
   return {
