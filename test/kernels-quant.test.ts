@@ -48,6 +48,12 @@ const CASES: QConvCase[] = [
   { cin: 5, cout: 5, h: 19, w: 37, kernel: [3, 3], groups: 5, strides: [2, 2], pads: [1, 1, 1, 1], perChannel: true, bias: true, activation: { name: 'Relu', params: [] } },
   { cin: 3, cout: 6, h: 17, w: 35, kernel: [5, 5], groups: 3, strides: [1, 3], dilations: [2, 2], pads: [4, 2, 3, 1], perChannel: true, wType: 'uint8' },
   { cin: 7, cout: 14, h: 11, w: 7, kernel: [3, 3], groups: 7, strides: [2, 2], pads: [0, 1, 1, 1], bias: true, activation: { name: 'Relu', params: [] }, xType: 'int8' },
+  // ... dilated at stride 1 (one phase of pairs dw apart), dilated at stride 2 (the scalar pairs), even and wide kernels
+  // on the stride-2 row of pairs, a Clip's bounds in the requantization.
+  { cin: 13, cout: 13, h: 9, w: 23, kernel: [3, 3], groups: 13, dilations: [2, 2], pads: [2, 2, 2, 2], perChannel: true, bias: true, activation: { name: 'Clip', params: [0.2, 1.5] } },
+  { cin: 13, cout: 26, h: 11, w: 7, kernel: [3, 3], groups: 13, strides: [2, 2], dilations: [2, 2], pads: [2, 1, 1, 2], xType: 'int8', wType: 'uint8', bias: true },
+  { cin: 5, cout: 5, h: 8, w: 19, kernel: [2, 4], groups: 5, strides: [2, 2], pads: [0, 1, 1, 2], perChannel: true, bias: true },
+  { cin: 6, cout: 6, h: 13, w: 29, kernel: [5, 5], groups: 6, strides: [2, 2], pads: [2, 2, 2, 2], perChannel: true, bias: true, activation: { name: 'Relu', params: [] } },
 ];
 
 function caseName(c: QConvCase): string {
@@ -185,11 +191,13 @@ describe('QLinearConv kernels against the reference (equal integers)', () => {
     expect((await runInts(wide.model, { x: wide.x }, { threads: 2 }))['y']).toEqual(toNumbers(runReference(wide.model, { x: wide.x })['y']!));
   });
 
-  it('runs the direct and pointwise kernels on two threads with the same integers (small maps split their channels)', async () => {
+  it('runs the direct, pointwise and depthwise kernels on two threads with the same integers (small maps split their channels)', async () => {
     for (const c of [
       { cin: 13, cout: 9, h: 23, w: 19, kernel: [3, 3], pads: [1, 1, 1, 1], bias: true },
       { cin: 13, cout: 37, h: 3, w: 5, kernel: [3, 3], pads: [1, 1, 1, 1], bias: true },
       { cin: 16, cout: 33, h: 5, w: 7, kernel: [1, 1], bias: true },
+      { cin: 13, cout: 13, h: 23, w: 19, kernel: [3, 3], groups: 13, dilations: [2, 2], pads: [2, 2, 2, 2], bias: true },
+      { cin: 13, cout: 26, h: 23, w: 19, kernel: [3, 3], groups: 13, strides: [2, 2], pads: [1, 1, 1, 1], bias: true },
     ] satisfies QConvCase[]) {
       const { model, x } = qlinearConvModel(c, 7);
       const expected = toNumbers(runReference(model, { x })['y']!);
