@@ -26,6 +26,8 @@ const CASES: QConvCase[] = [
   { cin: 13, cout: 9, h: 11, w: 7, kernel: [3, 3], strides: [2, 2], pads: [1, 0, 1, 1], perChannel: true, bias: true, activation: { name: 'Relu', params: [] } },
   { cin: 5, cout: 6, h: 9, w: 13, kernel: [1, 1], perChannel: true },
   { cin: 16, cout: 33, h: 5, w: 7, kernel: [1, 1], bias: true, xType: 'int8' },
+  // Blocks of pixels per unit, the last one partial, in two groups.
+  { cin: 10, cout: 6, h: 19, w: 31, kernel: [1, 1], groups: 2, bias: true, perChannel: true },
   { cin: 6, cout: 10, h: 9, w: 7, kernel: [3, 1], groups: 2, dilations: [2, 1], pads: [2, 0, 2, 0], wType: 'uint8', perChannel: true },
   { cin: 3, cout: 5, h: 13, w: 11, kernel: [5, 5], strides: [2, 1], pads: [2, 2, 2, 2], bias: true, activation: { name: 'Clip', params: [0, 1.5] } },
   // Stride 1 beyond 1x1 runs the direct kernel: dilated, asymmetric and no padding, a band of rows per unit.
@@ -46,6 +48,12 @@ const CASES: QConvCase[] = [
   { cin: 5, cout: 5, h: 19, w: 37, kernel: [3, 3], groups: 5, strides: [2, 2], pads: [1, 1, 1, 1], perChannel: true, bias: true, activation: { name: 'Relu', params: [] } },
   { cin: 3, cout: 6, h: 17, w: 35, kernel: [5, 5], groups: 3, strides: [1, 3], dilations: [2, 2], pads: [4, 2, 3, 1], perChannel: true, wType: 'uint8' },
   { cin: 7, cout: 14, h: 11, w: 7, kernel: [3, 3], groups: 7, strides: [2, 2], pads: [0, 1, 1, 1], bias: true, activation: { name: 'Relu', params: [] }, xType: 'int8' },
+  // ... dilated at stride 1 (one phase of pairs dw apart), dilated at stride 2 (the scalar pairs), even and wide kernels
+  // on the stride-2 row of pairs, a Clip's bounds in the requantization.
+  { cin: 13, cout: 13, h: 9, w: 23, kernel: [3, 3], groups: 13, dilations: [2, 2], pads: [2, 2, 2, 2], perChannel: true, bias: true, activation: { name: 'Clip', params: [0.2, 1.5] } },
+  { cin: 13, cout: 26, h: 11, w: 7, kernel: [3, 3], groups: 13, strides: [2, 2], dilations: [2, 2], pads: [2, 1, 1, 2], xType: 'int8', wType: 'uint8', bias: true },
+  { cin: 5, cout: 5, h: 8, w: 19, kernel: [2, 4], groups: 5, strides: [2, 2], pads: [0, 1, 1, 2], perChannel: true, bias: true },
+  { cin: 6, cout: 6, h: 13, w: 29, kernel: [5, 5], groups: 6, strides: [2, 2], pads: [2, 2, 2, 2], perChannel: true, bias: true, activation: { name: 'Relu', params: [] } },
 ];
 
 function caseName(c: QConvCase): string {
@@ -141,14 +149,16 @@ describe('QLinearConv kernels against the reference (equal integers)', () => {
     expect(new Set(expected).size).toBeGreaterThan(5);
   });
 
-  // The tile's epilogue clamps in float: products far beyond int32 saturate (multipliers up to
+  // The epilogue clamps in float: products far beyond int32 saturate (multipliers up to
   // 1e6), and infinite or NaN multipliers give the reference's outputs too (plans map them to the
   // largest float and 0). Channels with ordinary multipliers keep the middle of the range in play.
-  it('requantizes huge, infinite and NaN multipliers as the reference does (pointwise, direct, matrix product)', async () => {
+  it('requantizes huge, infinite and NaN multipliers as the reference does (every kernel)', async () => {
     const wild = (count: number): number[] => Array.from({ length: count }, (_, c) => [0.004, 1e6, Infinity, 0.009, NaN, -Infinity, 30][c % 7]!);
     for (const c of [
       { cin: 13, cout: 14, h: 5, w: 11, kernel: [1, 1], perChannel: true, bias: true },
       { cin: 5, cout: 9, h: 9, w: 7, kernel: [3, 3], strides: [2, 1], pads: [1, 1, 1, 1], perChannel: true, xType: 'int8', activation: { name: 'Relu', params: [] } },
+      { cin: 17, cout: 18, h: 11, w: 13, kernel: [3, 3], pads: [1, 1, 1, 1], perChannel: true, bias: true },
+      { cin: 14, cout: 14, h: 9, w: 19, kernel: [3, 3], groups: 14, pads: [1, 1, 1, 1], perChannel: true, bias: true },
     ] satisfies QConvCase[]) {
       const { model, x } = qlinearConvModel(c, 17);
       model.graph.initializers.set('w_scale', float32([c.cout], wild(c.cout)));
@@ -181,11 +191,13 @@ describe('QLinearConv kernels against the reference (equal integers)', () => {
     expect((await runInts(wide.model, { x: wide.x }, { threads: 2 }))['y']).toEqual(toNumbers(runReference(wide.model, { x: wide.x })['y']!));
   });
 
-  it('runs the direct and pointwise kernels on two threads with the same integers (small maps split their channels)', async () => {
+  it('runs the direct, pointwise and depthwise kernels on two threads with the same integers (small maps split their channels)', async () => {
     for (const c of [
       { cin: 13, cout: 9, h: 23, w: 19, kernel: [3, 3], pads: [1, 1, 1, 1], bias: true },
       { cin: 13, cout: 37, h: 3, w: 5, kernel: [3, 3], pads: [1, 1, 1, 1], bias: true },
       { cin: 16, cout: 33, h: 5, w: 7, kernel: [1, 1], bias: true },
+      { cin: 13, cout: 13, h: 23, w: 19, kernel: [3, 3], groups: 13, dilations: [2, 2], pads: [2, 2, 2, 2], bias: true },
+      { cin: 13, cout: 26, h: 23, w: 19, kernel: [3, 3], groups: 13, strides: [2, 2], pads: [1, 1, 1, 1], bias: true },
     ] satisfies QConvCase[]) {
       const { model, x } = qlinearConvModel(c, 7);
       const expected = toNumbers(runReference(model, { x })['y']!);

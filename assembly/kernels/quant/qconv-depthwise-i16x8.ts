@@ -1,17 +1,24 @@
 // Quantized depthwise convolution (groups == input channels, `mult` output channels per input
 // channel): each output sums its channel's taps of (input - zero point) x (weight - zero point) in
-// int32, then the shared requantization. The channel's plane is first copied into scratch as i16
-// (input minus zero point: -255..255 fits), zero-padded, and split by column into `sw` phases, so
-// that at any stride eight outputs of a row read eight consecutive values for each tap. Taps go
-// in pairs: the two taps' vectors interleaved (two shuffles) and `i32x4.dot_i16x8_s` by the pair of
-// weights give eight outputs' two multiply-adds each in two instructions (the plain i32x4 version
-// multiplied four at a time, and one at a time past stride 1: 1-5 GFLOP/s).
+// int32, then the requantization. The channel's plane is first copied into scratch as pairs of
+// i16 (input minus zero point: -255..255 fits): element q of a padded row's phase f holds columns
+// sw * q + f and sw * q + f + dw, what taps kx, kx + 1 of output q read when kx * dw % sw == f.
+// So one vector load at output column ox gives four consecutive outputs' pair of taps, and
+// `i32x4.dot_i16x8_s` by the splatted weight pair their two multiply-adds, with no shuffle per
+// tap (interleaving two taps' vectors for each pair cost as much as the products). A row of kw
+// taps is ceil(kw / 2) pairs, the last of an odd row with weight 0. At stride 1 one phase serves
+// every pair; at stride 2 and dilation 1 the pairs are the padded row itself (columns 2q, 2q + 1).
 //
-// Scratch: ceil(kh * kw / 2) splatted weight pairs (i16 tap 2t, tap 2t + 1), their tap offsets
-// (int32 pairs, rounded up to 16 bytes), 8 int32 for a row's last partial vector, then the plane:
-// PH rows of sw phases of PWs i16 (PH, PWs as planeGeometry computes them; the plan sizes scratch
-// with the same arithmetic).
-import { requantize4 } from './requantize';
+// A row's sums go to scratch, then one pass requantizes them into the output row: with the
+// epilogue's constants also held in registers through the product loop, V8 spilled and reloaded
+// them on every step.
+//
+// Scratch: kh * ceil(kw / 2) splatted weight pairs, their byte offsets from an output's pair
+// (int32, rounded up to 16 bytes), 4 int32 for a row's last partial vector, ceil8(OW) int32 sums,
+// two i16 row buffers of TW values, then the plane: PH rows of sw phases of PW pairs (PW from
+// planeWidth; the plan in src/nn/ops/quant/qlinear-conv.ts sizes scratch with the same
+// arithmetic).
+import { requantizeHigh, requantizeLow, requantizeOffset, requantizeSum4 } from './requantize';
 
 /**
  * Work units [begin, end) of batch x input channels. w: int32 per tap, zero point subtracted,
@@ -23,36 +30,44 @@ export function qconvDepthwiseI16x8(
   sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32,
   xZero: i32, yZero: i32, lo: i32, hi: i32, begin: i32, end: i32,
 ): void {
-  const zero = i32x4.splat(yZero);
-  const low = i32x4.splat(lo);
-  const high = i32x4.splat(hi);
-  const taps = kh * kw;
-  const tapPairs = (taps + 1) >> 1;
+  const offset = requantizeOffset(yZero);
+  const low = requantizeLow(lo, yZero);
+  const high = requantizeHigh(hi, yZero);
+  const rowPairs = (kw + 1) >> 1;
+  const pairs = kh * rowPairs;
   const weights = scratch;
-  const offsets = weights + (<usize>tapPairs << 4);
-  const tail = offsets + (<usize>(tapPairs * 8 + 15) & ~15);
-  const plane = tail + 32;
+  const offsets = weights + (<usize>pairs << 4);
+  const tail = offsets + (<usize>(pairs * 4 + 15) & ~15);
+  const sums = tail + 16;
+  const rows = sums + (<usize>(OW + 7 & ~7) << 2);
   const PH = max(pt + H, (OH - 1) * sh + (kh - 1) * dh + 1);
-  // Phase length: every input column, and every read of the last vector of eight outputs.
-  const PWs = max((pl + W + sw - 1) / sw, (OW + 7 & ~7) + (kw - 1) * dw / sw);
-  const rowBytes = <usize>(sw * PWs) << 1;
-  // Tap (ky, kx): byte offset from an output's row in the plane to the value it multiplies (a
-  // missing last odd tap repeats the one before, with weight 0).
-  for (let t = 0; t < 2 * tapPairs; t++) {
-    const ky = min(t, taps - 1) / kw;
-    const column = (min(t, taps - 1) % kw) * dw;
-    store<i32>(offsets + (<usize>t << 2), ky * dh * <i32>rowBytes + (((column % sw) * PWs + column / sw) << 1));
+  const PW = planeWidth(W, OW, kw, sw, pl, dw);
+  const TW = sw * PW + dw + 7 & ~7;
+  const plane = rows + (<usize>TW << 2);
+  const phaseBytes = <usize>PW << 2;
+  const rowBytes = <usize>sw * phaseBytes;
+  // Pair (ky, kx even): byte offset from output (oy, ox)'s pair in phase 0 of padded row oy * sh.
+  for (let ky = 0; ky < kh; ky++) {
+    for (let i = 0; i < rowPairs; i++) {
+      const column = 2 * i * dw;
+      store<i32>(offsets + (<usize>(ky * rowPairs + i) << 2), <i32>(<usize>(ky * dh) * rowBytes + <usize>(column % sw) * phaseBytes) + (column / sw << 2));
+    }
   }
+  // Rows outside the input, columns outside it in the row buffer, and the phases no pair reads
+  // stay zero for the whole call.
+  memory.fill(rows, 0, (<usize>TW << 2) + <usize>PH * rowBytes);
   for (let u = begin; u < end; u++) {
     const image = u / C;
     const c = u % C;
-    fillPlane(x + (<usize>(u * H * W) << 2), plane, H, W, PH, PWs, sw, pt, pl, xZero);
+    fillPlane(x + (<usize>(u * H * W) << 2), plane, rows, TW, H, W, PW, kw, sw, pt, pl, dw, xZero);
     for (let j = 0; j < mult; j++) {
       const co = c * mult + j;
-      for (let t = 0; t < tapPairs; t++) {
-        const even = load<i32>(w + (<usize>(co * taps + 2 * t) << 2));
-        const odd = 2 * t + 1 < taps ? load<i32>(w + (<usize>(co * taps + 2 * t + 1) << 2)) : 0;
-        v128.store(weights + (<usize>t << 4), i32x4.splat((even & 0xffff) | (odd << 16)));
+      for (let ky = 0; ky < kh; ky++) {
+        for (let i = 0; i < rowPairs; i++) {
+          const tap = w + (<usize>((co * kh + ky) * kw + 2 * i) << 2);
+          const odd = 2 * i + 1 < kw ? load<i32>(tap, 4) : 0;
+          v128.store(weights + (<usize>(ky * rowPairs + i) << 4), i32x4.splat((load<i32>(tap) & 0xffff) | (odd << 16)));
+        }
       }
       const bias4 = i32x4.splat(load<i32>(bias + (<usize>co << 2)));
       const mult4 = f32x4.splat(load<f32>(multiplier + (<usize>co << 2)));
@@ -60,118 +75,129 @@ export function qconvDepthwiseI16x8(
       for (let oy = 0; oy < OH; oy++) {
         const yRow = out + (<usize>(oy * OW) << 2);
         const rowAt = plane + <usize>(oy * sh) * rowBytes;
-        if (taps == 9) row3x3(rowAt, offsets, weights, yRow, OW, tail, bias4, mult4, zero, low, high);
-        else rowAnyKernel(rowAt, offsets, weights, tapPairs, yRow, OW, tail, bias4, mult4, zero, low, high);
+        if (kh == 3 && kw == 3) sums3x3(rowAt, offsets, weights, sums, OW, bias4);
+        else sumsAnyKernel(rowAt, offsets, weights, pairs, sums, OW, bias4);
+        requantizeRow(sums, yRow, OW, tail, mult4, offset, low, high);
       }
     }
   }
 }
 
-/** Pairs of taps (v0, v1) of eight outputs times their weight pair: the low four outputs' sums. */
-@inline function dotLow(v0: v128, v1: v128, pair: v128): v128 {
-  return i32x4.dot_i16x8_s(v128.shuffle<i16>(v0, v1, 0, 8, 1, 9, 2, 10, 3, 11), pair);
+/**
+ * Pairs per phase of a plane row: every read of the last vector of eight outputs (the widest
+ * pair's shift past it), and every input column.
+ */
+@inline function planeWidth(W: i32, OW: i32, kw: i32, sw: i32, pl: i32, dw: i32): i32 {
+  return max((OW + 7 & ~7) + ((kw - 1) & ~1) * dw / sw, (pl + W + sw - 1) / sw) + 7 & ~7;
 }
 
-/** The high four outputs' sums. */
-@inline function dotHigh(v0: v128, v1: v128, pair: v128): v128 {
-  return i32x4.dot_i16x8_s(v128.shuffle<i16>(v0, v1, 4, 12, 5, 13, 6, 14, 7, 15), pair);
+/** A row's sums requantized into the output row, four at a time (the last ones through tail). */
+function requantizeRow(sums: usize, yRow: usize, OW: i32, tail: usize, mult4: v128, offset: v128, low: v128, high: v128): void {
+  let ox = 0;
+  for (; ox + 4 <= OW; ox += 4) v128.store(yRow + (<usize>ox << 2), requantizeSum4(v128.load(sums + (<usize>ox << 2)), mult4, offset, low, high));
+  if (ox == OW) return;
+  v128.store(tail, requantizeSum4(v128.load(sums + (<usize>ox << 2)), mult4, offset, low, high));
+  memory.copy(yRow + (<usize>ox << 2), tail, <usize>(OW - ox) << 2);
 }
 
-/** Eight outputs' sums requantized and stored at column ox of the row (the last ones through tail). */
-@inline function storeEight(sumLow: v128, sumHigh: v128, yRow: usize, ox: i32, OW: i32, tail: usize, bias4: v128, mult4: v128, zero: v128, low: v128, high: v128): void {
-  const target = ox + 8 <= OW ? yRow + (<usize>ox << 2) : tail;
-  v128.store(target, requantize4(sumLow, bias4, mult4, zero, low, high));
-  v128.store(target, requantize4(sumHigh, bias4, mult4, zero, low, high), 16);
-  if (target == tail) memory.copy(yRow + (<usize>ox << 2), tail, <usize>(OW - ox) << 2);
-}
-
-/** One output row, any kernel: the tap pairs' offsets and weights read from scratch. */
-function rowAnyKernel(rowAt: usize, offsets: usize, weights: usize, tapPairs: i32, yRow: usize, OW: i32, tail: usize, bias4: v128, mult4: v128, zero: v128, low: v128, high: v128): void {
+/** One output row's sums (bias included), any kernel: the pairs' offsets and weights read from scratch. */
+function sumsAnyKernel(rowAt: usize, offsets: usize, weights: usize, pairs: i32, sums: usize, OW: i32, bias4: v128): void {
   for (let ox = 0; ox < OW; ox += 8) {
-    let sumLow = i32x4.splat(0);
-    let sumHigh = i32x4.splat(0);
-    const at = rowAt + (<usize>ox << 1);
-    for (let t = 0; t < tapPairs; t++) {
-      const v0 = v128.load(at + <usize>load<i32>(offsets + (<usize>t << 3)));
-      const v1 = v128.load(at + <usize>load<i32>(offsets + (<usize>t << 3), 4));
+    let sumLow = bias4;
+    let sumHigh = bias4;
+    const at = rowAt + (<usize>ox << 2);
+    for (let t = 0; t < pairs; t++) {
+      const pairAt = at + <usize>load<i32>(offsets + (<usize>t << 2));
       const pair = v128.load(weights + (<usize>t << 4));
-      sumLow = i32x4.add(sumLow, dotLow(v0, v1, pair));
-      sumHigh = i32x4.add(sumHigh, dotHigh(v0, v1, pair));
+      sumLow = i32x4.add(sumLow, i32x4.dot_i16x8_s(v128.load(pairAt), pair));
+      sumHigh = i32x4.add(sumHigh, i32x4.dot_i16x8_s(v128.load(pairAt, 16), pair));
     }
-    storeEight(sumLow, sumHigh, yRow, ox, OW, tail, bias4, mult4, zero, low, high);
+    v128.store(sums + (<usize>ox << 2), sumLow);
+    v128.store(sums + (<usize>ox << 2), sumHigh, 16);
   }
 }
 
-/** One output row of a 3x3 kernel: offsets and the five weight pairs held in locals, taps unrolled. */
-function row3x3(rowAt: usize, offsets: usize, weights: usize, yRow: usize, OW: i32, tail: usize, bias4: v128, mult4: v128, zero: v128, low: v128, high: v128): void {
-  const o0 = <usize>load<i32>(offsets, 0);
+/**
+ * One output row's sums of a 3x3 kernel, four outputs a step (eight spilled): the six pairs'
+ * weights held in locals, a row's second pair `o1` bytes after its first, rows `rowStep` apart.
+ */
+function sums3x3(rowAt: usize, offsets: usize, weights: usize, sums: usize, OW: i32, bias4: v128): void {
   const o1 = <usize>load<i32>(offsets, 4);
-  const o2 = <usize>load<i32>(offsets, 8);
-  const o3 = <usize>load<i32>(offsets, 12);
-  const o4 = <usize>load<i32>(offsets, 16);
-  const o5 = <usize>load<i32>(offsets, 20);
-  const o6 = <usize>load<i32>(offsets, 24);
-  const o7 = <usize>load<i32>(offsets, 28);
-  const o8 = <usize>load<i32>(offsets, 32);
+  const rowStep = <usize>load<i32>(offsets, 8);
   const p0 = v128.load(weights, 0);
   const p1 = v128.load(weights, 16);
   const p2 = v128.load(weights, 32);
   const p3 = v128.load(weights, 48);
   const p4 = v128.load(weights, 64);
-  for (let ox = 0; ox < OW; ox += 8) {
-    const at = rowAt + (<usize>ox << 1);
-    const v0 = v128.load(at + o0);
-    const v1 = v128.load(at + o1);
-    const v2 = v128.load(at + o2);
-    const v3 = v128.load(at + o3);
-    let sumLow = i32x4.add(dotLow(v0, v1, p0), dotLow(v2, v3, p1));
-    let sumHigh = i32x4.add(dotHigh(v0, v1, p0), dotHigh(v2, v3, p1));
-    const v4 = v128.load(at + o4);
-    const v5 = v128.load(at + o5);
-    const v6 = v128.load(at + o6);
-    const v7 = v128.load(at + o7);
-    sumLow = i32x4.add(sumLow, i32x4.add(dotLow(v4, v5, p2), dotLow(v6, v7, p3)));
-    sumHigh = i32x4.add(sumHigh, i32x4.add(dotHigh(v4, v5, p2), dotHigh(v6, v7, p3)));
-    // The ninth tap pairs with itself, its partner's weight 0.
-    const v8 = v128.load(at + o8);
-    sumLow = i32x4.add(sumLow, dotLow(v8, v8, p4));
-    sumHigh = i32x4.add(sumHigh, dotHigh(v8, v8, p4));
-    storeEight(sumLow, sumHigh, yRow, ox, OW, tail, bias4, mult4, zero, low, high);
+  const p5 = v128.load(weights, 80);
+  const end = sums + (<usize>OW << 2);
+  let r0 = rowAt;
+  for (let out = sums; out < end; out += 16) {
+    const r1 = r0 + rowStep;
+    const r2 = r1 + rowStep;
+    let sum = i32x4.add(bias4, i32x4.dot_i16x8_s(v128.load(r0), p0));
+    sum = i32x4.add(sum, i32x4.dot_i16x8_s(v128.load(r0 + o1), p1));
+    sum = i32x4.add(sum, i32x4.dot_i16x8_s(v128.load(r1), p2));
+    sum = i32x4.add(sum, i32x4.dot_i16x8_s(v128.load(r1 + o1), p3));
+    sum = i32x4.add(sum, i32x4.dot_i16x8_s(v128.load(r2), p4));
+    sum = i32x4.add(sum, i32x4.dot_i16x8_s(v128.load(r2 + o1), p5));
+    v128.store(out, sum);
+    r0 += 16;
   }
 }
 
 /**
- * The padded plane: padded row r, column p (input row r - pt, column p - pl) at phase p % sw,
- * index p / sw, as i16 input minus its zero point; zero outside the input.
+ * The channel's input rows into the plane (padded row pt + iy): each first as i16 input minus its
+ * zero point into a row buffer at column pl (zeros around it), then as pairs: phase f, element q
+ * = (row[sw * q + f], row[sw * q + f + dw]) for the phases some pair reads. Two row buffers, the
+ * pairs of a row made while the next row is narrowed: pair loads straddle the narrowing's stores,
+ * which cannot be forwarded and stall until written back. At stride 2 and dilation 1 the pairs
+ * are the row itself, narrowed straight into the plane.
  */
-function fillPlane(x: usize, plane: usize, H: i32, W: i32, PH: i32, PWs: i32, sw: i32, pt: i32, pl: i32, xZero: i32): void {
-  const rowBytes = <usize>(sw * PWs) << 1;
-  memory.fill(plane, 0, <usize>PH * rowBytes);
-  const zero = i32x4.splat(xZero);
-  for (let iy = 0; iy < H; iy++) {
-    const source = x + (<usize>(iy * W) << 2);
-    const row = plane + <usize>(iy + pt) * rowBytes;
-    let ix = 0;
-    if (sw == 1) {
-      for (; ix + 8 <= W; ix += 8) {
-        const v = i16x8.narrow_i32x4_s(i32x4.sub(v128.load(source + (<usize>ix << 2)), zero), i32x4.sub(v128.load(source + (<usize>ix << 2), 16), zero));
-        v128.store(row + (<usize>(pl + ix) << 1), v);
-      }
-    } else if (sw == 2) {
-      // Eight even and eight odd columns of 16, each to its phase.
-      const evenAt = row + (<usize>(((pl & 1) * PWs) + (pl >> 1)) << 1);
-      const oddAt = row + (<usize>((((pl + 1) & 1) * PWs) + ((pl + 1) >> 1)) << 1);
-      for (; ix + 16 <= W; ix += 16) {
-        const at = source + (<usize>ix << 2);
-        const a = i16x8.narrow_i32x4_s(i32x4.sub(v128.load(at), zero), i32x4.sub(v128.load(at, 16), zero));
-        const b = i16x8.narrow_i32x4_s(i32x4.sub(v128.load(at, 32), zero), i32x4.sub(v128.load(at, 48), zero));
-        v128.store(evenAt + (<usize>ix), v128.shuffle<i16>(a, b, 0, 2, 4, 6, 8, 10, 12, 14));
-        v128.store(oddAt + (<usize>ix), v128.shuffle<i16>(a, b, 1, 3, 5, 7, 9, 11, 13, 15));
-      }
+function fillPlane(x: usize, plane: usize, rows: usize, TW: i32, H: i32, W: i32, PW: i32, kw: i32, sw: i32, pt: i32, pl: i32, dw: i32, xZero: i32): void {
+  const rowBytes = <usize>(sw * PW) << 2;
+  const direct = sw == 2 && dw == 1;
+  for (let iy = 0; iy <= H; iy++) {
+    const buffer = rows + (<usize>((iy & 1) * TW) << 1);
+    if (iy < H) narrowRow(x + (<usize>(iy * W) << 2), (direct ? plane + <usize>(iy + pt) * rowBytes : buffer) + (<usize>pl << 1), W, xZero);
+    if (iy > 0 && !direct) pairRow(rows + (<usize>((iy - 1 & 1) * TW) << 1), plane + <usize>(iy - 1 + pt) * rowBytes, PW, kw, sw, dw);
+  }
+}
+
+/** W values of int32 input minus the zero point, as i16 (quantized values fit: narrowing first is exact). */
+@inline function narrowRow(source: usize, target: usize, W: i32, xZero: i32): void {
+  const zero = i16x8.splat(<i16>xZero);
+  let ix = 0;
+  for (; ix + 8 <= W; ix += 8) {
+    const at = source + (<usize>ix << 2);
+    v128.store(target + (<usize>ix << 1), i16x8.sub(i16x8.narrow_i32x4_s(v128.load(at), v128.load(at, 16)), zero));
+  }
+  for (; ix < W; ix++) store<i16>(target + (<usize>ix << 1), <i16>(load<i32>(source + (<usize>ix << 2)) - xZero));
+}
+
+/** A padded row's pairs, from its row buffer into the plane row. */
+function pairRow(row: usize, planeRow: usize, PW: i32, kw: i32, sw: i32, dw: i32): void {
+  if (sw == 1) {
+    const shift = <usize>dw << 1;
+    for (let q = 0; q < PW; q += 8) {
+      const a = v128.load(row + (<usize>q << 1));
+      const b = v128.load(row + (<usize>q << 1) + shift);
+      v128.store(planeRow + (<usize>q << 2), v128.shuffle<i16>(a, b, 0, 8, 1, 9, 2, 10, 3, 11));
+      v128.store(planeRow + (<usize>q << 2), v128.shuffle<i16>(a, b, 4, 12, 5, 13, 6, 14, 7, 15), 16);
     }
-    for (; ix < W; ix++) {
-      const p = pl + ix;
-      store<i16>(row + (<usize>((p % sw) * PWs + p / sw) << 1), <i16>(load<i32>(source + (<usize>ix << 2)) - xZero));
+    return;
+  }
+  const phaseBytes = <usize>PW << 2;
+  for (let kx = 0; kx < kw; kx += 2) {
+    const f = kx * dw % sw;
+    // Several pairs can share a phase: fill it once.
+    let first = true;
+    for (let k = 0; k < kx; k += 2) if (k * dw % sw == f) first = false;
+    if (!first) continue;
+    const phase = planeRow + <usize>f * phaseBytes;
+    for (let q = 0; q < PW; q++) {
+      const at = row + (<usize>(sw * q + f) << 1);
+      store<i32>(phase + (<usize>q << 2), <i32>load<u16>(at) | (<i32>load<i16>(at + (<usize>dw << 1)) << 16));
     }
   }
 }
