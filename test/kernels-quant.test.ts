@@ -151,14 +151,16 @@ describe('QLinearConv kernels against the reference (equal integers)', () => {
     expect(new Set(expected).size).toBeGreaterThan(5);
   });
 
-  // The tile's epilogue clamps in float: products far beyond int32 saturate (multipliers up to
+  // The epilogue clamps in float: products far beyond int32 saturate (multipliers up to
   // 1e6), and infinite or NaN multipliers give the reference's outputs too (plans map them to the
   // largest float and 0). Channels with ordinary multipliers keep the middle of the range in play.
-  it('requantizes huge, infinite and NaN multipliers as the reference does (pointwise, direct, matrix product)', async () => {
+  it('requantizes huge, infinite and NaN multipliers as the reference does (every kernel)', async () => {
     const wild = (count: number): number[] => Array.from({ length: count }, (_, c) => [0.004, 1e6, Infinity, 0.009, NaN, -Infinity, 30][c % 7]!);
     for (const c of [
       { cin: 13, cout: 14, h: 5, w: 11, kernel: [1, 1], perChannel: true, bias: true },
       { cin: 5, cout: 9, h: 9, w: 7, kernel: [3, 3], strides: [2, 1], pads: [1, 1, 1, 1], perChannel: true, xType: 'int8', activation: { name: 'Relu', params: [] } },
+      { cin: 17, cout: 18, h: 11, w: 13, kernel: [3, 3], pads: [1, 1, 1, 1], perChannel: true, bias: true },
+      { cin: 14, cout: 14, h: 9, w: 19, kernel: [3, 3], groups: 14, pads: [1, 1, 1, 1], perChannel: true, bias: true },
     ] satisfies QConvCase[]) {
       const { model, x } = qlinearConvModel(c, 17);
       model.graph.initializers.set('w_scale', float32([c.cout], wild(c.cout)));

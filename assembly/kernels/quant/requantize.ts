@@ -3,11 +3,26 @@
 // float multiplier x_scale * w_scale / y_scale, rounded half to even, plus the output zero point,
 // saturated to the output type's range, which the caller may narrow further to a fused
 // activation's bounds (Relu: [y_zero, max]).
+//
+// In few instructions (quantize4): the product is clamped while still float, to [lo - zero,
+// hi - zero] (exact: rounding is monotonic and the bounds are integers), then rounded half to even
+// by adding 1.5 * 2^23: for |v| <= 2^22 the sum lies in [2^23, 2^24], where the floats are the
+// integers, so the addition itself rounds v half to even (the magic number is even) and leaves
+// the integer in the low mantissa bits, read by subtracting the magic number's bits, the zero
+// point in the same subtraction. No saturating int32 conversion (a sequence of instructions on
+// x86 without AVX-512), and no wrap where one saturated and the zero point was added. Needs a
+// finite multiplier (NaN has no order; plans pass theirs through epilogueMultipliers in
+// src/nn/ops/quant/common.ts, the same outputs) and |lo - zero|, |hi - zero| <= 2^22.
+
+const ROUNDER: f32 = 12582912.0;
+const ROUNDER_BITS: i32 = 0x4b400000;
 
 /** Four lanes of sums requantized: lo/hi are the integer bounds, zero the output zero point. */
 @inline export function requantize4(sum: v128, bias: v128, multiplier: v128, zero: v128, lo: v128, hi: v128): v128 {
-  const scaled = f32x4.nearest(f32x4.mul(f32x4.convert_i32x4_s(i32x4.add(sum, bias)), multiplier));
-  return i32x4.min_s(i32x4.max_s(i32x4.add(i32x4.trunc_sat_f32x4_s(scaled), zero), lo), hi);
+  const offset = i32x4.sub(i32x4.splat(ROUNDER_BITS), zero);
+  const low = f32x4.convert_i32x4_s(i32x4.sub(lo, zero));
+  const high = f32x4.convert_i32x4_s(i32x4.sub(hi, zero));
+  return requantizeSum4(i32x4.add(sum, bias), multiplier, offset, low, high);
 }
 
 /** Scalar twin of requantize4, for the kernels' scalar paths. */
@@ -15,19 +30,6 @@
   const q = <i32>nearest(<f32>(sum + bias) * multiplier) + zero;
   return min(max(q, lo), hi);
 }
-
-// The tile's epilogue (qconv-pointwise-4x8c2-dot16.ts), the same integers in fewer instructions,
-// for sums that already hold their bias: the product is clamped while still float, to
-// [lo - zero, hi - zero] (exact: rounding is monotonic and the bounds are integers), then rounded
-// half to even by adding 1.5 * 2^23: for |v| <= 2^22 the sum lies in [2^23, 2^24], where the
-// floats are the integers, so the addition itself rounds v half to even (the magic number is
-// even) and leaves the integer in the low mantissa bits, read by subtracting the magic number's
-// bits, the zero point in the same subtraction. It replaces the saturating int32 conversion, a
-// sequence of instructions on x86 without AVX-512, and clamps where that one wrapped (a product
-// beyond int32 plus the zero point). Needs a finite multiplier (NaN has no order; plans pass
-// them through epilogueMultipliers in src/nn/ops/quant/common.ts) and |lo - zero|, |hi - zero| <= 2^22.
-const ROUNDER: f32 = 12582912.0;
-const ROUNDER_BITS: i32 = 0x4b400000;
 
 /** requantizeSum4's offset: the rounder's bits plus the output zero point. */
 @inline export function requantizeOffset(zero: i32): v128 {
