@@ -38,7 +38,7 @@
 import { MR, NR } from '../conv/micro-kernel';
 import { tile } from './qconv-pointwise-4x8c2-dot16';
 import { fillPhasePlanes } from './phase-planes';
-import { requantize4 } from './requantize';
+import { requantizeHigh, requantizeLow, requantizeOffset, requantizeSum4 } from './requantize';
 
 /**
  * Work units [begin, end) of batch x dh x dw x ceil(ceil(ceil(OH / dh) / 4) / bandTileRows).
@@ -93,6 +93,9 @@ export function qconvWinogradF2x3Dot16(
   const tilesHMax = ((OH + dh - 1) / dh + m - 1) / m;
   const bands = (tilesHMax + bandTileRows - 1) / bandTileRows;
   const mPanels = (Cout + MR - 1) / MR;
+  const offset = requantizeOffset(yZero);
+  const low = requantizeLow(lo, yZero);
+  const high = requantizeHigh(hi, yZero);
   const inPlaneBytes = <usize>(H * W) << 2;
   for (let unit = begin; unit < end; unit++) {
     const image = unit / (dh * dw * bands);
@@ -134,13 +137,13 @@ export function qconvWinogradF2x3Dot16(
           const mRow = mBuffer + <usize>k * mBlockBytes + (<usize>(r * NR) << 2);
           const targets = targetBuffer + (<usize>(k * outputs * NR) << 2);
           if (m == 2) {
-            for (let half = 0; half < 2; half++) transformOutput2x3(mRow + (<usize>half << 4), outTmp + (<usize>half << 4), bias4, mult4, yZero, lo, hi);
+            for (let half = 0; half < 2; half++) transformOutput2x3(mRow + (<usize>half << 4), outTmp + (<usize>half << 4), bias4, mult4, offset, low, high);
             for (let j = 0; j < outputs * NR; j++) {
               const target = load<i32>(targets + (<usize>j << 2));
               if (target >= 0) store<i32>(yPlane + <usize>target, load<i32>(outTmp + (<usize>j << 2)));
             }
           } else {
-            for (let half = 0; half < 2; half++) transformOutput4x3(mRow + (<usize>half << 4), outTmp + (<usize>half << 8), bias4, mult4, yZero, lo, hi);
+            for (let half = 0; half < 2; half++) transformOutput4x3(mRow + (<usize>half << 4), outTmp + (<usize>half << 8), bias4, mult4, offset, low, high);
             storeTiles4x4(outTmp, targets, yPlane);
           }
         }
@@ -235,11 +238,8 @@ function transformInput4x3(planes: usize, planeBytes: usize, shifts: usize, v: u
  * Y = A^T M A / 4 for four tiles of one channel (M_p at m + p * MR * NR int32), requantized: the
  * 2x2 outputs (r, c) to out + (2r + c) * NR int32. A^T = [1 1 1 0; 0 1 -1 -1].
  */
-@inline function transformOutput2x3(m: usize, out: usize, bias4: v128, mult4: v128, yZero: i32, lo: i32, hi: i32): void {
+@inline function transformOutput2x3(m: usize, out: usize, bias4: v128, mult4: v128, offset: v128, low: v128, high: v128): void {
   const stride = <usize>(MR * NR) << 2;
-  const zero = i32x4.splat(yZero);
-  const low = i32x4.splat(lo);
-  const high = i32x4.splat(hi);
   for (let c = 0; c < 4; c++) {
     const m0 = v128.load(m + <usize>c * stride);
     const m1 = v128.load(m + <usize>(4 + c) * stride);
@@ -254,10 +254,10 @@ function transformInput4x3(planes: usize, planeBytes: usize, shifts: usize, v: u
     const t1 = v128.load(m + <usize>(4 * r + 1) * stride);
     const t2 = v128.load(m + <usize>(4 * r + 2) * stride);
     const t3 = v128.load(m + <usize>(4 * r + 3) * stride);
-    const y0 = i32x4.shr_s(i32x4.add(i32x4.add(t0, t1), t2), 2);
-    const y1 = i32x4.shr_s(i32x4.sub(i32x4.sub(t1, t2), t3), 2);
-    v128.store(out + (<usize>(2 * r * NR) << 2), requantize4(y0, bias4, mult4, zero, low, high));
-    v128.store(out + (<usize>((2 * r + 1) * NR) << 2), requantize4(y1, bias4, mult4, zero, low, high));
+    const y0 = i32x4.add(i32x4.shr_s(i32x4.add(i32x4.add(t0, t1), t2), 2), bias4);
+    const y1 = i32x4.add(i32x4.shr_s(i32x4.sub(i32x4.sub(t1, t2), t3), 2), bias4);
+    v128.store(out + (<usize>(2 * r * NR) << 2), requantizeSum4(y0, mult4, offset, low, high));
+    v128.store(out + (<usize>((2 * r + 1) * NR) << 2), requantizeSum4(y1, mult4, offset, low, high));
   }
 }
 
@@ -269,11 +269,8 @@ const INVERSE_OF_9: i32 = 0x38E38E39;
  * column), requantized: tile t's 4x4 outputs, row-major, to out + 16 t int32.
  * A'^T = [6 4 4 1 1 0; 0 4 -4 2 -2 0; 0 4 4 4 4 0; 0 4 -4 8 -8 24].
  */
-@inline function transformOutput4x3(m: usize, out: usize, bias4: v128, mult4: v128, yZero: i32, lo: i32, hi: i32): void {
+@inline function transformOutput4x3(m: usize, out: usize, bias4: v128, mult4: v128, offset: v128, low: v128, high: v128): void {
   const stride = <usize>(MR * NR) << 2;
-  const zero = i32x4.splat(yZero);
-  const low = i32x4.splat(lo);
-  const high = i32x4.splat(hi);
   const inverse = i32x4.splat(INVERSE_OF_9);
   // The four rows of A'^T M overwrite M's rows 0..3 (p = c, 6 + c, 12 + c, 18 + c), then each row of
   // A'^T M A' the first four of its own row: each is read only here.
@@ -286,10 +283,10 @@ const INVERSE_OF_9: i32 = 0x38E38E39;
     const row = m + <usize>(6 * r) * stride;
     a4x3(v128.load(row), v128.load(row + stride), v128.load(row + 2 * stride), v128.load(row + 3 * stride),
       v128.load(row + 4 * stride), v128.load(row + 5 * stride), row, stride);
-    const y0 = requantize4(i32x4.shr_s(i32x4.mul(v128.load(row), inverse), 6), bias4, mult4, zero, low, high);
-    const y1 = requantize4(i32x4.shr_s(i32x4.mul(v128.load(row + stride), inverse), 6), bias4, mult4, zero, low, high);
-    const y2 = requantize4(i32x4.shr_s(i32x4.mul(v128.load(row + 2 * stride), inverse), 6), bias4, mult4, zero, low, high);
-    const y3 = requantize4(i32x4.shr_s(i32x4.mul(v128.load(row + 3 * stride), inverse), 6), bias4, mult4, zero, low, high);
+    const y0 = requantizeSum4(i32x4.add(i32x4.shr_s(i32x4.mul(v128.load(row), inverse), 6), bias4), mult4, offset, low, high);
+    const y1 = requantizeSum4(i32x4.add(i32x4.shr_s(i32x4.mul(v128.load(row + stride), inverse), 6), bias4), mult4, offset, low, high);
+    const y2 = requantizeSum4(i32x4.add(i32x4.shr_s(i32x4.mul(v128.load(row + 2 * stride), inverse), 6), bias4), mult4, offset, low, high);
+    const y3 = requantizeSum4(i32x4.add(i32x4.shr_s(i32x4.mul(v128.load(row + 3 * stride), inverse), 6), bias4), mult4, offset, low, high);
     // Lanes are tiles: transpose so that each tile's row of four outputs is one vector.
     const low01 = v128.shuffle<i32>(y0, y1, 0, 4, 1, 5);
     const low23 = v128.shuffle<i32>(y2, y3, 0, 4, 1, 5);
