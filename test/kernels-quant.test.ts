@@ -55,6 +55,8 @@ const CASES: QConvCase[] = [
   { cin: 13, cout: 26, h: 11, w: 7, kernel: [3, 3], groups: 13, strides: [2, 2], dilations: [2, 2], pads: [2, 1, 1, 2], xType: 'int8', wType: 'uint8', bias: true },
   { cin: 5, cout: 5, h: 8, w: 19, kernel: [2, 4], groups: 5, strides: [2, 2], pads: [0, 1, 1, 2], perChannel: true, bias: true },
   { cin: 6, cout: 6, h: 13, w: 29, kernel: [5, 5], groups: 6, strides: [2, 2], pads: [2, 2, 2, 2], perChannel: true, bias: true, activation: { name: 'Relu', params: [] } },
+  // Rows narrower than the kernel's vector of outputs: the last rows' sums through scratch.
+  { cin: 5, cout: 10, h: 6, w: 3, kernel: [3, 5], groups: 5, pads: [1, 2, 1, 2], perChannel: true, bias: true },
 ];
 
 function caseName(c: QConvCase): string {

@@ -9,12 +9,13 @@
 // taps is ceil(kw / 2) pairs, the last of an odd row with weight 0. At stride 1 one phase serves
 // every pair; at stride 2 and dilation 1 the pairs are the padded row itself (columns 2q, 2q + 1).
 //
-// A row's sums go to scratch, then one pass requantizes them into the output row: with the
+// The rows' sums go to the output plane, then one pass requantizes the plane in place: with the
 // epilogue's constants also held in registers through the product loop, V8 spilled and reloaded
-// them on every step.
+// them on every step (measured 20-30% slower).
 //
 // Scratch: kh * ceil(kw / 2) splatted weight pairs, their byte offsets from an output's pair
-// (int32, rounded up to 16 bytes), 4 int32 for a row's last partial vector, ceil8(OW) int32 sums,
+// (int32, rounded up to 16 bytes), 4 int32 for the plane's last partial vector, ceil8(OW) int32
+// sums for rows whose last vector would pass the plane's end,
 // two i16 row buffers of TW values, then the plane: PH rows of sw phases of PW pairs (PW from
 // planeWidth; the plan in src/nn/ops/quant/qlinear-conv.ts sizes scratch with the same
 // arithmetic).
@@ -72,13 +73,18 @@ export function qconvDepthwiseI16x8(
       const bias4 = i32x4.splat(load<i32>(bias + (<usize>co << 2)));
       const mult4 = f32x4.splat(load<f32>(multiplier + (<usize>co << 2)));
       const out = y + (<usize>((image * C * mult + co) * OH * OW) << 2);
+      // Each row's sums straight into the output plane where the whole vectors fit (the extra
+      // lanes land in rows written after), the others' through scratch; then the plane
+      // requantized in place, one long loop.
       for (let oy = 0; oy < OH; oy++) {
         const yRow = out + (<usize>(oy * OW) << 2);
+        const fits = oy * OW + (kw == 3 && kh == 3 ? OW + 3 & ~3 : OW + 7 & ~7) <= OH * OW;
         const rowAt = plane + <usize>(oy * sh) * rowBytes;
-        if (kh == 3 && kw == 3) sums3x3(rowAt, offsets, weights, sums, OW, bias4);
-        else sumsAnyKernel(rowAt, offsets, weights, pairs, sums, OW, bias4);
-        requantizeRow(sums, yRow, OW, tail, mult4, offset, low, high);
+        if (kh == 3 && kw == 3) sums3x3(rowAt, offsets, weights, fits ? yRow : sums, OW, bias4);
+        else sumsAnyKernel(rowAt, offsets, weights, pairs, fits ? yRow : sums, OW, bias4);
+        if (!fits) memory.copy(yRow, sums, <usize>OW << 2);
       }
+      requantizeInPlace(out, OH * OW, tail, mult4, offset, low, high);
     }
   }
 }
@@ -91,13 +97,15 @@ export function qconvDepthwiseI16x8(
   return max((OW + 7 & ~7) + ((kw - 1) & ~1) * dw / sw, (pl + W + sw - 1) / sw) + 7 & ~7;
 }
 
-/** A row's sums requantized into the output row, four at a time (the last ones through tail). */
-function requantizeRow(sums: usize, yRow: usize, OW: i32, tail: usize, mult4: v128, offset: v128, low: v128, high: v128): void {
-  let ox = 0;
-  for (; ox + 4 <= OW; ox += 4) v128.store(yRow + (<usize>ox << 2), requantizeSum4(v128.load(sums + (<usize>ox << 2)), mult4, offset, low, high));
-  if (ox == OW) return;
-  v128.store(tail, requantizeSum4(v128.load(sums + (<usize>ox << 2)), mult4, offset, low, high));
-  memory.copy(yRow + (<usize>ox << 2), tail, <usize>(OW - ox) << 2);
+/** `count` sums at y requantized in place, four at a time (the last ones through tail, not read past the end). */
+function requantizeInPlace(y: usize, count: i32, tail: usize, mult4: v128, offset: v128, low: v128, high: v128): void {
+  let i = 0;
+  for (; i + 4 <= count; i += 4) v128.store(y + (<usize>i << 2), requantizeSum4(v128.load(y + (<usize>i << 2)), mult4, offset, low, high));
+  if (i == count) return;
+  const rest = <usize>(count - i) << 2;
+  memory.copy(tail, y + (<usize>i << 2), rest);
+  v128.store(tail, requantizeSum4(v128.load(tail), mult4, offset, low, high));
+  memory.copy(y + (<usize>i << 2), tail, rest);
 }
 
 /** One output row's sums (bias included), any kernel: the pairs' offsets and weights read from scratch. */
