@@ -144,7 +144,7 @@ export function qconvWinogradF2x3Dot16(
             }
           } else {
             for (let half = 0; half < 2; half++) transformOutput4x3(mRow + (<usize>half << 4), outTmp + (<usize>half << 8), bias4, mult4, offset, low, high);
-            storeTiles4x4(outTmp, targets, yPlane);
+            storeTiles4x4(outTmp, targets, yPlane, dw);
           }
         }
       }
@@ -302,15 +302,26 @@ const INVERSE_OF_9: i32 = 0x38E38E39;
 
 /**
  * NR tiles' 4x4 outputs (tile t's row-major at values + 16 t int32) to their targets (see
- * outputTargets): a row of four whole and adjacent outputs by one store, the rest one by one.
+ * outputTargets): a row of four whole outputs by one store (dw == 1) or four lane stores (dw
+ * apart), the rest one by one.
  */
-@inline function storeTiles4x4(values: usize, targets: usize, yPlane: usize): void {
+@inline function storeTiles4x4(values: usize, targets: usize, yPlane: usize, dw: i32): void {
+  const step = <usize>dw << 2;
   for (let t = 0; t < NR; t++) {
     for (let r = 0; r < 4; r++) {
       const row = values + (<usize>(16 * t + 4 * r) << 2);
       const first = load<i32>(targets + (<usize>(4 * r * NR + t) << 2));
-      if (first >= 0 && load<i32>(targets + (<usize>((4 * r + 3) * NR + t) << 2)) == first + 12) {
-        v128.store(yPlane + <usize>first, v128.load(row));
+      if (first >= 0 && load<i32>(targets + (<usize>((4 * r + 3) * NR + t) << 2)) == first + 3 * dw * 4) {
+        const at = yPlane + <usize>first;
+        const v = v128.load(row);
+        if (dw == 1) {
+          v128.store(at, v);
+        } else {
+          v128.store32_lane(at, v, 0);
+          v128.store32_lane(at + step, v, 1);
+          v128.store32_lane(at + 2 * step, v, 2);
+          v128.store32_lane(at + 3 * step, v, 3);
+        }
         continue;
       }
       for (let c = 0; c < 4; c++) {
