@@ -272,8 +272,7 @@ const INVERSE_OF_9: i32 = 0x38E38E39;
 @inline function transformOutput4x3(m: usize, out: usize, bias4: v128, mult4: v128, offset: v128, low: v128, high: v128): void {
   const stride = <usize>(MR * NR) << 2;
   const inverse = i32x4.splat(INVERSE_OF_9);
-  // The four rows of A'^T M overwrite M's rows 0..3 (p = c, 6 + c, 12 + c, 18 + c), then each row of
-  // A'^T M A' the first four of its own row: each is read only here.
+  // The four rows of A'^T M overwrite M's rows 0..3 (p = c, 6 + c, 12 + c, 18 + c), read only here.
   for (let c = 0; c < 6; c++) {
     const at = m + <usize>c * stride;
     a4x3(v128.load(at), v128.load(at + 6 * stride), v128.load(at + 12 * stride), v128.load(at + 18 * stride),
@@ -281,12 +280,21 @@ const INVERSE_OF_9: i32 = 0x38E38E39;
   }
   for (let r = 0; r < 4; r++) {
     const row = m + <usize>(6 * r) * stride;
-    a4x3(v128.load(row), v128.load(row + stride), v128.load(row + 2 * stride), v128.load(row + 3 * stride),
-      v128.load(row + 4 * stride), v128.load(row + 5 * stride), row, stride);
-    const y0 = requantizeSum4(i32x4.add(i32x4.shr_s(i32x4.mul(v128.load(row), inverse), 6), bias4), mult4, offset, low, high);
-    const y1 = requantizeSum4(i32x4.add(i32x4.shr_s(i32x4.mul(v128.load(row + stride), inverse), 6), bias4), mult4, offset, low, high);
-    const y2 = requantizeSum4(i32x4.add(i32x4.shr_s(i32x4.mul(v128.load(row + 2 * stride), inverse), 6), bias4), mult4, offset, low, high);
-    const y3 = requantizeSum4(i32x4.add(i32x4.shr_s(i32x4.mul(v128.load(row + 3 * stride), inverse), 6), bias4), mult4, offset, low, high);
+    // A'^T's rows on this row of A'^T M, as a4x3 computes them, kept in registers.
+    const m0 = v128.load(row);
+    const m5 = v128.load(row + 5 * stride);
+    const s12 = i32x4.shl(i32x4.add(v128.load(row + stride), v128.load(row + 2 * stride)), 2);
+    const d12 = i32x4.shl(i32x4.sub(v128.load(row + stride), v128.load(row + 2 * stride)), 2);
+    const s34 = i32x4.add(v128.load(row + 3 * stride), v128.load(row + 4 * stride));
+    const d34 = i32x4.sub(v128.load(row + 3 * stride), v128.load(row + 4 * stride));
+    const z0 = i32x4.add(i32x4.add(i32x4.add(i32x4.shl(m0, 2), i32x4.shl(m0, 1)), s12), s34);
+    const z1 = i32x4.add(d12, i32x4.shl(d34, 1));
+    const z2 = i32x4.add(s12, i32x4.shl(s34, 2));
+    const z3 = i32x4.add(i32x4.add(d12, i32x4.shl(d34, 3)), i32x4.add(i32x4.shl(m5, 4), i32x4.shl(m5, 3)));
+    const y0 = requantizeSum4(i32x4.add(i32x4.shr_s(i32x4.mul(z0, inverse), 6), bias4), mult4, offset, low, high);
+    const y1 = requantizeSum4(i32x4.add(i32x4.shr_s(i32x4.mul(z1, inverse), 6), bias4), mult4, offset, low, high);
+    const y2 = requantizeSum4(i32x4.add(i32x4.shr_s(i32x4.mul(z2, inverse), 6), bias4), mult4, offset, low, high);
+    const y3 = requantizeSum4(i32x4.add(i32x4.shr_s(i32x4.mul(z3, inverse), 6), bias4), mult4, offset, low, high);
     // Lanes are tiles: transpose so that each tile's row of four outputs is one vector.
     const low01 = v128.shuffle<i32>(y0, y1, 0, 4, 1, 5);
     const low23 = v128.shuffle<i32>(y2, y3, 0, 4, 1, 5);
