@@ -311,6 +311,57 @@ describe('QuantizeLinear and DequantizeLinear kernels against the reference', ()
   }
 });
 
+describe('DequantizeLinear x2 -> Add -> QuantizeLinear (a residual connection) becomes QLinearAdd', () => {
+  function residualModel(dtype: 'uint8' | 'int8', bShape: number[]): { model: Model; a: Tensor; b: Tensor } {
+    const rng = seededRandom(31);
+    const [lo, hi] = dtype === 'uint8' ? [0, 255] : [-128, 127];
+    const ints = (shape: number[]) => fromNumbers(dtype, shape, Array.from({ length: shape.reduce((x, y) => x * y, 1) }, () => lo + Math.floor(rng() * (hi - lo + 1))));
+    const a = ints([1, 13, 7, 9]);
+    const b = ints(bShape);
+    const zero = (v: number) => fromNumbers(dtype, [], [dtype === 'uint8' ? v : v - 128]);
+    const model = singleNodeModel({
+      op: 'Add', opset: 13,
+      inputs: [{ name: 'a_f', dtype: 'float32', shape: [1, 13, 7, 9] }, { name: 'b_f', dtype: 'float32', shape: bShape }],
+      outputs: ['sum'],
+    });
+    const g = model.graph;
+    g.inputs = [{ name: 'a', dtype, shape: [1, 13, 7, 9] }, { name: 'b', dtype, shape: bShape }];
+    // Output scale below the inputs': sums saturate at both ends as well as landing between.
+    for (const [name, t] of [['sa', float32([], [0.05])], ['za', zero(120)], ['sb', float32([], [0.07])], ['zb', zero(131)], ['sy', float32([], [0.045])], ['zy', zero(100)]] as const) g.initializers.set(name, t);
+    g.nodes.unshift(
+      { name: 'dqa', op: 'DequantizeLinear', domain: '', inputs: ['a', 'sa', 'za'], outputs: ['a_f'], attrs: {} },
+      { name: 'dqb', op: 'DequantizeLinear', domain: '', inputs: ['b', 'sb', 'zb'], outputs: ['b_f'], attrs: {} },
+    );
+    g.nodes.push({ name: 'q', op: 'QuantizeLinear', domain: '', inputs: ['sum', 'sy', 'zy'], outputs: ['y'], attrs: {} });
+    g.outputs = [{ name: 'y', dtype }];
+    return { model, a, b };
+  }
+
+  for (const dtype of ['uint8', 'int8'] as const) {
+    it(`${dtype}: equal integers on the kernel (one shape) and on the host (broadcast)`, async () => {
+      for (const bShape of [[1, 13, 7, 9], [1, 13, 1, 1]]) {
+        const { model, a, b } = residualModel(dtype, bShape);
+        const expected = toNumbers(runReference(model, { a, b })['y']!);
+        for (const build of BUILDS) {
+          const session = await Session.create(model, { build });
+          expect(session.nodes.map((n) => n.op)).toEqual(['QLinearAdd']);
+          session.dispose();
+          expect((await runInts(model, { a, b }, { build }))['y']).toEqual(expected);
+        }
+        const [lo, hi] = dtype === 'uint8' ? [0, 255] : [-128, 127];
+        expect(expected).toContain(lo);
+        expect(expected).toContain(hi);
+        expect(new Set(expected).size).toBeGreaterThan(50);
+      }
+    });
+  }
+
+  it('runs on two threads with the same integers', async () => {
+    const { model, a, b } = residualModel('uint8', [1, 13, 7, 9]);
+    expect((await runInts(model, { a, b }, { threads: 2 }))['y']).toEqual(toNumbers(runReference(model, { a, b })['y']!));
+  });
+});
+
 describe('MaxPool and Concat between DequantizeLinear and QuantizeLinear of one scale run on the integers', () => {
   const rng = seededRandom(77);
   const a = fromNumbers('uint8', [1, 3, 9, 11], Array.from({ length: 297 }, () => Math.floor(rng() * 256)));
