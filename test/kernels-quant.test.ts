@@ -6,6 +6,7 @@ import type { Model } from '../src/nn/graph.js';
 import { runReference } from '../src/nn/reference.js';
 import { Session, type SessionOptions } from '../src/nn/session.js';
 import { relaxedSimdSupported } from '../src/nn/runtime/kernels.js';
+import { ShapeError } from '../src/nn/errors.js';
 import { float32, fromNumbers, toFloat32, toNumbers, type Tensor } from '../src/nn/tensor.js';
 import { randomTensor, seededRandom, singleNodeModel } from './support/harness.js';
 import { qlinearConvModel, qmatmulModel, saturateWeights, WIDE_SUMS, type QConvCase, type QMatMulCase } from './support/quant.js';
@@ -143,6 +144,44 @@ describe('QLinearConv kernels against the reference (equal integers)', () => {
       expect(new Set(expected).size).toBeGreaterThan(5);
     });
   }
+
+  // DequantizeLinear -> Elu (or Sigmoid) whose float result goes on as float (a graph output here;
+  // an Add in human-pose-estimation-0001) becomes one DequantizeLinear with a table of floats.
+  for (const [op, xType] of [['Elu', 'uint8'], ['Sigmoid', 'int8']] as const) {
+    it(`folds DequantizeLinear -> ${op} with a float result into a lookup of floats (${xType})`, async () => {
+      const { model, x } = qlinearConvModel({ cin: 13, cout: 17, h: 9, w: 11, kernel: [3, 3], pads: [1, 1, 1, 1], bias: true, xType }, 22);
+      const g = model.graph;
+      g.nodes[0]!.outputs = ['conv_q'];
+      g.initializers.set('dq_scale', float32([], [0.05]));
+      g.nodes.push(
+        { name: 'dq', op: 'DequantizeLinear', domain: '', inputs: ['conv_q', 'dq_scale', 'y_zero'], outputs: ['conv_f'], attrs: {} },
+        { name: 'act', op, domain: '', inputs: ['conv_f'], outputs: ['y'], attrs: {} },
+      );
+      g.outputs = [{ name: 'y', dtype: 'float32' }];
+      const expected = Array.from(toFloat32(runReference(model, { x })['y']!));
+      for (const build of BUILDS) {
+        const session = await Session.create(model, { build });
+        expect(session.nodes.map((n) => n.op)).toEqual(['QLinearConv', 'DequantizeLinear']);
+        session.dispose();
+        expect((await runInts(model, { x }, { build }))['y']).toEqual(expected);
+      }
+      expect(new Set(expected).size).toBeGreaterThan(5);
+    });
+  }
+
+  it('refuses a lookup of the wrong length or kind with a ShapeError naming the node', async () => {
+    const { model } = qlinearConvModel({ cin: 3, cout: 4, h: 5, w: 5, kernel: [1, 1] }, 23);
+    const g = model.graph;
+    g.nodes[0]!.attrs['lookup'] = { kind: 'ints', value: [1, 2, 3] };
+    await expect(Session.create(model)).rejects.toThrow(ShapeError);
+    await expect(Session.create(model)).rejects.toThrow(/QLinearConv.*lookup must hold 256 uint8 values/);
+    delete g.nodes[0]!.attrs['lookup'];
+    g.nodes[0]!.outputs = ['conv_q'];
+    g.initializers.set('dq_scale', float32([], [0.05]));
+    g.nodes.push({ name: 'dq', op: 'DequantizeLinear', domain: '', inputs: ['conv_q', 'dq_scale', 'y_zero'], outputs: ['y'], attrs: { lookup: { kind: 'ints', value: new Array<number>(256).fill(0) } } });
+    g.outputs = [{ name: 'y', dtype: 'float32' }];
+    await expect(Session.create(model)).rejects.toThrow(/'dq'.*lookup must hold 256 floats/);
+  });
 
   // Weights at +-127 over 224 channels: sums up to 224 x 9 x 127 x 138 > 2^25, past F(4x4)'s bound
   // (576 Y must fit int32 modulo its odd factor), inside F(2x2)'s (4 Y).

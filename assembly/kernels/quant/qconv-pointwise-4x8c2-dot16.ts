@@ -59,24 +59,27 @@ export function qconvPointwise4x8c2Dot16(
 }
 
 /**
- * Channel rows c and c + 1 are the pair rows. Four pixels of each row, zero point subtracted,
- * narrowed to i16 and interleaved per pixel by one shuffle.
+ * Channel rows c and c + 1 are the pair rows. NR pixels of each row narrowed to i16 (the values
+ * fit: 8-bit integers), zero point subtracted, and interleaved per pixel by two shuffles.
  */
 function gatherPointwise(x: usize, out: usize, tileBytes: usize, count: i32, C: i32, rowBytes: usize, xZero: i32): void {
-  const zero = i32x4.splat(xZero);
+  const zero = i16x8.splat(<i16>xZero);
   const pairs = (C + 1) >> 1;
-  const full = count & ~3;
+  const full = count / NR * NR;
   for (let i = 0; i < pairs; i++) {
     const even = x + <usize>(2 * i) * rowBytes;
     const hasOdd = 2 * i + 1 < C;
     const odd = even + rowBytes;
     const row = <usize>i * (<usize>NR << 2);
+    let at = out + row;
     let n = 0;
-    for (; n < full; n += 4) {
-      const a = i32x4.sub(v128.load(even + (<usize>n << 2)), zero);
-      const b = hasOdd ? i32x4.sub(v128.load(odd + (<usize>n << 2)), zero) : i32x4.splat(0);
-      const interleaved = v128.shuffle<i16>(i16x8.narrow_i32x4_s(a, b), i16x8.splat(0), 0, 4, 1, 5, 2, 6, 3, 7);
-      v128.store(out + <usize>(n / NR) * tileBytes + row + (<usize>(n % NR) << 2), interleaved);
+    for (; n < full; n += NR) {
+      const p = <usize>n << 2;
+      const a = i16x8.sub(i16x8.narrow_i32x4_s(v128.load(even + p), v128.load(even + p, 16)), zero);
+      const b = hasOdd ? i16x8.sub(i16x8.narrow_i32x4_s(v128.load(odd + p), v128.load(odd + p, 16)), zero) : i16x8.splat(0);
+      v128.store(at, v128.shuffle<i16>(a, b, 0, 8, 1, 9, 2, 10, 3, 11));
+      v128.store(at, v128.shuffle<i16>(a, b, 4, 12, 5, 13, 6, 14, 7, 15), 16);
+      at += tileBytes;
     }
     const end = (count + NR - 1) / NR * NR;
     for (; n < end; n++) {

@@ -22,6 +22,10 @@
 // 4. QuantizeLinear(DequantizeLinear(q)) with the same scale and zero point is q itself
 //    (|q - z| * s / s rounds back to q), so readers of the second read the first: chains of
 //    QLinearConv pass integers with no dequantize and quantize between them.
+// 5. What is left of 2's pattern, DequantizeLinear (per tensor, of int8 or uint8) -> a LOOKUP_OPS
+//    op whose float result goes on as float (to an Add, say), becomes the DequantizeLinear with a
+//    table of the 256 floats (attribute `lookup`), computed by the two ops' reference
+//    implementations: one pass over the tensor where there were two, the second an exponential.
 //
 // The pass runs on the model's graph before constant folding (which would turn DequantizeLinear
 // of constant weights into float weights and lose the integers), and returns a new graph: the
@@ -37,7 +41,7 @@ const isStandard = (n: Node): boolean => n.domain === '' || n.domain === 'ai.onn
 
 /** The rewritten graph, or the same graph when nothing matched. */
 export function qdqToQLinear(graph: Graph, opsets: OpsetImport[]): Graph {
-  const fused = skipRequantizePairs(integerMoves(fuseLookups(fuseQuantizedMatMuls(fuseQuantizedConvs(graph)), opsets)));
+  const fused = fuseDequantizeLookups(skipRequantizePairs(integerMoves(fuseLookups(fuseQuantizedMatMuls(fuseQuantizedConvs(graph)), opsets))), opsets);
   // Without the nodes nothing reads any more (the DequantizeLinear of weights a QLinearConv now
   // reads as integers), so constant folding does not dequantize them for nothing.
   return fused === graph ? graph : { ...fused, nodes: liveNodes(fused.nodes, fused.outputs.map((o) => o.name)) };
@@ -202,6 +206,34 @@ function fuseLookups(graph: Graph, opsets: OpsetImport[]): Graph {
     const table = toNumbers(runReference(model, { [dq.inputs[0]!]: values })[out.q.outputs[0]!]!);
     replaced.set(conv, { ...conv, attrs: { ...conv.attrs, lookup: attr.ints(table) }, outputs: [out.q.outputs[0]!] });
     removed.add(dq).add(unary).add(out.q);
+  }
+  if (replaced.size === 0) return graph;
+  return { ...graph, nodes: graph.nodes.filter((n) => !removed.has(n)).map((n) => replaced.get(n) ?? n) };
+}
+
+function fuseDequantizeLookups(graph: Graph, opsets: OpsetImport[]): Graph {
+  const c = consumers(graph);
+  const replaced = new Map<Node, Node>();
+  const removed = new Set<Node>();
+  for (const dq of graph.nodes) {
+    // The zero point's type is the input's: without one the input may be int32, beyond a table.
+    const zero = graph.initializers.get(dq.inputs[2] ?? '');
+    if (zero === undefined || (zero.dtype !== 'uint8' && zero.dtype !== 'int8') || dq.attrs['lookup'] !== undefined) continue;
+    if (dequantizedInput(graph, c, dq.outputs[0]!, false) === undefined) continue;
+    const unary = soleReader(c, dq.outputs[0]!);
+    if (unary === undefined || !isStandard(unary) || !LOOKUP_OPS.has(unary.op) || unary.inputs.length !== 1) continue;
+    const [lo, hi] = quantRange(zero.dtype, `DequantizeLinear '${dq.name}'`);
+    const values = fromNumbers(zero.dtype, [hi - lo + 1], Array.from({ length: hi - lo + 1 }, (_, i) => lo + i));
+    const chain: Graph = {
+      name: 'lookup', nodes: [dq, unary], valueInfo: [],
+      inputs: [{ name: dq.inputs[0]!, dtype: zero.dtype, shape: [hi - lo + 1] }],
+      outputs: [{ name: unary.outputs[0]!, dtype: 'float32', shape: [hi - lo + 1] }],
+      initializers: new Map(dq.inputs.slice(1).filter((n) => graph.initializers.has(n)).map((n) => [n, graph.initializers.get(n)!])),
+    };
+    const model = { graph: chain, opsets, irVersion: 8, producerName: '', producerVersion: '', metadata: {} };
+    const table = toFloat32(runReference(model, { [dq.inputs[0]!]: values })[unary.outputs[0]!]!);
+    replaced.set(dq, { ...dq, attrs: { ...dq.attrs, lookup: attr.floats(Array.from(table)) }, outputs: [unary.outputs[0]!] });
+    removed.add(unary);
   }
   if (replaced.size === 0) return graph;
   return { ...graph, nodes: graph.nodes.filter((n) => !removed.has(n)).map((n) => replaced.get(n) ?? n) };
