@@ -55,6 +55,9 @@ const CASES: QConvCase[] = [
   { cin: 13, cout: 26, h: 11, w: 7, kernel: [3, 3], groups: 13, strides: [2, 2], dilations: [2, 2], pads: [2, 1, 1, 2], xType: 'int8', wType: 'uint8', bias: true },
   { cin: 5, cout: 5, h: 8, w: 19, kernel: [2, 4], groups: 5, strides: [2, 2], pads: [0, 1, 1, 2], perChannel: true, bias: true },
   { cin: 6, cout: 6, h: 13, w: 29, kernel: [5, 5], groups: 6, strides: [2, 2], pads: [2, 2, 2, 2], perChannel: true, bias: true, activation: { name: 'Relu', params: [] } },
+  // Pairs of rows at stride 1: an even kernel height at row stride 2, a row dilation past the top padding, one row of taps.
+  { cin: 7, cout: 7, h: 12, w: 21, kernel: [4, 3], groups: 7, strides: [2, 1], dilations: [2, 2], pads: [1, 2, 3, 1], bias: true, xType: 'int8' },
+  { cin: 6, cout: 12, h: 5, w: 17, kernel: [1, 3], groups: 6, pads: [0, 1, 0, 1], perChannel: true },
   // Rows narrower than the kernel's vector of outputs: the last rows' sums through scratch.
   { cin: 5, cout: 10, h: 6, w: 3, kernel: [3, 5], groups: 5, pads: [1, 2, 1, 2], perChannel: true, bias: true },
 ];
