@@ -73,7 +73,7 @@ describe('graph validation', () => {
     expect(e.message).toMatch(/required input \d+ is missing|inputs given/);
   });
 
-  it.each(['QuantizeLinear', 'DequantizeLinear', 'MatMulInteger', 'ConvInteger', 'QLinearMatMul', 'QLinearConv'])('refuses quantized %s with a required input missing', async (op) => {
+  it.each(['QuantizeLinear', 'DequantizeLinear', 'MatMulInteger', 'ConvInteger', 'QLinearMatMul', 'QLinearConv', 'QLinearAdd'])('refuses quantized %s with a required input missing', async (op) => {
     const model = singleNodeModel({ op, inputs: [x4], outputs: ['y'] });
     const e = await refusal(model);
     expect(e).toBeInstanceOf(ModelFormatError);

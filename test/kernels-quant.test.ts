@@ -55,6 +55,9 @@ const CASES: QConvCase[] = [
   { cin: 13, cout: 26, h: 11, w: 7, kernel: [3, 3], groups: 13, strides: [2, 2], dilations: [2, 2], pads: [2, 1, 1, 2], xType: 'int8', wType: 'uint8', bias: true },
   { cin: 5, cout: 5, h: 8, w: 19, kernel: [2, 4], groups: 5, strides: [2, 2], pads: [0, 1, 1, 2], perChannel: true, bias: true },
   { cin: 6, cout: 6, h: 13, w: 29, kernel: [5, 5], groups: 6, strides: [2, 2], pads: [2, 2, 2, 2], perChannel: true, bias: true, activation: { name: 'Relu', params: [] } },
+  // Pairs of rows at stride 1: an even kernel height at row stride 2, a row dilation past the top padding, one row of taps.
+  { cin: 7, cout: 7, h: 12, w: 21, kernel: [4, 3], groups: 7, strides: [2, 1], dilations: [2, 2], pads: [1, 2, 3, 1], bias: true, xType: 'int8' },
+  { cin: 6, cout: 12, h: 5, w: 17, kernel: [1, 3], groups: 6, pads: [0, 1, 0, 1], perChannel: true },
   // Rows narrower than the kernel's vector of outputs: the last rows' sums through scratch.
   { cin: 5, cout: 10, h: 6, w: 3, kernel: [3, 5], groups: 5, pads: [1, 2, 1, 2], perChannel: true, bias: true },
 ];
@@ -309,6 +312,57 @@ describe('QuantizeLinear and DequantizeLinear kernels against the reference', ()
       for (const build of BUILDS) expect((await runInts(dq, { q: ints }, { build }))['y']).toEqual(back);
     });
   }
+});
+
+describe('DequantizeLinear x2 -> Add -> QuantizeLinear (a residual connection) becomes QLinearAdd', () => {
+  function residualModel(dtype: 'uint8' | 'int8', bShape: number[]): { model: Model; a: Tensor; b: Tensor } {
+    const rng = seededRandom(31);
+    const [lo, hi] = dtype === 'uint8' ? [0, 255] : [-128, 127];
+    const ints = (shape: number[]) => fromNumbers(dtype, shape, Array.from({ length: shape.reduce((x, y) => x * y, 1) }, () => lo + Math.floor(rng() * (hi - lo + 1))));
+    const a = ints([1, 13, 7, 9]);
+    const b = ints(bShape);
+    const zero = (v: number) => fromNumbers(dtype, [], [dtype === 'uint8' ? v : v - 128]);
+    const model = singleNodeModel({
+      op: 'Add', opset: 13,
+      inputs: [{ name: 'a_f', dtype: 'float32', shape: [1, 13, 7, 9] }, { name: 'b_f', dtype: 'float32', shape: bShape }],
+      outputs: ['sum'],
+    });
+    const g = model.graph;
+    g.inputs = [{ name: 'a', dtype, shape: [1, 13, 7, 9] }, { name: 'b', dtype, shape: bShape }];
+    // Output scale below the inputs': sums saturate at both ends as well as landing between.
+    for (const [name, t] of [['sa', float32([], [0.05])], ['za', zero(120)], ['sb', float32([], [0.07])], ['zb', zero(131)], ['sy', float32([], [0.045])], ['zy', zero(100)]] as const) g.initializers.set(name, t);
+    g.nodes.unshift(
+      { name: 'dqa', op: 'DequantizeLinear', domain: '', inputs: ['a', 'sa', 'za'], outputs: ['a_f'], attrs: {} },
+      { name: 'dqb', op: 'DequantizeLinear', domain: '', inputs: ['b', 'sb', 'zb'], outputs: ['b_f'], attrs: {} },
+    );
+    g.nodes.push({ name: 'q', op: 'QuantizeLinear', domain: '', inputs: ['sum', 'sy', 'zy'], outputs: ['y'], attrs: {} });
+    g.outputs = [{ name: 'y', dtype }];
+    return { model, a, b };
+  }
+
+  for (const dtype of ['uint8', 'int8'] as const) {
+    it(`${dtype}: equal integers on the kernel (one shape) and on the host (broadcast)`, async () => {
+      for (const bShape of [[1, 13, 7, 9], [1, 13, 1, 1]]) {
+        const { model, a, b } = residualModel(dtype, bShape);
+        const expected = toNumbers(runReference(model, { a, b })['y']!);
+        for (const build of BUILDS) {
+          const session = await Session.create(model, { build });
+          expect(session.nodes.map((n) => n.op)).toEqual(['QLinearAdd']);
+          session.dispose();
+          expect((await runInts(model, { a, b }, { build }))['y']).toEqual(expected);
+        }
+        const [lo, hi] = dtype === 'uint8' ? [0, 255] : [-128, 127];
+        expect(expected).toContain(lo);
+        expect(expected).toContain(hi);
+        expect(new Set(expected).size).toBeGreaterThan(50);
+      }
+    });
+  }
+
+  it('runs on two threads with the same integers', async () => {
+    const { model, a, b } = residualModel('uint8', [1, 13, 7, 9]);
+    expect((await runInts(model, { a, b }, { threads: 2 }))['y']).toEqual(toNumbers(runReference(model, { a, b })['y']!));
+  });
 });
 
 describe('MaxPool and Concat between DequantizeLinear and QuantizeLinear of one scale run on the integers', () => {

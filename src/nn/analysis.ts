@@ -67,6 +67,7 @@ const CONFIGURATION_INPUTS = new Map<string, readonly number[]>(Object.entries({
   DequantizeLinear: [1, 2],
   QLinearConv: [1, 2, 4, 5, 6, 7],
   QLinearMatMul: [1, 2, 4, 5, 6, 7],
+  QLinearAdd: [1, 2, 4, 5, 6, 7],
   ConvInteger: [2, 3],
   MatMulInteger: [2, 3],
 }));

@@ -29,6 +29,7 @@ arity(5, 5, 'BatchNormalization');
 arity(2, 3, 'QuantizeLinear DequantizeLinear');
 arity(2, 4, 'ConvInteger MatMulInteger');
 arity(8, 8, 'QLinearMatMul');
+arity(7, 8, 'QLinearAdd');
 arity(8, 9, 'QLinearConv');
 
 /** Ops whose second input was an attribute in early opsets: one of the two must be there. */

@@ -6,4 +6,5 @@ export { qconvWinogradF4x3Dot16, qconvWinogradF2x3Dot16 } from './qconv-winograd
 export { qconvDepthwiseI16x8 } from './qconv-depthwise-i16x8';
 export { qmatmul4x8c2Dot16 } from './qmatmul-4x8c2-dot16';
 export { quantizeLinear, dequantizeLinear } from './quantize-linear';
+export { qlinearAdd } from './qlinear-add';
 export { lookupI32 } from './lookup-i32';

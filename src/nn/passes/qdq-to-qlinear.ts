@@ -26,6 +26,9 @@
 //    op whose float result goes on as float (to an Add, say), becomes the DequantizeLinear with a
 //    table of the 256 floats (attribute `lookup`), computed by the two ops' reference
 //    implementations: one pass over the tensor where there were two, the second an exponential.
+// 6. DequantizeLinear(a_q) + DequantizeLinear(b_q) (per tensor, int8/uint8 zero points given) ->
+//    Add -> QuantizeLinear (a residual connection) becomes one QLinearAdd, whose reference is those
+//    three ops' and whose kernel does their float32 arithmetic in one pass over the integers.
 //
 // The pass runs on the model's graph before constant folding (which would turn DequantizeLinear
 // of constant weights into float weights and lose the integers), and returns a new graph: the
@@ -41,7 +44,7 @@ const isStandard = (n: Node): boolean => n.domain === '' || n.domain === 'ai.onn
 
 /** The rewritten graph, or the same graph when nothing matched. */
 export function qdqToQLinear(graph: Graph, opsets: OpsetImport[]): Graph {
-  const fused = fuseDequantizeLookups(skipRequantizePairs(integerMoves(fuseLookups(fuseQuantizedMatMuls(fuseQuantizedConvs(graph)), opsets))), opsets);
+  const fused = fuseDequantizeLookups(skipRequantizePairs(fuseQuantizedAdds(integerMoves(fuseLookups(fuseQuantizedMatMuls(fuseQuantizedConvs(graph)), opsets)))), opsets);
   // Without the nodes nothing reads any more (the DequantizeLinear of weights a QLinearConv now
   // reads as integers), so constant folding does not dequantize them for nothing.
   return fused === graph ? graph : { ...fused, nodes: liveNodes(fused.nodes, fused.outputs.map((o) => o.name)) };
@@ -234,6 +237,29 @@ function fuseDequantizeLookups(graph: Graph, opsets: OpsetImport[]): Graph {
     const table = toFloat32(runReference(model, { [dq.inputs[0]!]: values })[unary.outputs[0]!]!);
     replaced.set(dq, { ...dq, attrs: { ...dq.attrs, lookup: attr.floats(Array.from(table)) }, outputs: [unary.outputs[0]!] });
     removed.add(unary);
+  }
+  if (replaced.size === 0) return graph;
+  return { ...graph, nodes: graph.nodes.filter((n) => !removed.has(n)).map((n) => replaced.get(n) ?? n) };
+}
+
+function fuseQuantizedAdds(graph: Graph): Graph {
+  const c = consumers(graph);
+  const replaced = new Map<Node, Node>();
+  const removed = new Set<Node>();
+  for (const add of graph.nodes) {
+    if (add.op !== 'Add' || !isStandard(add) || add.inputs.length !== 2 || Object.keys(add.attrs).length !== 0) continue;
+    // Zero points given, of int8 or uint8: without one the integers could be int32, beyond float32's exact range.
+    const [a, b] = add.inputs.map((name) => dequantizedInput(graph, c, name, false));
+    const integer = (d: Dequantized | undefined): d is Dequantized => d !== undefined && d.zero !== '' && isQuantType(graph.initializers.get(d.zero));
+    if (!integer(a) || !integer(b)) continue;
+    const out = quantizedOutput(graph, c, add.outputs[0]!);
+    if (out === undefined) continue;
+    replaced.set(add, {
+      name: add.name, op: 'QLinearAdd', domain: '', attrs: {},
+      inputs: [a.value, a.scale, a.zero, b.value, b.scale, b.zero, out.yScale, out.yZero],
+      outputs: [out.q.outputs[0]!],
+    });
+    removed.add(out.q);
   }
   if (replaced.size === 0) return graph;
   return { ...graph, nodes: graph.nodes.filter((n) => !removed.has(n)).map((n) => replaced.get(n) ?? n) };

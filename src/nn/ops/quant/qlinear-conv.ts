@@ -170,12 +170,15 @@ function planQuantizedConv(g: ConvGeometry, w: ArrayLike<number>, wZeros: readon
   if (g.groups === g.cin) {
     const taps = g.kh * g.kw;
     const packedW = Int32Array.from(w, (v, i) => v - zeroOf(Math.floor(i / taps)));
-    // Scratch as qconvDepthwiseI16x8 lays it out: weight pairs, their offsets, a tail vector, a row's sums, two
-    // row buffers, the plane of pairs in strideW phases (pairsW: the last vector's reads, every input column).
-    const pairs = g.kh * Math.ceil(g.kw / 2);
+    // Scratch as qconvDepthwiseI16x8 lays it out: weight pairs (of rows at stride 1, of columns otherwise), their
+    // offsets, a tail vector, a row's sums, a row of zero points, two row buffers, the plane of pairs in strideW
+    // phases (pairsW: the last vector's reads, every input column).
+    const vertical = g.strideW === 1;
+    const pairs = vertical ? Math.ceil(g.kh / 2) * g.kw : g.kh * Math.ceil(g.kw / 2);
     const ceil8 = (n: number): number => Math.ceil(n / 8) * 8;
     const paddedH = Math.max(g.padTop + g.h, (g.oh - 1) * g.strideH + (g.kh - 1) * g.dilationH + 1);
-    const pairsW = ceil8(Math.max(ceil8(g.ow) + Math.floor((((g.kw - 1) & ~1) * g.dilationW) / g.strideW), Math.ceil((g.padLeft + g.w) / g.strideW)));
+    const shift = vertical ? (g.kw - 1) * g.dilationW : Math.floor((((g.kw - 1) & ~1) * g.dilationW) / g.strideW);
+    const pairsW = ceil8(Math.max(ceil8(g.ow) + shift, Math.ceil((g.padLeft + g.w) / g.strideW)));
     const rowW = ceil8(g.strideW * pairsW + g.dilationW);
     return {
       calls: [{
@@ -186,7 +189,7 @@ function planQuantizedConv(g: ConvGeometry, w: ArrayLike<number>, wZeros: readon
         macs,
       }],
       packed: [packedW, Int32Array.from(bias), r.multipliers],
-      scratchBytes: pairs * 16 + Math.ceil(pairs / 4) * 16 + 16 + ceil8(g.ow) * 4 + rowW * 4 + paddedH * g.strideW * pairsW * 4,
+      scratchBytes: pairs * 16 + Math.ceil(pairs / 4) * 16 + 16 + ceil8(g.ow) * 4 + Math.ceil(g.w / 4) * 16 + rowW * 4 + paddedH * g.strideW * pairsW * 4,
     };
   }
   const cinG = g.cin / g.groups;
