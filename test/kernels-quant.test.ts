@@ -169,6 +169,20 @@ describe('QLinearConv kernels against the reference (equal integers)', () => {
     });
   }
 
+  it('leaves DequantizeLinear -> Elu of a graph input alone (a value fed as int32 may lie outside the table)', async () => {
+    const { model } = qlinearConvModel({ cin: 3, cout: 4, h: 5, w: 5, kernel: [1, 1] }, 24);
+    const g = model.graph;
+    g.initializers.set('dq_scale', float32([], [0.05]));
+    g.nodes = [
+      { name: 'dq', op: 'DequantizeLinear', domain: '', inputs: ['x', 'dq_scale', 'x_zero'], outputs: ['x_f'], attrs: {} },
+      { name: 'act', op: 'Elu', domain: '', inputs: ['x_f'], outputs: ['y'], attrs: {} },
+    ];
+    g.outputs = [{ name: 'y', dtype: 'float32' }];
+    const session = await Session.create(model);
+    expect(session.nodes.map((n) => n.op)).toEqual(['DequantizeLinear', 'Elu']);
+    session.dispose();
+  });
+
   it('refuses a lookup of the wrong length or kind with a ShapeError naming the node', async () => {
     const { model } = qlinearConvModel({ cin: 3, cout: 4, h: 5, w: 5, kernel: [1, 1] }, 23);
     const g = model.graph;

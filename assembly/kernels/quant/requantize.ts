@@ -17,20 +17,6 @@
 const ROUNDER: f32 = 12582912.0;
 const ROUNDER_BITS: i32 = 0x4b400000;
 
-/** Four lanes of sums requantized: lo/hi are the integer bounds, zero the output zero point. */
-@inline export function requantize4(sum: v128, bias: v128, multiplier: v128, zero: v128, lo: v128, hi: v128): v128 {
-  const offset = i32x4.sub(i32x4.splat(ROUNDER_BITS), zero);
-  const low = f32x4.convert_i32x4_s(i32x4.sub(lo, zero));
-  const high = f32x4.convert_i32x4_s(i32x4.sub(hi, zero));
-  return requantizeSum4(i32x4.add(sum, bias), multiplier, offset, low, high);
-}
-
-/** Scalar twin of requantize4, for the kernels' scalar paths. */
-@inline export function requantize(sum: i32, bias: i32, multiplier: f32, zero: i32, lo: i32, hi: i32): i32 {
-  const q = <i32>nearest(<f32>(sum + bias) * multiplier) + zero;
-  return min(max(q, lo), hi);
-}
-
 /** requantizeSum4's offset: the rounder's bits plus the output zero point. */
 @inline export function requantizeOffset(zero: i32): v128 {
   return i32x4.splat(ROUNDER_BITS - zero);

@@ -38,7 +38,7 @@ import { quantRange } from '../ops/quant/common.js';
 import { runReference } from '../reference.js';
 import { liveNodes } from './typed-graph.js';
 import { activationAttrs, type FusedActivation } from '../ops/conv/activation.js';
-import { fromNumbers, toFloat32, toNumbers, type Tensor } from '../tensor.js';
+import { fromNumbers, toFloat32, toNumbers, type DType, type Tensor } from '../tensor.js';
 
 const isStandard = (n: Node): boolean => n.domain === '' || n.domain === 'ai.onnx';
 
@@ -181,6 +181,26 @@ function fuseQuantizedMatMuls(graph: Graph): Graph {
   return { ...graph, nodes: graph.nodes.filter((n) => !removed.has(n)).map((n) => replaced.get(n) ?? n) };
 }
 
+/**
+ * What the chain `nodes` (one input, the first node's first; one output, the last node's first)
+ * gives for every value of the integer type `dtype`, from the least up, by the ops' reference
+ * implementations.
+ */
+function referenceTable(graph: Graph, opsets: OpsetImport[], nodes: Node[], dtype: DType, outType: DType, where: string): Tensor {
+  const [lo, hi] = quantRange(dtype, where);
+  const input = nodes[0]!.inputs[0]!;
+  const output = nodes[nodes.length - 1]!.outputs[0]!;
+  const constants = new Set(nodes.flatMap((n) => n.inputs).filter((n) => graph.initializers.has(n)));
+  const chain: Graph = {
+    name: 'lookup', nodes, valueInfo: [],
+    inputs: [{ name: input, dtype, shape: [hi - lo + 1] }],
+    outputs: [{ name: output, dtype: outType, shape: [hi - lo + 1] }],
+    initializers: new Map([...constants].map((n) => [n, graph.initializers.get(n)!])),
+  };
+  const model = { graph: chain, opsets, irVersion: 8, producerName: '', producerVersion: '', metadata: {} };
+  return runReference(model, { [input]: fromNumbers(dtype, [hi - lo + 1], Array.from({ length: hi - lo + 1 }, (_, i) => lo + i)) })[output]!;
+}
+
 /** Float ops of one input, element by element, that a lookup table replaces between DequantizeLinear and QuantizeLinear. */
 const LOOKUP_OPS = new Set(['Elu', 'Sigmoid', 'Tanh', 'LeakyRelu', 'HardSigmoid', 'HardSwish', 'Selu', 'Softplus', 'Exp', 'Abs', 'Neg', 'Relu']);
 
@@ -197,16 +217,7 @@ function fuseLookups(graph: Graph, opsets: OpsetImport[]): Graph {
     const out = quantizedOutput(graph, c, unary.outputs[0]!);
     const convType = graph.initializers.get(conv.inputs[7] ?? '')?.dtype ?? 'uint8';
     if (out === undefined || (graph.initializers.get(out.yZero)?.dtype ?? 'uint8') !== convType) continue;
-    const [lo, hi] = quantRange(convType, `QLinearConv '${conv.name}'`);
-    const values = fromNumbers(convType, [hi - lo + 1], Array.from({ length: hi - lo + 1 }, (_, i) => lo + i));
-    const chain: Graph = {
-      name: 'lookup', nodes: [dq, unary, out.q], valueInfo: [],
-      inputs: [{ name: dq.inputs[0]!, dtype: convType, shape: [hi - lo + 1] }],
-      outputs: [{ name: out.q.outputs[0]!, dtype: convType, shape: [hi - lo + 1] }],
-      initializers: new Map([...new Set([...dq.inputs.slice(1), ...out.q.inputs.slice(1)])].filter((n) => graph.initializers.has(n)).map((n) => [n, graph.initializers.get(n)!])),
-    };
-    const model = { graph: chain, opsets, irVersion: 8, producerName: '', producerVersion: '', metadata: {} };
-    const table = toNumbers(runReference(model, { [dq.inputs[0]!]: values })[out.q.outputs[0]!]!);
+    const table = toNumbers(referenceTable(graph, opsets, [dq, unary, out.q], convType, convType, `QLinearConv '${conv.name}'`));
     replaced.set(conv, { ...conv, attrs: { ...conv.attrs, lookup: attr.ints(table) }, outputs: [out.q.outputs[0]!] });
     removed.add(dq).add(unary).add(out.q);
   }
@@ -222,19 +233,12 @@ function fuseDequantizeLookups(graph: Graph, opsets: OpsetImport[]): Graph {
     // The zero point's type is the input's: without one the input may be int32, beyond a table.
     const zero = graph.initializers.get(dq.inputs[2] ?? '');
     if (zero === undefined || (zero.dtype !== 'uint8' && zero.dtype !== 'int8') || dq.attrs['lookup'] !== undefined) continue;
-    if (dequantizedInput(graph, c, dq.outputs[0]!, false) === undefined) continue;
+    // Only values a node computed are sure to lie in the type's range (a graph input held as int32
+    // could read past the table).
+    if (!c.byOutput.has(dq.inputs[0]!) || dequantizedInput(graph, c, dq.outputs[0]!, false) === undefined) continue;
     const unary = soleReader(c, dq.outputs[0]!);
     if (unary === undefined || !isStandard(unary) || !LOOKUP_OPS.has(unary.op) || unary.inputs.length !== 1) continue;
-    const [lo, hi] = quantRange(zero.dtype, `DequantizeLinear '${dq.name}'`);
-    const values = fromNumbers(zero.dtype, [hi - lo + 1], Array.from({ length: hi - lo + 1 }, (_, i) => lo + i));
-    const chain: Graph = {
-      name: 'lookup', nodes: [dq, unary], valueInfo: [],
-      inputs: [{ name: dq.inputs[0]!, dtype: zero.dtype, shape: [hi - lo + 1] }],
-      outputs: [{ name: unary.outputs[0]!, dtype: 'float32', shape: [hi - lo + 1] }],
-      initializers: new Map(dq.inputs.slice(1).filter((n) => graph.initializers.has(n)).map((n) => [n, graph.initializers.get(n)!])),
-    };
-    const model = { graph: chain, opsets, irVersion: 8, producerName: '', producerVersion: '', metadata: {} };
-    const table = toFloat32(runReference(model, { [dq.inputs[0]!]: values })[unary.outputs[0]!]!);
+    const table = toFloat32(referenceTable(graph, opsets, [dq, unary], zero.dtype, 'float32', `DequantizeLinear '${dq.name}'`));
     replaced.set(dq, { ...dq, attrs: { ...dq.attrs, lookup: attr.floats(Array.from(table)) }, outputs: [unary.outputs[0]!] });
     removed.add(unary);
   }
