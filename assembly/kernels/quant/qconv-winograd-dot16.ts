@@ -196,17 +196,20 @@ function transformInput2x3(planes: usize, planeBytes: usize, shifts: usize, v: u
  */
 function transformInput4x3(planes: usize, planeBytes: usize, shifts: usize, v: usize, pairs: i32, q0: i32, tmp: usize): void {
   const rowBytes = <usize>(pairs * NR) << 2;
+  // A shift is a row's part plus a column's (shift(dy, dx) = shift(dy, 0) + shift(0, dx)): the rows'
+  // parts held in locals, not loaded per tap.
+  const row1 = <usize>load<i32>(shifts, 6 << 2);
+  const row2 = <usize>load<i32>(shifts, 12 << 2);
+  const row3 = <usize>load<i32>(shifts, 18 << 2);
+  const row4 = <usize>load<i32>(shifts, 24 << 2);
+  const row5 = <usize>load<i32>(shifts, 30 << 2);
   for (let i = 0; i < pairs; i++) {
     const base = planes + <usize>i * planeBytes + (<usize>q0 << 2);
     for (let half: usize = 0; half < 32; half += 16) {
       for (let c = 0; c < 6; c++) {
-        const d0 = v128.load(base + half + <usize>load<i32>(shifts + (<usize>c << 2)));
-        const d1 = v128.load(base + half + <usize>load<i32>(shifts + (<usize>(6 + c) << 2)));
-        const d2 = v128.load(base + half + <usize>load<i32>(shifts + (<usize>(12 + c) << 2)));
-        const d3 = v128.load(base + half + <usize>load<i32>(shifts + (<usize>(18 + c) << 2)));
-        const d4 = v128.load(base + half + <usize>load<i32>(shifts + (<usize>(24 + c) << 2)));
-        const d5 = v128.load(base + half + <usize>load<i32>(shifts + (<usize>(30 + c) << 2)));
-        b4x3(d0, d1, d2, d3, d4, d5, tmp + (<usize>c << 4), 6 << 4);
+        const column = base + half + <usize>load<i32>(shifts + (<usize>c << 2));
+        b4x3(v128.load(column), v128.load(column + row1), v128.load(column + row2), v128.load(column + row3),
+          v128.load(column + row4), v128.load(column + row5), tmp + (<usize>c << 4), 6 << 4);
       }
       for (let r = 0; r < 6; r++) {
         const row = tmp + (<usize>(6 * r) << 4);
