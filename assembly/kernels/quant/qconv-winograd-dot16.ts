@@ -24,15 +24,17 @@
 //
 // Dilation d: outputs whose row and column have the remainders (a, b) mod d form an ordinary 3x3
 // convolution over the input rows a - pt + d r and columns b - pl + d c (an output phase); each
-// phase is tiled on its own. A work unit is a band of tile rows of one phase. Its input (rows and
-// columns of the phase, zero-padded) is copied into scratch per pair of channels (c, c + 1) as i16
-// pairs minus the zero point, split into m x m phase planes of TW = tiles per row + 1 columns, so
-// patch element (dy, dx) of tile q = tileRow * TW + tileColumn lies at one shift from q: eight
-// tiles' elements are eight consecutive pairs, and both transforms run on vectors of tiles.
+// phase is tiled on its own. A work unit is a band of tile rows of one row phase a, in every
+// column phase b, so that each panel of weights it streams serves all their tiles. Each phase's
+// input (its rows and columns, zero-padded) is copied into scratch per pair of channels (c, c + 1)
+// as i16 pairs minus the zero point, split into m x m phase planes of TW = tiles per row + 1
+// columns, so patch element (dy, dx) of tile q = tileRow * TW + tileColumn lies at one shift from
+// q: eight tiles' elements are eight consecutive pairs, and both transforms run on vectors of tiles.
 //
 // Scratch: per channel pair, m x m phase planes of (bandTileRows + 1) x TW pairs, then NR pairs; P
-// int32 shifts; V: per block of NR tiles, P x pairs rows of NR pairs; M: per block, P x MR x NR
-// int32; then P v128 for the input transform, MR x NR int32 for the tile, m x m x NR int32 of
+// int32 shifts; V: per block of NR tiles (dw x ceil(bandTileRows x TW / NR) blocks), P x pairs rows
+// of NR pairs; M: per block, P x MR x NR int32; then P v128 for the input transform, MR x NR int32
+// for the tile, m x m x NR int32 of
 // outputs (F(2x2): per output, NR tiles; F(4x4): per tile, its 16), and per block m x m x NR int32
 // output offsets.
 import { MR, NR } from '../conv/micro-kernel';
@@ -41,7 +43,7 @@ import { fillPhasePlanes } from './phase-planes';
 import { requantizeHigh, requantizeLow, requantizeOffset, requantizeSum4 } from './requantize';
 
 /**
- * Work units [begin, end) of batch x dh x dw x ceil(ceil(ceil(OH / dh) / 4) / bandTileRows).
+ * Work units [begin, end) of batch x dh x ceil(ceil(ceil(OH / dh) / 4) / bandTileRows).
  * u: per panel of MR output channels, 36 matrices (p) of pairs rows of MR (ci even, ci odd) i16
  * pairs (packed at load); bias int32 and multiplier f32 per channel, padded to whole panels.
  */
@@ -75,7 +77,9 @@ export function qconvWinogradF2x3Dot16(
   const TW = ((OW + dw - 1) / dw + m - 1) / m + 1;
   const phaseBytes = <usize>((bandTileRows + 1) * TW) << 2;
   const planeBytes = phaseBytes * <usize>outputs + (<usize>NR << 2);
-  const blocksMax = (bandTileRows * TW + NR - 1) / NR;
+  // A unit's blocks: those of every column phase of its band (dw of them), so that each panel of
+  // weights it streams serves them all.
+  const blocksMax = dw * ((bandTileRows * TW + NR - 1) / NR);
   const shifts = scratch + <usize>pairs * planeBytes;
   const vBlockBytes = <usize>(P * pairs * NR) << 2;
   const vBuffer = shifts + (<usize>P << 2);
@@ -98,27 +102,32 @@ export function qconvWinogradF2x3Dot16(
   const high = requantizeHigh(hi, yZero);
   const inPlaneBytes = <usize>(H * W) << 2;
   for (let unit = begin; unit < end; unit++) {
-    const image = unit / (dh * dw * bands);
-    const a = (unit / (dw * bands)) % dh;
-    const b = (unit / bands) % dw;
+    const image = unit / (dh * bands);
+    const a = (unit / bands) % dh;
     const band = unit % bands;
-    // The phase's outputs and tiles.
+    // The row phase's outputs and tiles.
     const OHs = (OH - a + dh - 1) / dh;
-    const OWs = (OW - b + dw - 1) / dw;
     const tilesH = (OHs + m - 1) / m;
-    const tilesW = (OWs + m - 1) / m;
     const tr0 = band * bandTileRows;
-    if (OWs <= 0 || tr0 >= tilesH) continue;
+    if (tr0 >= tilesH) continue;
     const rows = min(bandTileRows, tilesH - tr0);
-    const last = (rows - 1) * TW + tilesW;
-    const blocks = (last + NR - 1) / NR;
-    fillPhasePlanes(x + <usize>image * <usize>Cin * inPlaneBytes, scratch, planeBytes, phaseBytes, Cin, H, W, TW, m * rows + 2, a - pt + dh * m * tr0, b - pl, m, m, dh, dw, xZero);
-    for (let k = 0; k < blocks; k++) {
-      const v = vBuffer + <usize>k * vBlockBytes;
-      if (m == 2) transformInput2x3(scratch, planeBytes, shifts, v, pairs, k * NR, transformTmp);
-      else transformInput4x3(scratch, planeBytes, shifts, v, pairs, k * NR, transformTmp);
+    // Each column phase b: its input into the planes, at once transformed into its blocks of V.
+    let blocks = 0;
+    for (let b = 0; b < dw; b++) {
+      const OWs = (OW - b + dw - 1) / dw;
+      if (OWs <= 0) continue;
+      const tilesW = (OWs + m - 1) / m;
+      const last = (rows - 1) * TW + tilesW;
+      const phaseBlocks = (last + NR - 1) / NR;
+      fillPhasePlanes(x + <usize>image * <usize>Cin * inPlaneBytes, scratch, planeBytes, phaseBytes, Cin, H, W, TW, m * rows + 2, a - pt + dh * m * tr0, b - pl, m, m, dh, dw, xZero);
+      for (let k = 0; k < phaseBlocks; k++) {
+        const v = vBuffer + <usize>(blocks + k) * vBlockBytes;
+        if (m == 2) transformInput2x3(scratch, planeBytes, shifts, v, pairs, k * NR, transformTmp);
+        else transformInput4x3(scratch, planeBytes, shifts, v, pairs, k * NR, transformTmp);
+      }
+      outputTargets(m, targetBuffer + (<usize>(blocks * outputs * NR) << 2), phaseBlocks * NR, last, TW, tilesW, tr0, OHs, OWs, a, b, dh, dw, OW);
+      blocks += phaseBlocks;
     }
-    outputTargets(m, targetBuffer, blocks * NR, last, TW, tilesW, tr0, OHs, OWs, a, b, dh, dw, OW);
     const yImage = y + <usize>image * <usize>Cout * (<usize>(OH * OW) << 2);
     for (let mp = 0; mp < mPanels; mp++) {
       for (let p = 0; p < P; p++) {

@@ -310,8 +310,8 @@ function winogradWeights(gPrime: readonly (readonly number[])[], w: ArrayLike<nu
 /**
  * 3x3, stride 1, groups 1: Winograd in integers, F(4x4) or F(2x2), the first whose bound on |Y|
  * holds for any input: per output channel, the sum of |w - zero| over its taps times the largest
- * |x - zero|. Undefined when neither does (the direct kernel runs it). Bands of tile rows: about 16
- * units per image.
+ * |x - zero|. Undefined when neither does (the direct kernel runs it). Units: bands of tile rows
+ * of a row phase, every column phase in each; about 16 per image.
  */
 function planWinogradConv(g: ConvGeometry, w: ArrayLike<number>, zeroOf: (co: number) => number, bias: readonly number[], r: Requantization, xZero: number, xDtype: DType, macs: number): KernelPlan | undefined {
   const [xLo, xHi] = quantRange(xDtype, 'QLinearConv');
@@ -342,9 +342,9 @@ function planWinogradConv(g: ConvGeometry, w: ArrayLike<number>, zeroOf: (co: nu
     }
   }
   const tilesH = Math.ceil(Math.ceil(g.oh / g.dilationH) / m);
-  const bandTileRows = Math.max(1, Math.min(tilesH, Math.ceil((g.dilationH * g.dilationW * tilesH) / 16)));
+  const bandTileRows = Math.max(1, Math.min(tilesH, Math.ceil((g.dilationH * tilesH) / 16)));
   const TW = Math.ceil(Math.ceil(g.ow / g.dilationW) / m) + 1;
-  const blocks = Math.ceil((bandTileRows * TW) / NR);
+  const blocks = g.dilationW * Math.ceil((bandTileRows * TW) / NR);
   const planeBytes = (m * m * (bandTileRows + 1) * TW + NR) * 4;
   const biasPadded = new Int32Array(mPanels * MR);
   biasPadded.set(bias);
@@ -355,7 +355,7 @@ function planWinogradConv(g: ConvGeometry, w: ArrayLike<number>, zeroOf: (co: nu
       fn: variant.fn,
       args: [{ input: 0 }, { packed: 0 }, { packed: 1 }, { packed: 2 }, { output: 0 }, 'scratch',
         g.cin, g.h, g.w, g.cout, g.oh, g.ow, g.padTop, g.padLeft, g.dilationH, g.dilationW, xZero, r.yZero, r.lo, r.hi, bandTileRows],
-      parallel: g.batch * g.dilationH * g.dilationW * Math.ceil(tilesH / bandTileRows),
+      parallel: g.batch * g.dilationH * Math.ceil(tilesH / bandTileRows),
       macs,
     }],
     packed: [panels, biasPadded, multPadded],
