@@ -12,6 +12,8 @@
 //   profile   wasmpose's time per node on one network [--network name] [--threads N] [--build simd|relaxed]
 //   video     a clip made with ffmpeg: wall time per frame against the network's, and fps with
 //             --workers 1 and 2 [--network <model>] (default: the CLI's default model)
+//   cores     one thread of a network pinned to each CPU in turn (Linux, taskset): unequal cores
+//             cap what N threads can gain [--network name] [--rounds N]
 import type { EngineName } from './engines/types.js';
 
 /** `--name value` options; `--quick` is the only flag without a value. */
@@ -90,6 +92,12 @@ const SUITES: Record<string, (quick: boolean) => Promise<void>> = {
   runtimes: async (quick) => {
     const { runtimesSuite } = await import('./runtimes.js');
     await runtimesSuite({ quick });
+  },
+  cores: async (quick) => {
+    const { coresSuite } = await import('./cores.js');
+    const network = list('network');
+    if (network !== undefined && network.length !== 1) fail('cores takes one --network');
+    await coresSuite({ quick, network: network?.[0], rounds: count('rounds') });
   },
   video: async (quick) => {
     const { videoSuite } = await import('./video.js');
