@@ -38,7 +38,8 @@ export function convWinograd(
 ): void {
   const tilesPerImage = dh * dw * tilesH * tilesW;
   const unitsPerImage = (tilesPerImage + block - 1) / block;
-  const rowFloats = block + 4; // V and M rows: room for a last group of four tiles read whole
+  // V and M rows: the micro-kernel's whole columns, and room for a last group of four tiles read whole.
+  const rowFloats = (block + NR - 1) / NR * NR + 4;
   const vBytes = <usize>(36 * Cin * rowFloats) << 2;
   const v = scratch;
   const m = v + vBytes;

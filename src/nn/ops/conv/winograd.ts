@@ -142,18 +142,22 @@ function writeWinogradWeights(weights: Float32Array, cout: number, cin: number, 
 export const WINOGRAD_BLOCK_BYTES = 384 * 1024;
 
 /**
- * Tiles per work unit: a multiple of the micro-kernel's NR within WINOGRAD_BLOCK_BYTES, and small
- * enough that an image gives at least four units (so two threads get equal shares).
+ * Tiles per work unit, within WINOGRAD_BLOCK_BYTES and small enough that an image gives at least
+ * four units (so two threads get equal shares): whole tile rows where one fits, so that two
+ * threads never write the same cache line of an output row (tiles are 16 bytes wide, lines 64:
+ * units ending mid-row made every output channel's lines at the seam bounce between cores);
+ * otherwise a multiple of the micro-kernel's NR.
  */
-export function winogradBlock(cin: number, tilesPerImage: number, nr: number): number {
+export function winogradBlock(cin: number, tilesPerImage: number, tilesW: number, nr: number): number {
   const byBudget = Math.max(nr, Math.floor(WINOGRAD_BLOCK_BYTES / (PATCH * PATCH * cin * 4 * nr)) * nr);
   const byShare = Math.max(nr, Math.ceil(tilesPerImage / 4 / nr) * nr);
-  return Math.min(byBudget, byShare);
+  const rows = Math.min(Math.floor(byBudget / tilesW), Math.floor(tilesPerImage / 4 / tilesW));
+  return rows >= 1 ? rows * tilesW : Math.min(byBudget, byShare);
 }
 
 /** Per-thread scratch floats of convWinograd (its layout: V, M, strip, transform temporaries). */
 export function winogradScratchFloats(cin: number, block: number, nr: number): number {
-  const rowFloats = block + 4;
+  const rowFloats = Math.ceil(block / nr) * nr + 4;
   const stripWidth = 4 * Math.ceil(block / 4) * 4 + 4;
   return PATCH * PATCH * (cin + MR) * rowFloats + 6 * stripWidth + 36 * 4 + 16 * 4 + MR * nr;
 }
