@@ -1,10 +1,12 @@
 // Each CPU's speed on one network, one thread, the process pinned to that CPU with taskset
-// (Linux). The cores of a virtual machine need not be equal: a vCPU whose physical core is shared
-// runs slower. N threads can then finish at best in 1 / (sum of the N fastest cores' rates), so
-// their speedup over one thread on the fastest core is capped at that sum over the fastest rate:
-// the ceiling against which the models suite's multi-thread ratios are to be read.
+// (Linux): first each CPU alone, then all of them at once, one process each. The cores of a
+// virtual machine need not be equal, nor independent: a vCPU whose physical core is shared runs
+// slower, alone or only while its sibling is busy. N threads can finish at best in 1 / (sum of
+// the cores' rates while all run), so their speedup over one thread on the fastest core alone is
+// capped at that sum over the fastest lone rate: the ceiling against which the models suite's
+// multi-thread ratios are to be read.
 //   npm run bench -- cores [--network name] [--rounds N]
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { median } from '../src/eval/regression.js';
@@ -55,24 +57,34 @@ export async function coresSuite(options: CoresOptions): Promise<void> {
     console.log('\n## cores: skipped (pinning a process to a CPU needs Linux and taskset)\n');
     return;
   }
-  const times: CoreTime[] = [];
-  for (let cpu = 0; cpu < cpus().length; cpu++) {
-    const child = spawnSync('taskset', ['-c', String(cpu), process.execPath, fileURLToPath(import.meta.url), '--child', network, String(rounds)], { encoding: 'utf8' });
-    const last = child.stdout.trim().split('\n').pop() ?? '';
-    if (child.status !== 0 || !last.startsWith('{')) throw new Error(`cores: the run pinned to CPU ${cpu} failed: ${child.stderr.trim() || last}`);
-    times.push({ cpu, ...(JSON.parse(last) as { medianMs: number; minMs: number }) });
+  const cpuCount = cpus().length;
+  const pinned = (cpu: number): string[] => ['-c', String(cpu), process.execPath, fileURLToPath(import.meta.url), '--child', network, String(rounds)];
+  const parse = (cpu: number, status: number | null, stdout: string, stderr: string): CoreTime => {
+    const last = stdout.trim().split('\n').pop() ?? '';
+    if (status !== 0 || !last.startsWith('{')) throw new Error(`cores: the run pinned to CPU ${cpu} failed: ${stderr.trim() || last}`);
+    return { cpu, ...(JSON.parse(last) as { medianMs: number; minMs: number }) };
+  };
+  const alone: CoreTime[] = [];
+  for (let cpu = 0; cpu < cpuCount; cpu++) {
+    const child = spawnSync('taskset', pinned(cpu), { encoding: 'utf8' });
+    alone.push(parse(cpu, child.status, child.stdout, child.stderr));
   }
-  const fastest = Math.min(...times.map((t) => t.medianMs));
-  const byRate = [...times].sort((a, b) => a.medianMs - b.medianMs);
-  console.log(`\n## cores: ${network}, one thread pinned to each CPU, ${rounds} runs after ${WARMUP} warm-up\n`);
-  console.log('| CPU | ms median | ms min | speed vs the fastest |\n| ---: | ---: | ---: | ---: |');
-  for (const t of times) console.log(`| ${t.cpu} | ${t.medianMs.toFixed(1)} | ${t.minMs.toFixed(1)} | ${(fastest / t.medianMs).toFixed(2)} |`);
-  const ceilings = byRate.slice(1).map((_, i) => {
-    const threads = i + 2;
-    return { threads, ceiling: byRate.slice(0, threads).reduce((sum, t) => sum + fastest / t.medianMs, 0) };
-  });
-  console.log(`\nspeedup ceiling over one thread on the fastest CPU: ${ceilings.map((c) => `${c.threads} threads ${c.ceiling.toFixed(2)}x`).join(', ')}`);
-  const path = writeResults('cores', { suite: 'cores', date: new Date().toISOString(), network, rounds, warmup: WARMUP, host: hostInfo(), cores: times, ceilings });
+  const together = await Promise.all(Array.from({ length: cpuCount }, (_, cpu) => new Promise<CoreTime>((resolve, reject) => {
+    const child = spawn('taskset', pinned(cpu));
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.on('error', reject);
+    child.on('close', (status) => { try { resolve(parse(cpu, status, stdout, stderr)); } catch (e) { reject(e); } });
+  })));
+  const fastest = Math.min(...alone.map((t) => t.medianMs));
+  console.log(`\n## cores: ${network}, one thread pinned to each CPU, alone and all at once, ${rounds} runs after ${WARMUP} warm-up\n`);
+  console.log('| CPU | ms median alone | ms median all at once | speed vs the fastest alone, all at once |\n| ---: | ---: | ---: | ---: |');
+  for (let cpu = 0; cpu < cpuCount; cpu++) console.log(`| ${cpu} | ${alone[cpu]!.medianMs.toFixed(1)} | ${together[cpu]!.medianMs.toFixed(1)} | ${(fastest / together[cpu]!.medianMs).toFixed(2)} |`);
+  const ceiling = together.reduce((sum, t) => sum + fastest / t.medianMs, 0);
+  console.log(`\nspeedup ceiling of ${cpuCount} threads over one thread on the fastest CPU: ${ceiling.toFixed(2)}x`);
+  const path = writeResults('cores', { suite: 'cores', date: new Date().toISOString(), network, rounds, warmup: WARMUP, host: hostInfo(), alone, together, ceiling });
   console.log(`results: ${path}`);
 }
 

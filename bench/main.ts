@@ -12,8 +12,8 @@
 //   profile   wasmpose's time per node on one network [--network name] [--threads N] [--build simd|relaxed]
 //   video     a clip made with ffmpeg: wall time per frame against the network's, and fps with
 //             --workers 1 and 2 [--network <model>] (default: the CLI's default model)
-//   cores     one thread of a network pinned to each CPU in turn (Linux, taskset): unequal cores
-//             cap what N threads can gain [--network name] [--rounds N]
+//   cores     one thread of a network pinned to each CPU, alone and all at once (Linux, taskset):
+//             unequal cores cap what N threads can gain [--network name] [--rounds N]
 import type { EngineName } from './engines/types.js';
 
 /** `--name value` options; `--quick` is the only flag without a value. */
