@@ -1,6 +1,6 @@
 // ONNX QDQ graphs onto the integer kernels. A QDQ model (what ONNX Runtime's quantizer and
 // `wasmpose quantize` write) keeps float ops and marks quantization with QuantizeLinear /
-// DequantizeLinear pairs around them. Four rewrites, each exact:
+// DequantizeLinear pairs around them. Six rewrites, each exact:
 //
 // 1. DequantizeLinear(x_q) and DequantizeLinear(w_q) [and DequantizeLinear(b_q, int32)] -> Conv
 //    [-> Relu or Clip] -> QuantizeLinear  becomes one QLinearConv(x_q, ..., w_q, ..., b_q) with the
@@ -89,6 +89,20 @@ function dequantizedInput(graph: Graph, c: Consumers, name: string, perAxis: num
   return { node, value, scale, zero, scales };
 }
 
+/** The graph with nodes replaced and removed; the same graph when nothing was replaced. */
+function rewritten(graph: Graph, replaced: Map<Node, Node>, removed: Set<Node>): Graph {
+  if (replaced.size === 0) return graph;
+  return { ...graph, nodes: graph.nodes.filter((n) => !removed.has(n)).map((n) => replaced.get(n) ?? n) };
+}
+
+/**
+ * Whether two zero-point inputs are the same: both absent (uint8 0), or both given and equal (a
+ * given uint8 0 beside an absent one is taken as different: rare, and never wrong to leave).
+ */
+function sameZeroPoint(graph: Graph, a: string, b: string): boolean {
+  return a === '' && b === '' ? true : a !== '' && b !== '' && sameValues(graph, a, b);
+}
+
 /** The only reader of `name`, when it has one and is not a graph output. */
 function soleReader(c: Consumers, name: string): Node | undefined {
   const readers = c.readers.get(name) ?? [];
@@ -150,8 +164,7 @@ function fuseQuantizedConvs(graph: Graph): Graph {
     if (last !== conv) removed.add(last);
     removed.add(q);
   }
-  if (replaced.size === 0) return graph;
-  return { ...graph, nodes: graph.nodes.filter((n) => !removed.has(n)).map((n) => replaced.get(n) ?? n) };
+  return rewritten(graph, replaced, removed);
 }
 
 function fuseQuantizedMatMuls(graph: Graph): Graph {
@@ -177,8 +190,7 @@ function fuseQuantizedMatMuls(graph: Graph): Graph {
     });
     removed.add(q);
   }
-  if (replaced.size === 0) return graph;
-  return { ...graph, nodes: graph.nodes.filter((n) => !removed.has(n)).map((n) => replaced.get(n) ?? n) };
+  return rewritten(graph, replaced, removed);
 }
 
 /**
@@ -221,8 +233,7 @@ function fuseLookups(graph: Graph, opsets: OpsetImport[]): Graph {
     replaced.set(conv, { ...conv, attrs: { ...conv.attrs, lookup: attr.ints(table) }, outputs: [out.q.outputs[0]!] });
     removed.add(dq).add(unary).add(out.q);
   }
-  if (replaced.size === 0) return graph;
-  return { ...graph, nodes: graph.nodes.filter((n) => !removed.has(n)).map((n) => replaced.get(n) ?? n) };
+  return rewritten(graph, replaced, removed);
 }
 
 function fuseDequantizeLookups(graph: Graph, opsets: OpsetImport[]): Graph {
@@ -242,8 +253,7 @@ function fuseDequantizeLookups(graph: Graph, opsets: OpsetImport[]): Graph {
     replaced.set(dq, { ...dq, attrs: { ...dq.attrs, lookup: attr.floats(Array.from(table)) }, outputs: [unary.outputs[0]!] });
     removed.add(unary);
   }
-  if (replaced.size === 0) return graph;
-  return { ...graph, nodes: graph.nodes.filter((n) => !removed.has(n)).map((n) => replaced.get(n) ?? n) };
+  return rewritten(graph, replaced, removed);
 }
 
 function fuseQuantizedAdds(graph: Graph): Graph {
@@ -265,8 +275,7 @@ function fuseQuantizedAdds(graph: Graph): Graph {
     });
     removed.add(out.q);
   }
-  if (replaced.size === 0) return graph;
-  return { ...graph, nodes: graph.nodes.filter((n) => !removed.has(n)).map((n) => replaced.get(n) ?? n) };
+  return rewritten(graph, replaced, removed);
 }
 
 /** Ops that only pick or move values, and which of their inputs carry the values. */
@@ -284,8 +293,7 @@ function integerMoves(graph: Graph): Graph {
     const sources = dataInputs.map((i) => {
       const dq = dequantizedInput(graph, c, node.inputs[i] ?? '', false);
       if (dq === undefined || !sameValues(graph, dq.scale, out.yScale)) return undefined;
-      const sameZero = dq.zero === '' && out.yZero === '' ? true : dq.zero !== '' && out.yZero !== '' && sameValues(graph, dq.zero, out.yZero);
-      return sameZero ? dq.value : undefined;
+      return sameZeroPoint(graph, dq.zero, out.yZero) ? dq.value : undefined;
     });
     if (sources.some((s) => s === undefined)) continue;
     const inputs = [...node.inputs];
@@ -293,8 +301,7 @@ function integerMoves(graph: Graph): Graph {
     replaced.set(node, { ...node, inputs, outputs: [out.q.outputs[0]!] });
     removed.add(out.q);
   }
-  if (replaced.size === 0) return graph;
-  return { ...graph, nodes: graph.nodes.filter((n) => !removed.has(n)).map((n) => replaced.get(n) ?? n) };
+  return rewritten(graph, replaced, removed);
 }
 
 const FLOAT_MAX = 3.4028234663852886e38;
@@ -343,9 +350,7 @@ function skipRequantizePairs(graph: Graph): Graph {
     const [, qScale, qZero = ''] = q.inputs as [string, string, string?];
     const scaleTensor = graph.initializers.get(scale);
     if (scaleTensor === undefined || scaleTensor.data.length !== 1 || !sameValues(graph, scale, qScale)) continue;
-    // An absent zero point is uint8 0: equal to a present one only when that one is uint8 0 too.
-    const zeroMatches = zero === '' && qZero === '' ? true : zero !== '' && qZero !== '' && sameValues(graph, zero, qZero);
-    if (!zeroMatches) continue;
+    if (!sameZeroPoint(graph, zero, qZero)) continue;
     renamed.set(q.outputs[0]!, renamed.get(value) ?? value);
   }
   if (renamed.size === 0) return graph;
