@@ -14,6 +14,27 @@ export function quantRange(dtype: DType, where: string): [number, number] {
   }
 }
 
+/**
+ * The `lookup` attribute the QDQ pass (passes/qdq-to-qlinear.ts) gives QLinearConv and
+ * DequantizeLinear: one entry per integer of the indexing type `index`, from its least value up,
+ * each an integer of `entries` or (entries 'float32') a float; undefined without one. Anything
+ * else is a ShapeError naming the node.
+ */
+export function lookupValues(where: string, node: Node, index: DType, entries: DType): number[] | undefined {
+  const a = node.attrs['lookup'];
+  if (a === undefined) return undefined;
+  const [lo, hi] = quantRange(index, where);
+  if (entries === 'float32') {
+    if (a.kind !== 'floats' || a.value.length !== hi - lo + 1) throw new ShapeError(`${where}: lookup must hold ${hi - lo + 1} floats`);
+    return a.value;
+  }
+  const [least, most] = quantRange(entries, where);
+  if (a.kind !== 'ints' || a.value.length !== hi - lo + 1 || a.value.some((v) => !Number.isInteger(v) || v < least || v > most)) {
+    throw new ShapeError(`${where}: lookup must hold ${hi - lo + 1} ${entries} values`);
+  }
+  return a.value;
+}
+
 /** Round half to even, as ONNX's QuantizeLinear and the QLinear ops round. */
 export function roundHalfEven(v: number): number {
   const r = Math.round(v);

@@ -6,17 +6,14 @@ import { ShapeError } from '../../errors.js';
 import { attrInt, type Node } from '../../graph.js';
 import { float32, sizeOf, toNumbers, type DType } from '../../tensor.js';
 import type { OpDef } from '../types.js';
-import { nodeWhere, paramIndex, quantParams, quantRange, scalarParams } from './common.js';
+import { lookupValues, nodeWhere, paramIndex, quantParams, quantRange, scalarParams } from './common.js';
 
 /** The `lookup` table and the input type's least value; undefined without one. */
 function lookupTable(node: Node, dtype: DType): { table: Float32Array; least: number } | undefined {
-  const a = node.attrs['lookup'];
-  if (a === undefined) return undefined;
   const where = nodeWhere(node);
-  if (dtype !== 'uint8' && dtype !== 'int8') throw new ShapeError(`${where}: a lookup needs an int8 or uint8 input, got ${dtype}`);
-  const [lo, hi] = quantRange(dtype, where);
-  if (a.kind !== 'floats' || a.value.length !== hi - lo + 1) throw new ShapeError(`${where}: lookup must hold ${hi - lo + 1} floats`);
-  return { table: Float32Array.from(a.value), least: lo };
+  if (node.attrs['lookup'] !== undefined && dtype !== 'uint8' && dtype !== 'int8') throw new ShapeError(`${where}: a lookup needs an int8 or uint8 input, got ${dtype}`);
+  const values = lookupValues(where, node, dtype, 'float32');
+  return values === undefined ? undefined : { table: Float32Array.from(values), least: quantRange(dtype, where)[0] };
 }
 
 export const dequantizeLinear: OpDef = {

@@ -18,7 +18,7 @@ import type { KernelPlan, OpDef, ValueType } from '../types.js';
 import { fusedActivation } from '../conv/activation.js';
 import { convGeometry, convMacs, directConvSums, type ConvGeometry } from '../conv/geometry.js';
 import { MR, NR } from '../conv/pack.js';
-import { epilogueMultipliers, nodeWhere, quantize, quantParams, quantRange, scalarParams } from './common.js';
+import { epilogueMultipliers, lookupValues, nodeWhere, quantize, quantParams, quantRange, scalarParams } from './common.js';
 
 /** Target bytes of one im2col block (k pairs x block pixels x 4 bytes). */
 const QUANT_BLOCK_BYTES = 128 * 1024;
@@ -84,7 +84,7 @@ export const qlinearConv: OpDef = {
     const sums = integerConvSums(g, toNumbers(x!), toNumbers(w!), xZero === undefined ? 0 : toNumbers(xZero)[0]!, weightZeros(where, w!, wScale!, wZero));
     const bias = b === undefined ? undefined : toNumbers(b);
     const perImage = g.cout * g.oh * g.ow;
-    const table = lookupTable(where, node, r.dtype);
+    const table = lookupValues(where, node, r.dtype, r.dtype);
     const [least] = quantRange(r.dtype, where);
     const q = Array.from(sums, (sum, i) => {
       const co = Math.floor((i % perImage) / (g.oh * g.ow));
@@ -107,7 +107,7 @@ export const qlinearConv: OpDef = {
     const multipliers = epilogueMultipliers(r.multipliers, r.yZero, r.lo, r.hi);
     if (multipliers === undefined) return undefined;
     const plan = planQuantizedConv(g, w, wZeros, bias, { ...r, multipliers }, xZero, inputs[0]!.dtype);
-    const table = lookupTable(where, node, r.dtype);
+    const table = lookupValues(where, node, r.dtype, r.dtype);
     if (table === undefined) return plan;
     const outputs = g.batch * g.cout * g.oh * g.ow;
     return {
@@ -117,20 +117,6 @@ export const qlinearConv: OpDef = {
     };
   },
 };
-
-/**
- * The `lookup` attribute (passes/qdq-to-qlinear.ts): the output for each integer the requantization
- * gives, from the type's least value up; undefined without one.
- */
-function lookupTable(where: string, node: Parameters<OpDef['inferTypes']>[0]['node'], dtype: DType): number[] | undefined {
-  const a = node.attrs['lookup'];
-  if (a === undefined) return undefined;
-  const [lo, hi] = quantRange(dtype, where);
-  if (a.kind !== 'ints' || a.value.length !== hi - lo + 1 || a.value.some((v) => !Number.isInteger(v) || v < lo || v > hi)) {
-    throw new ShapeError(`${where}: lookup must hold ${hi - lo + 1} ${dtype} values`);
-  }
-  return a.value;
-}
 
 /**
  * Weights for the int16-pair tile (qconvPointwise4x8c2Dot16, qconvDirect4x8c2Dot16, qmatmul4x8c2Dot16): per group, panels of
