@@ -31,11 +31,16 @@ interface CoreTime {
 
 const WARMUP = 2;
 
-/** In the pinned child: one-thread run times of the network, as one JSON line on stdout. */
-async function timeNetwork(name: string, rounds: number): Promise<void> {
+/** The registry network `name` (the seed networks: built here, no files to read). */
+function seedNetwork(name: string): (typeof MODELS)[number] {
   const seed = MODELS.find((m) => m.name === name);
   if (seed === undefined) throw new InputError(`unknown network '${name}'; networks: ${MODELS.map((m) => m.name).join(', ')}`);
-  const model = seed.build();
+  return seed;
+}
+
+/** In the pinned child: one-thread run times of the network, as one JSON line on stdout. */
+async function timeNetwork(name: string, rounds: number): Promise<void> {
+  const model = seedNetwork(name).build();
   const session = await Session.create(model, { threads: 1 });
   const feeds: Record<string, RuntimeData> = Object.fromEntries(seededFeeds(feedSpecs(model), 1).map((f) => [f.name, f.data]));
   const outputs = session.allocateOutputs();
@@ -50,7 +55,8 @@ async function timeNetwork(name: string, rounds: number): Promise<void> {
 }
 
 export async function coresSuite(options: CoresOptions): Promise<void> {
-  const network = options.network ?? 'human-pose-estimation-0001';
+  // Checked here, once, rather than failing in every pinned child.
+  const network = seedNetwork(options.network ?? 'human-pose-estimation-0001').name;
   const rounds = options.rounds ?? (options.quick ? 3 : 8);
   const probe = spawnSync('taskset', ['-c', '0', 'true']);
   if (process.platform !== 'linux' || probe.status !== 0) {
