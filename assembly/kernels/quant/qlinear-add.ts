@@ -3,7 +3,7 @@
 // the three ops' float32 arithmetic, so the same integers: ((a - za) sa + (b - zb) sb) / sy,
 // rounded half to even, plus zy, saturated to [lo, hi]; NaN (infinite scales) to the zero point.
 
-import { quantize4, requantizeHigh, requantizeLow, requantizeOffset } from './requantize';
+import { quantizeOrZero, quantizeOrZero4, requantizeHigh, requantizeLow, requantizeOffset } from './requantize';
 
 /** Elements [begin, end) of int32-held a and b to y; |lo - yZero|, |hi - yZero| <= 2^22. */
 export function qlinearAdd(
@@ -24,13 +24,11 @@ export function qlinearAdd(
     const vb = f32x4.mul(f32x4.convert_i32x4_s(i32x4.sub(v128.load(b + at), zb)), sb);
     // Division, not a multiply by 1 / sy: QuantizeLinear divides.
     const q = f32x4.div(f32x4.add(va, vb), sy);
-    v128.store(y + at, quantize4(v128.and(q, f32x4.eq(q, q)), offset, low, high));
+    v128.store(y + at, quantizeOrZero4(q, offset, low, high));
   }
   for (; i < end; i++) {
     const at = <usize>i << 2;
     const v = (<f32>(load<i32>(a + at) - aZero) * aScale + <f32>(load<i32>(b + at) - bZero) * bScale) / yScale;
-    const r = nearest(v);
-    const q = r != r ? 0 : <i32>min(max(r, <f32>(lo - yZero)), <f32>(hi - yZero));
-    store<i32>(y + at, q + yZero);
+    store<i32>(y + at, quantizeOrZero(v, yZero, lo, hi));
   }
 }

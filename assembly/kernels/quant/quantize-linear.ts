@@ -1,14 +1,14 @@
 // QuantizeLinear and DequantizeLinear with one scale and zero point (per tensor), as ONNX defines
 // them: q = saturate(round_half_even(x / scale) + zero) to [lo, hi], and x = (q - zero) * scale.
 // Per-axis scales run on the host (their reference).
-import { quantize4, requantizeHigh, requantizeLow, requantizeOffset } from './requantize';
+import { quantizeOrZero, quantizeOrZero4, requantizeHigh, requantizeLow, requantizeOffset } from './requantize';
 
 /** Elements [begin, end): float x to integers (int32 storage) y; |lo - zero|, |hi - zero| <= 2^22. */
 export function quantizeLinear(x: usize, y: usize, scale: f32, zero: i32, lo: i32, hi: i32, begin: i32, end: i32): void {
   let i = begin;
   const s = f32x4.splat(scale);
-  // Clamped while still float (quantize4): a huge quotient saturated to int32 would wrap when the
-  // zero point is added. NaN quantizes to the zero point: it becomes 0 first, as min/max have no order for it.
+  // Clamped while still float (quantizeOrZero4): a huge quotient saturated to int32 would wrap when
+  // the zero point is added. NaN quantizes to the zero point.
   const offset = requantizeOffset(zero);
   const low = requantizeLow(lo, zero);
   const high = requantizeHigh(hi, zero);
@@ -16,13 +16,11 @@ export function quantizeLinear(x: usize, y: usize, scale: f32, zero: i32, lo: i3
     const at = <usize>i << 2;
     // Division, not a multiply by 1 / scale: the reciprocal rounds, and ONNX divides.
     const q = f32x4.div(v128.load(x + at), s);
-    v128.store(y + at, quantize4(v128.and(q, f32x4.eq(q, q)), offset, low, high));
+    v128.store(y + at, quantizeOrZero4(q, offset, low, high));
   }
   for (; i < end; i++) {
     const at = <usize>i << 2;
-    const r = nearest(load<f32>(x + at) / scale);
-    const q = r != r ? 0 : <i32>min(max(r, <f32>(lo - zero)), <f32>(hi - zero));
-    store<i32>(y + at, q + zero);
+    store<i32>(y + at, quantizeOrZero(load<f32>(x + at) / scale, zero, lo, hi));
   }
 }
 

@@ -32,7 +32,7 @@ const ROUNDER_BITS: i32 = 0x4b400000;
   return f32x4.splat(<f32>(hi - zero));
 }
 
-/** Four lanes of sums, bias included, requantized as requantize4 does. */
+/** Four lanes of sums, bias included, requantized: as float, times the multiplier, then quantize4. */
 @inline export function requantizeSum4(sum: v128, multiplier: v128, offset: v128, low: v128, high: v128): v128 {
   return quantize4(f32x4.mul(f32x4.convert_i32x4_s(sum), multiplier), offset, low, high);
 }
@@ -40,4 +40,15 @@ const ROUNDER_BITS: i32 = 0x4b400000;
 /** Four floats (not NaN) to integers: clamped to [low, high], rounded half to even, plus the zero point. */
 @inline export function quantize4(v: v128, offset: v128, low: v128, high: v128): v128 {
   return i32x4.sub(f32x4.add(f32x4.pmax(low, f32x4.pmin(high, v)), f32x4.splat(ROUNDER)), offset);
+}
+
+/** Four floats that may be NaN: NaN quantizes to the zero point (it becomes 0 first, as pmin/pmax have no order for it). */
+@inline export function quantizeOrZero4(v: v128, offset: v128, low: v128, high: v128): v128 {
+  return quantize4(v128.and(v, f32x4.eq(v, v)), offset, low, high);
+}
+
+/** Scalar twin of quantizeOrZero4 for the kernels' tails: lo/hi the integer bounds, zero the zero point. */
+@inline export function quantizeOrZero(v: f32, zero: i32, lo: i32, hi: i32): i32 {
+  const r = nearest(v);
+  return (r != r ? 0 : <i32>min(max(r, <f32>(lo - zero)), <f32>(hi - zero))) + zero;
 }
