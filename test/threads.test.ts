@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { setLimits } from '../src/nn/limits.js';
 import { Session } from '../src/nn/session.js';
-import { shareOf } from '../src/nn/threads/worker-source.js';
+import { CONTROL, controlLength, homeWord, shareOf, takeChunks } from '../src/nn/threads/worker-source.js';
 import { randomTensor, seededRandom, singleNodeModel } from './support/harness.js';
 import { toFloat32 } from '../src/nn/tensor.js';
 
@@ -17,6 +17,26 @@ describe('threads', () => {
       }
       expect(next).toBe(extent);
     }
+  });
+
+  it('takes its own home from the front, then steals from the back of the others, each chunk once', () => {
+    // Three threads, 11 chunks: homes [0, 4), [4, 8), [8, 11). Thread 1 runs alone (the others
+    // descheduled): its own home in order, then thread 2's and thread 0's from their ends.
+    const threads = 3;
+    const chunks = 11;
+    const generation = 5;
+    const control = new Int32Array(new SharedArrayBuffer(controlLength(threads) * 4));
+    for (let t = 0; t < threads; t++) {
+      const [first, end] = shareOf(chunks, t, threads);
+      control[CONTROL.HOMES + 16 * t] = homeWord(generation, first, end);
+    }
+    control[CONTROL.CHUNKS] = chunks;
+    const taken: number[] = [];
+    expect(takeChunks(control, generation, 1, threads, (_call, chunk) => taken.push(chunk))).toBe(chunks);
+    expect(taken).toEqual([4, 5, 6, 7, 10, 9, 8, 3, 2, 1, 0]);
+    expect(control[CONTROL.DONE]).toBe(chunks);
+    // A thread still in an earlier generation finds nothing to take.
+    expect(takeChunks(control, generation - 1, 0, threads, () => expect.unreachable())).toBe(0);
   });
 
   it('gives the same outputs on two threads as on one', async () => {

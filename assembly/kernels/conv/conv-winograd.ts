@@ -10,9 +10,10 @@
 //
 // Dilation d: the outputs whose row and column have the same remainders mod d (a "phase") form an
 // ordinary stride-1 3x3 convolution over the input rows and columns of those remainders, so a tile
-// is 4x4 outputs d apart and its patch 6x6 inputs d apart. Tiles are numbered image, phase, tile
-// row, tile column; the tile grid of every phase is ceil(ceil(OH / dh) / 4) x ceil(ceil(OW / dw) / 4),
-// outputs of edge tiles past the output are computed and dropped.
+// is 4x4 outputs d apart and its patch 6x6 inputs d apart. Tiles are numbered image, tile row,
+// phase, tile column (a tile row of every phase covers one band of 4 d output rows, so a run of
+// units is a band of the image); the tile grid of every phase is ceil(ceil(OH / dh) / 4) x
+// ceil(ceil(OW / dw) / 4), outputs of edge tiles past the output are computed and dropped.
 //
 // Vectors run across four horizontally adjacent tiles (lane = tile), so both transforms are plain
 // f32x4 arithmetic; the input of a run of tiles is first copied with its zero padding into a strip
@@ -61,7 +62,7 @@ export function convWinograd(
     // V = B^T d B for every input channel and tile of the unit.
     let t = first;
     while (t < first + count) {
-      findRun(t, first + count, tilesH, tilesW, dh, dw);
+      findRun(t, first + count, tilesW, dh, dw);
       const tiles = runTiles;
       for (let ci = 0; ci < Cin; ci++) {
         const plane = xImage + (<usize>(ci * H * W) << 2);
@@ -94,7 +95,7 @@ export function convWinograd(
         const yPlane = yImage + (<usize>(co * OH * OW) << 2);
         t = first;
         while (t < first + count) {
-          findRun(t, first + count, tilesH, tilesW, dh, dw);
+          findRun(t, first + count, tilesW, dh, dw);
           const tiles = runTiles;
           const oy0 = runOy0;
           const ox0 = runOx0;
@@ -117,12 +118,12 @@ let runTiles: i32 = 0;
 let runOy0: i32 = 0;
 let runOx0: i32 = 0;
 
-@inline function findRun(t: i32, stop: i32, tilesH: i32, tilesW: i32, dh: i32, dw: i32): void {
-  const perPhase = tilesH * tilesW;
-  const phase = t / perPhase;
-  const rest = t - phase * perPhase;
-  const tr = rest / tilesW;
-  const tc = rest - tr * tilesW;
+@inline function findRun(t: i32, stop: i32, tilesW: i32, dh: i32, dw: i32): void {
+  const perBand = dh * dw * tilesW;
+  const tr = t / perBand;
+  const rest = t - tr * perBand;
+  const phase = rest / tilesW;
+  const tc = rest - phase * tilesW;
   const py = phase / dw;
   const px = phase - py * dw;
   runTiles = min(tilesW - tc, stop - t);

@@ -2,7 +2,7 @@
 // for each parallel kernel call it wakes the workers, takes chunks of the range with them, and
 // waits for the chunks they took.
 import { WasmposeError } from '../errors.js';
-import { CONTROL, SPIN_MILLISECONDS, shareOf, takeChunks, type WorkerInit } from './worker-source.js';
+import { CONTROL, MAX_CHUNKS, SPIN_MILLISECONDS, controlLength, homeWord, shareOf, takeChunks, type WorkerInit } from './worker-source.js';
 
 /** A started worker: post it its init message; resolves once it is ready. */
 export interface WorkerHandle {
@@ -46,7 +46,7 @@ export class ThreadPool {
     base: Omit<WorkerInit, 'thread' | 'threads' | 'control' | 'calls'>,
     callsFor: (thread: number) => WorkerInit['calls'],
   ): Promise<ThreadPool> {
-    const control = new Int32Array(new SharedArrayBuffer(CONTROL.LENGTH * 4));
+    const control = new Int32Array(new SharedArrayBuffer(controlLength(threads) * 4));
     const workers = Array.from({ length: threads - 1 }, spawn);
     await Promise.all(workers.map((w, i) => w.start({ ...base, control, calls: callsFor(i + 1), thread: i + 1, threads })));
     return new ThreadPool(threads, control, workers);
@@ -62,16 +62,20 @@ export class ThreadPool {
     const c = this.control;
     const started = performance.now();
     const generation = ++this.generation;
-    const chunks = Math.max(1, Math.min(extent, this.threads * CHUNKS_PER_THREAD, 0xffff));
-    // NEXT first (see takeChunks), then what it refers to, then the generation that wakes the workers.
+    const chunks = Math.max(1, Math.min(extent, this.threads * CHUNKS_PER_THREAD, MAX_CHUNKS));
+    // The homes first (see takeChunks), then what they refer to, then the generation that wakes
+    // the workers.
     Atomics.store(c, CONTROL.DONE, 0);
-    Atomics.store(c, CONTROL.NEXT, (generation & 0x7fff) << 16);
+    for (let t = 0; t < this.threads; t++) {
+      const [first, end] = shareOf(chunks, t, this.threads);
+      Atomics.store(c, CONTROL.HOMES + 16 * t, homeWord(generation, first, end));
+    }
     Atomics.store(c, CONTROL.CALL, index);
     Atomics.store(c, CONTROL.CHUNKS, chunks);
     Atomics.store(c, CONTROL.PARKED, 0);
     Atomics.store(c, CONTROL.GENERATION, generation);
     Atomics.notify(c, CONTROL.GENERATION);
-    takeChunks(c, generation, (_call, chunk, parts) => {
+    takeChunks(c, generation, 0, this.threads, (_call, chunk, parts) => {
       const [begin, end] = shareOf(extent, chunk, parts);
       if (begin < end) own(begin, end);
     });

@@ -115,7 +115,7 @@ export const conv: OpDef = {
     const pixels = g.oh * g.ow;
     if (winograd) {
       const tiles = winogradTiles(g);
-      const block = winogradBlock(g.cin, tiles.perImage, tiles.tilesW, NR);
+      const block = winogradBlock(g.cin, tiles.perImage, tiles.perBand, NR);
       return {
         calls: [{
           fn: 'convWinograd',

@@ -15,7 +15,10 @@
 // Dilation: with dilation d, the outputs whose row and column have the same remainders mod d form
 // an ordinary stride-1 3x3 convolution of the input rows and columns with those remainders (a
 // dilated tap k reads d * k further on), so each such "phase" is tiled the same way with its
-// outputs and patch values d apart.
+// outputs and patch values d apart. Tiles are ordered by tile row before phase, so that the
+// tile rows of all phases that share a band of 4 d output rows are neighbours: a work unit of
+// whole bands writes whole output rows, and a thread's contiguous share of the units is a band of
+// the image, as with no dilation.
 //
 // This file holds the matrices, the weight transform and its packing for the kernel
 // (assembly/kernels/conv/conv-winograd.ts), and winogradConvReference: the whole algorithm in
@@ -143,16 +146,16 @@ export const WINOGRAD_BLOCK_BYTES = 384 * 1024;
 
 /**
  * Tiles per work unit, within WINOGRAD_BLOCK_BYTES and small enough that an image gives at least
- * four units (so two threads get equal shares): whole tile rows where one fits, so that two
- * threads never write the same cache line of an output row (tiles are 16 bytes wide, lines 64:
- * units ending mid-row made every output channel's lines at the seam bounce between cores);
- * otherwise a multiple of the micro-kernel's NR.
+ * four units (so two threads get equal shares): whole bands (the tile rows of every phase over 4 d
+ * output rows, `bandTiles` tiles) where one fits, so that two threads never write the same cache
+ * line of an output row (tiles are 16 bytes wide, lines 64: units ending mid-row made every output
+ * channel's lines at the seam bounce between cores); otherwise a multiple of the micro-kernel's NR.
  */
-export function winogradBlock(cin: number, tilesPerImage: number, tilesW: number, nr: number): number {
+export function winogradBlock(cin: number, tilesPerImage: number, bandTiles: number, nr: number): number {
   const byBudget = Math.max(nr, Math.floor(WINOGRAD_BLOCK_BYTES / (PATCH * PATCH * cin * 4 * nr)) * nr);
   const byShare = Math.max(nr, Math.ceil(tilesPerImage / 4 / nr) * nr);
-  const rows = Math.min(Math.floor(byBudget / tilesW), Math.floor(tilesPerImage / 4 / tilesW));
-  return rows >= 1 ? rows * tilesW : Math.min(byBudget, byShare);
+  const bands = Math.min(Math.floor(byBudget / bandTiles), Math.floor(tilesPerImage / 4 / bandTiles));
+  return bands >= 1 ? bands * bandTiles : Math.min(byBudget, byShare);
 }
 
 /** Per-thread scratch floats of convWinograd (its layout: V, M, strip, transform temporaries). */
@@ -162,11 +165,12 @@ export function winogradScratchFloats(cin: number, block: number, nr: number): n
   return PATCH * PATCH * (cin + MR) * rowFloats + 6 * stripWidth + 36 * 4 + 16 * 4 + MR * nr;
 }
 
-/** The tile grid of every phase: ceil(ceil(oh / dh) / 4) x ceil(ceil(ow / dw) / 4). */
-export function winogradTiles(g: ConvGeometry): { tilesH: number; tilesW: number; perImage: number } {
+/** The tile grid of every phase, ceil(ceil(oh / dh) / 4) x ceil(ceil(ow / dw) / 4), and the tiles of one band (a tile row of every phase). */
+export function winogradTiles(g: ConvGeometry): { tilesH: number; tilesW: number; perBand: number; perImage: number } {
   const tilesH = Math.ceil(Math.ceil(g.oh / g.dilationH) / TILE);
   const tilesW = Math.ceil(Math.ceil(g.ow / g.dilationW) / TILE);
-  return { tilesH, tilesW, perImage: g.dilationH * g.dilationW * tilesH * tilesW };
+  const perBand = g.dilationH * g.dilationW * tilesW;
+  return { tilesH, tilesW, perBand, perImage: tilesH * perBand };
 }
 
 /**
@@ -181,9 +185,9 @@ export function winogradConvReference(g: ConvGeometry, x: Float32Array, weights:
   const input = (n: number, c: number, iy: number, ix: number): number =>
     iy < 0 || iy >= g.h || ix < 0 || ix >= g.w ? 0 : x[((n * g.cin + c) * g.h + iy) * g.w + ix]!;
   for (let n = 0; n < g.batch; n++) {
-    for (let py = 0; py < g.dilationH; py++) {
-      for (let px = 0; px < g.dilationW; px++) {
-        for (let tr = 0; tr < tilesH; tr++) {
+    for (let tr = 0; tr < tilesH; tr++) {
+      for (let py = 0; py < g.dilationH; py++) {
+        for (let px = 0; px < g.dilationW; px++) {
           for (let tc = 0; tc < tilesW; tc++) {
             // The tile's first output, and its patch's first input, of this phase.
             const oy0 = py + TILE * tr * g.dilationH;
