@@ -25,9 +25,11 @@
 // Dilation d: outputs whose row and column have the remainders (a, b) mod d form an ordinary 3x3
 // convolution over the input rows a - pt + d r and columns b - pl + d c (an output phase); each
 // phase is tiled on its own. A work unit is a band of tile rows of one row phase a, in every
-// column phase b, so that each panel of weights it streams serves all their tiles. Each phase's
-// input (its rows and columns, zero-padded) is copied into scratch per pair of channels (c, c + 1)
-// as i16 pairs minus the zero point, split into m x m phase planes of TW = tiles per row + 1
+// column phase b, so that each panel of weights it streams serves all their tiles; units are
+// ordered band before row phase, so a thread's contiguous share of them is a band of the image
+// (src/nn/threads/worker-source.ts says why that matters). Each phase's input (its rows and
+// columns, zero-padded) is copied into scratch per pair of channels (c, c + 1) as i16 pairs
+// minus the zero point, split into m x m phase planes of TW = tiles per row + 1
 // columns, so patch element (dy, dx) of tile q = tileRow * TW + tileColumn lies at one shift from
 // q: eight tiles' elements are eight consecutive pairs, and both transforms run on vectors of tiles.
 //
@@ -43,7 +45,7 @@ import { fillPhasePlanes } from './phase-planes';
 import { requantizeHigh, requantizeLow, requantizeOffset, requantizeSum4 } from './requantize';
 
 /**
- * Work units [begin, end) of batch x dh x ceil(ceil(ceil(OH / dh) / 4) / bandTileRows).
+ * Work units [begin, end) of batch x ceil(ceil(ceil(OH / dh) / 4) / bandTileRows) x dh.
  * u: per panel of MR output channels, 36 matrices (p) of pairs rows of MR (ci even, ci odd) i16
  * pairs (packed at load); bias int32 and multiplier f32 per channel, padded to whole panels.
  */
@@ -103,8 +105,8 @@ export function qconvWinogradF2x3Dot16(
   const inPlaneBytes = <usize>(H * W) << 2;
   for (let unit = begin; unit < end; unit++) {
     const image = unit / (dh * bands);
-    const a = (unit / bands) % dh;
-    const band = unit % bands;
+    const band = (unit / dh) % bands;
+    const a = unit % dh;
     // The row phase's outputs and tiles.
     const OHs = (OH - a + dh - 1) / dh;
     const tilesH = (OHs + m - 1) / m;
