@@ -5,8 +5,17 @@
 // the cores' rates while all run), so their speedup over one thread on the fastest core alone is
 // capped at that sum over the fastest lone rate: the ceiling against which the models suite's
 // multi-thread ratios are to be read.
+//
+// It also times a cache line's round trip between two threads pinned to CPU 0 and CPU c. A
+// virtual machine's vCPUs may sit in one core complex (sharing its L3) or in two, and the host may
+// move them between the two placements while a benchmark runs: on this project's 2-vCPU EPYC VM
+// the round trip is either ~140 ns or ~480 ns, in streaks of minutes. In the second placement
+// every line one thread writes and the other reads crosses between the complexes, and
+// human-pose-estimation-0001 on two threads ran ~10% slower before the thread pool kept each
+// thread on its own band of the image (src/nn/threads/worker-source.ts).
 //   npm run bench -- cores [--network name] [--rounds N]
 import { spawn, spawnSync } from 'node:child_process';
+import { Worker } from 'node:worker_threads';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { median } from '../src/eval/regression.js';
@@ -30,6 +39,8 @@ interface CoreTime {
 }
 
 const WARMUP = 2;
+/** Round trips of the cache-line ping-pong, after as many to warm up. */
+const PING_PONGS = 200_000;
 
 /** The registry network `name` (the seed networks: built here, no files to read). */
 function seedNetwork(name: string): (typeof MODELS)[number] {
@@ -52,6 +63,31 @@ async function timeNetwork(name: string, rounds: number): Promise<void> {
   }
   session.dispose();
   console.log(JSON.stringify({ medianMs: median(times), minMs: Math.min(...times) }));
+}
+
+/**
+ * In the child pinned to two CPUs: the median round trip, in ns, of one Int32 handed back and
+ * forth between this thread and a worker, both spinning (so they occupy both CPUs), over five
+ * batches; as one JSON line.
+ */
+async function timeRoundTrip(): Promise<void> {
+  const word = new Int32Array(new SharedArrayBuffer(64));
+  const total = 2 * PING_PONGS * 6;
+  const worker = new Worker(`const w = new Int32Array(require('node:worker_threads').workerData);
+    for (let i = 1; i < ${total}; i += 2) { while (Atomics.load(w, 0) !== i) {} Atomics.store(w, 0, i + 1); }`, { eval: true, workerData: word.buffer });
+  const batches: number[] = [];
+  let value = 0;
+  for (let batch = 0; batch < 6; batch++) {
+    const start = performance.now();
+    for (let i = 0; i < PING_PONGS; i++) {
+      Atomics.store(word, 0, ++value);
+      while (Atomics.load(word, 0) !== value + 1) { /* the worker's answer */ }
+      value++;
+    }
+    if (batch > 0) batches.push(((performance.now() - start) * 1e6) / PING_PONGS);
+  }
+  await worker.terminate();
+  console.log(JSON.stringify({ roundTripNs: median(batches) }));
 }
 
 export async function coresSuite(options: CoresOptions): Promise<void> {
@@ -84,14 +120,22 @@ export async function coresSuite(options: CoresOptions): Promise<void> {
     child.on('error', reject);
     child.on('close', (status) => { try { resolve(parse(cpu, status, stdout, stderr)); } catch (e) { reject(e); } });
   })));
+  const roundTrips = Array.from({ length: cpuCount - 1 }, (_, i) => {
+    const child = spawnSync('taskset', ['-c', `0,${i + 1}`, process.execPath, fileURLToPath(import.meta.url), '--round-trip'], { encoding: 'utf8' });
+    const last = child.stdout.trim().split('\n').pop() ?? '';
+    if (child.status !== 0 || !last.startsWith('{')) throw new Error(`cores: the round trip between CPUs 0 and ${i + 1} failed: ${child.stderr.trim() || last}`);
+    return { cpus: [0, i + 1], ...(JSON.parse(last) as { roundTripNs: number }) };
+  });
   const fastest = Math.min(...alone.map((t) => t.medianMs));
   console.log(`\n## cores: ${network}, one thread pinned to each CPU, alone and all at once, ${rounds} runs after ${WARMUP} warm-up\n`);
   console.log('| CPU | ms median alone | ms median all at once | speed vs the fastest alone, all at once |\n| ---: | ---: | ---: | ---: |');
   for (let cpu = 0; cpu < cpuCount; cpu++) console.log(`| ${cpu} | ${alone[cpu]!.medianMs.toFixed(1)} | ${together[cpu]!.medianMs.toFixed(1)} | ${(fastest / together[cpu]!.medianMs).toFixed(2)} |`);
   const ceiling = together.reduce((sum, t) => sum + fastest / t.medianMs, 0);
   console.log(`\nspeedup ceiling of ${cpuCount} threads over one thread on the fastest CPU: ${ceiling.toFixed(2)}x`);
-  const path = writeResults('cores', { suite: 'cores', date: new Date().toISOString(), network, rounds, warmup: WARMUP, host: hostInfo(), alone, together, ceiling });
+  for (const r of roundTrips) console.log(`cache-line round trip between threads on CPUs ${r.cpus.join(' and ')}: ${r.roundTripNs.toFixed(0)} ns`);
+  const path = writeResults('cores', { suite: 'cores', date: new Date().toISOString(), network, rounds, warmup: WARMUP, host: hostInfo(), alone, together, ceiling, roundTrips });
   console.log(`results: ${path}`);
 }
 
 if (process.argv[2] === '--child') await timeNetwork(process.argv[3]!, Number(process.argv[4]));
+if (process.argv[2] === '--round-trip') await timeRoundTrip();
