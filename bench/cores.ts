@@ -10,9 +10,10 @@
 // virtual machine's vCPUs may sit in one core complex (sharing its L3) or in two, and the host may
 // move them between the two placements while a benchmark runs: on this project's 2-vCPU EPYC VM
 // the round trip is either ~140 ns or ~480 ns, in streaks of minutes. In the second placement
-// every line one thread writes and the other reads crosses between the complexes, and
-// human-pose-estimation-0001 on two threads ran ~10% slower before the thread pool kept each
-// thread on its own band of the image (src/nn/threads/worker-source.ts).
+// every line one thread writes and the other reads crosses between the complexes:
+// human-pose-estimation-0001 on two threads took ~122 ms there against ~112 ms in one complex
+// before the thread pool kept each thread on its own band of the image
+// (src/nn/threads/worker-source.ts), and ~119 against ~114 after.
 //   npm run bench -- cores [--network name] [--rounds N]
 import { spawn, spawnSync } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
