@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { setLimits } from '../src/nn/limits.js';
 import { Session } from '../src/nn/session.js';
 import { CONTROL, controlLength, homeWord, shareOf, takeChunks } from '../src/nn/threads/worker-source.js';
+import { SoloGate } from '../src/nn/threads/solo-gate.js';
 import { randomTensor, seededRandom, singleNodeModel } from './support/harness.js';
 import { toFloat32 } from '../src/nn/tensor.js';
 
@@ -37,6 +38,35 @@ describe('threads', () => {
     expect(control[CONTROL.DONE]).toBe(chunks);
     // A thread still in an earlier generation finds nothing to take.
     expect(takeChunks(control, generation - 1, 0, threads, () => expect.unreachable())).toBe(0);
+  });
+
+  it('runs calls alone after threads lose a window, judged against the same calls alone once it has their times', () => {
+    // Two calls per run, 64 calls a window. Counts how many of the next `n` calls run alone.
+    const gate = new SoloGate(2);
+    const aloneOf = (n: number, aloneMs = 1): number => {
+      let alone = 0;
+      for (let i = 0; i < n; i++) if (gate.runsAlone()) { alone++; gate.recordAlone(i % 2, aloneMs); }
+      return alone;
+    };
+    const window = (ownMs: number, waitMs: number): void => {
+      for (let i = 0; i < 64; i++) gate.recordThreaded(i % 2, ownMs, waitMs);
+    };
+    // No times alone yet: waiting past 0.3 of the own work sends the next 512 calls alone.
+    window(0.5, 0.1);
+    expect(aloneOf(600)).toBe(0);
+    window(0.5, 0.2);
+    expect(aloneOf(600)).toBe(512);
+    // Now known alone at 1 ms: small calls that wait as long again but take 0.8 ms stay threaded.
+    window(0.4, 0.4);
+    expect(aloneOf(600)).toBe(0);
+    // Threads slower than alone: alone again, for twice as long after a second losing window.
+    window(0.8, 0.4);
+    expect(aloneOf(2000)).toBe(512);
+    window(0.8, 0.4);
+    expect(aloneOf(2000)).toBe(1024);
+    window(0.4, 0.1);
+    window(0.8, 0.4);
+    expect(aloneOf(2000)).toBe(512);
   });
 
   it('gives the same outputs on two threads as on one', async () => {

@@ -2,6 +2,7 @@
 // for each parallel kernel call it wakes the workers, takes chunks of the range with them, and
 // waits for the chunks they took.
 import { WasmposeError } from '../errors.js';
+import { SoloGate } from './solo-gate.js';
 import { CONTROL, MAX_CHUNKS, SPIN_MILLISECONDS, controlLength, homeWord, shareOf, takeChunks, type WorkerInit } from './worker-source.js';
 
 /** A started worker: post it its init message; resolves once it is ready. */
@@ -14,30 +15,17 @@ export type SpawnWorker = () => WorkerHandle;
 
 /** Chunks per thread of each call: enough that a descheduled thread holds up only a small part. */
 const CHUNKS_PER_THREAD = 8;
-/**
- * When the workers keep the main thread waiting, a core is busy with other work and every call
- * waits for a descheduled thread: over a window of calls, waiting for the workers' chunks past
- * this fraction of the main thread's own work sends the calls of the next stretch to the main
- * thread alone (one thread's speed, never a multiple of it); then the workers are tried again.
- */
-const WAIT_FRACTION = 0.3;
-const PROBE_CALLS = 64;
-const SOLO_CALLS = 512;
 /** Only Node lets the main thread block in Atomics.wait; a browser's main thread must spin. */
 const mainThreadCanWait = typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string';
 
 export class ThreadPool {
   private generation = 0;
-  /** Calls left to run on the main thread alone; then the probe window's sums. */
-  private soloCalls = 0;
-  private probed = 0;
-  private ownMs = 0;
-  private waitMs = 0;
 
   private constructor(
     readonly threads: number,
     private readonly control: Int32Array,
     private readonly workers: WorkerHandle[],
+    private readonly gate: SoloGate,
   ) {}
 
   static async start(
@@ -48,15 +36,17 @@ export class ThreadPool {
   ): Promise<ThreadPool> {
     const control = new Int32Array(new SharedArrayBuffer(controlLength(threads) * 4));
     const workers = Array.from({ length: threads - 1 }, spawn);
-    await Promise.all(workers.map((w, i) => w.start({ ...base, control, calls: callsFor(i + 1), thread: i + 1, threads })));
-    return new ThreadPool(threads, control, workers);
+    const calls = workers.map((_, i) => callsFor(i + 1));
+    await Promise.all(workers.map((w, i) => w.start({ ...base, control, calls: calls[i]!, thread: i + 1, threads })));
+    return new ThreadPool(threads, control, workers, new SoloGate(calls[0]?.length ?? 0));
   }
 
   /** Runs call `index` across all threads; `own` runs a range on the main thread. */
   run(index: number, extent: number, own: (begin: number, end: number) => void): void {
-    if (this.soloCalls > 0) {
-      this.soloCalls--;
+    if (this.gate.runsAlone()) {
+      const start = performance.now();
       own(0, extent);
+      this.gate.recordAlone(index, performance.now() - start);
       return;
     }
     const c = this.control;
@@ -88,18 +78,7 @@ export class ThreadPool {
       if (mainThreadCanWait && (++spins & 255) === 0 && performance.now() > spinUntil) Atomics.wait(c, CONTROL.DONE, done, 10);
     }
     if (Atomics.load(c, CONTROL.FAILED) === 1) throw new WasmposeError('a kernel failed in a worker thread');
-    this.weigh(ownDone - started, performance.now() - ownDone);
-  }
-
-  /** Sums one call's own work and wait into the probe window; at its end, chooses the next stretch. */
-  private weigh(ownMs: number, waitMs: number): void {
-    this.ownMs += ownMs;
-    this.waitMs += waitMs;
-    if (++this.probed < PROBE_CALLS) return;
-    if (this.waitMs > WAIT_FRACTION * this.ownMs) this.soloCalls = SOLO_CALLS;
-    this.probed = 0;
-    this.ownMs = 0;
-    this.waitMs = 0;
+    this.gate.recordThreaded(index, ownDone - started, performance.now() - ownDone);
   }
 
   /**
