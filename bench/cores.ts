@@ -40,8 +40,9 @@ interface CoreTime {
 }
 
 const WARMUP = 2;
-/** Round trips of the cache-line ping-pong, after as many to warm up. */
+/** Round trips of one batch of the cache-line ping-pong; the first of the batches warms up. */
 const PING_PONGS = 200_000;
+const PING_PONG_BATCHES = 6;
 
 /** The registry network `name` (the seed networks: built here, no files to read). */
 function seedNetwork(name: string): (typeof MODELS)[number] {
@@ -68,17 +69,17 @@ async function timeNetwork(name: string, rounds: number): Promise<void> {
 
 /**
  * In the child pinned to two CPUs: the median round trip, in ns, of one Int32 handed back and
- * forth between this thread and a worker, both spinning (so they occupy both CPUs), over five
- * batches; as one JSON line.
+ * forth between this thread and a worker, both spinning (so they occupy both CPUs), over the
+ * batches after the first; as one JSON line.
  */
 async function timeRoundTrip(): Promise<void> {
   const word = new Int32Array(new SharedArrayBuffer(64));
-  const total = 2 * PING_PONGS * 6;
+  const total = 2 * PING_PONGS * PING_PONG_BATCHES;
   const worker = new Worker(`const w = new Int32Array(require('node:worker_threads').workerData);
     for (let i = 1; i < ${total}; i += 2) { while (Atomics.load(w, 0) !== i) {} Atomics.store(w, 0, i + 1); }`, { eval: true, workerData: word.buffer });
   const batches: number[] = [];
   let value = 0;
-  for (let batch = 0; batch < 6; batch++) {
+  for (let batch = 0; batch < PING_PONG_BATCHES; batch++) {
     const start = performance.now();
     for (let i = 0; i < PING_PONGS; i++) {
       Atomics.store(word, 0, ++value);
